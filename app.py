@@ -1,0 +1,21 @@
+"""Erfarenhetsbanken: the application factory. `flask --app app run` serves it."""
+from __future__ import annotations
+
+from flask import Flask
+
+from knowledge import cli, web
+from knowledge.config import load_config
+from knowledge.db import make_engine, make_sessionmaker
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["db_engine"] = engine
+    app.extensions["db_sessionmaker"] = make_sessionmaker(engine)
+    web.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""Erfarenhetsbanken: the domain package (cases, taxonomy, search, users) and its web layer."""

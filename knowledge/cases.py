@@ -1,0 +1,301 @@
+"""Cases and their lifecycle: draft → submitted → (returned → submitted …) → published → archived.
+
+Every action here checks permission first, then validates, then writes the case, a revision
+and (when what is searchable changed) a search-outbox row in the same transaction. The
+form, the import and the API all come through these functions.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .db import begin_write
+from .models import Case, CaseRevision, OutboxEntry, User, utcnow
+from .permissions import (
+    PermissionDenied,
+    can_edit_case,
+    can_view_case,
+    is_author,
+    require,
+    require_author_role,
+    require_editor,
+)
+from .taxonomy import current_taxonomy
+from .validation import LONG_TEXT_FIELDS, FieldError, ValidationError, clean_case_input
+
+STATUS_LABELS = {
+    "draft": "Utkast",
+    "submitted": "Inskickad för granskning",
+    "returned": "Återsänd med kommentar",
+    "published": "Publicerad",
+    "archived": "Arkiverad",
+}
+ACTION_LABELS = {
+    "created": "Skapade exemplet",
+    "updated": "Ändrade exemplet",
+    "imported": "Importerade exemplet",
+    "submitted": "Skickade för granskning",
+    "returned": "Återsände med kommentar",
+    "published": "Publicerade",
+    "archived": "Arkiverade",
+    "featured": "Lyfte fram på startsidan",
+    "unfeatured": "Tog bort från startsidan",
+}
+# Fields copied as they are from clean input to the model.
+_PLAIN_FIELDS = ("title", "summary", "organisation", "partners", "evidence_level",
+                 "start_date", "end_date", "contact_name", "contact_email", "external_id",
+                 *LONG_TEXT_FIELDS)
+
+
+class NotFound(Exception):
+    """No such case, or one the actor may not see (we do not reveal which)."""
+
+
+class InvalidTransition(Exception):
+    """The case is not in a state where this action makes sense. Message in Swedish."""
+
+
+def case_fields(case: Case) -> dict[str, Any]:
+    """All case fields by their DESIGN.md names, as plain JSON-ready values."""
+    data: dict[str, Any] = {
+        "title": case.title,
+        "summary": case.summary,
+        "district": case.district.slug if case.district else None,
+        "priority_areas": [area.slug for area in case.areas],
+        "organisation": case.organisation,
+        "partners": list(case.partners or []),
+    }
+    for field in LONG_TEXT_FIELDS:
+        data[field] = getattr(case, field)
+    data.update(
+        evidence_level=case.evidence_level,
+        start_date=case.start_date.isoformat() if case.start_date else None,
+        end_date=case.end_date.isoformat() if case.end_date else None,
+        contact_name=case.contact_name,
+        contact_email=case.contact_email,
+        external_id=case.external_id,
+        status=case.status,
+    )
+    return data
+
+
+def get_case(session: Session, user: Optional[User], case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or not can_view_case(user, case):
+        raise NotFound(case_id)
+    return case
+
+
+def create_case(session: Session, user: User, data: dict[str, Any], *, submit: bool = False,
+                action: str = "created", commit: bool = True) -> Case:
+    """Create a case as a draft (or submitted, with submit=True)."""
+    require_author_role(user)
+    begin_write(session)
+    clean = clean_case_input(data, current_taxonomy(session))
+    _check_external_id_free(session, clean["external_id"], None)
+    case = Case(author_id=user.id, status="draft", partners=[])
+    _apply(case, clean)
+    session.add(case)
+    session.flush()
+    changes = {k: [None, v] for k, v in case_fields(case).items() if v not in (None, "", [])}
+    _record(session, case, user, action, changes)
+    if submit:
+        _set_status(session, case, user, "submitted")
+    _finish(session, commit)
+    return case
+
+
+def update_case(session: Session, user: User, case: Case, data: dict[str, Any], *,
+                submit: bool = False, action: str = "updated", commit: bool = True) -> Case:
+    """Change a case. Fields missing from `data` keep their current values."""
+    require(can_edit_case(user, case), "Du får inte ändra det här exemplet.")
+    begin_write(session)
+    before = case_fields(case)
+    merged = {k: v for k, v in before.items() if k != "status"}
+    merged.update(data)
+    clean = clean_case_input(merged, current_taxonomy(session))
+    _check_external_id_free(session, clean["external_id"], case.id)
+    _apply(case, clean)
+    case.updated_at = utcnow()
+    after = case_fields(case)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:
+        _record(session, case, user, action, changes)
+        if case.status == "published":
+            _enqueue(session, case)
+    if submit:
+        _submit(session, user, case)
+    _finish(session, commit)
+    return case
+
+
+def submit_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
+    require(is_author(user, case) and user.active, "Bara författaren kan skicka exemplet.")
+    begin_write(session)
+    _submit(session, user, case)
+    _finish(session, commit)
+    return case
+
+
+def return_case(session: Session, user: User, case: Case, comment: str, *,
+                commit: bool = True) -> Case:
+    require_editor(user)
+    _require_status(case, ("submitted",), "Bara inskickade exempel kan återsändas.")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError([FieldError(
+            "comment", "Kommentar: skriv vad författaren behöver ändra innan exemplet "
+                       "kan publiceras.")])
+    begin_write(session)
+    case.review_comment = comment
+    _set_status(session, case, user, "returned", comment=comment)
+    _finish(session, commit)
+    return case
+
+
+def publish_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
+    require_editor(user)
+    _require_status(case, ("submitted", "archived"),
+                    "Bara inskickade eller arkiverade exempel kan publiceras.")
+    begin_write(session)
+    _set_status(session, case, user, "published")
+    _finish(session, commit)
+    return case
+
+
+def archive_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
+    require_editor(user)
+    _require_status(case, ("published",), "Bara publicerade exempel kan arkiveras.")
+    begin_write(session)
+    case.featured_position = None
+    _set_status(session, case, user, "archived")
+    _finish(session, commit)
+    return case
+
+
+def feature_case(session: Session, user: User, case: Case, reason: str = "", *,
+                 commit: bool = True) -> Case:
+    require_editor(user)
+    _require_status(case, ("published",), "Bara publicerade exempel kan lyftas fram.")
+    begin_write(session)
+    if case.featured_position is None:
+        last = session.scalar(select(func.max(Case.featured_position)))
+        case.featured_position = (last or 0) + 1
+    case.featured_reason = (reason or "").strip()
+    _record(session, case, user, "featured", {}, comment=case.featured_reason)
+    _finish(session, commit)
+    return case
+
+
+def unfeature_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
+    require_editor(user)
+    begin_write(session)
+    case.featured_position = None
+    case.featured_reason = ""
+    _record(session, case, user, "unfeatured", {})
+    _finish(session, commit)
+    return case
+
+
+def file_case_status(session: Session, user: User, case: Case, status: str, *,
+                     commit: bool = True) -> Case:
+    """Put a case straight into a status, as the import does with a file's `status` column.
+
+    Only editors (the import's actor is one) may skip the review steps.
+    """
+    require_editor(user)
+    if status not in STATUS_LABELS:
+        raise ValidationError([FieldError("status", f"Status: okänt värde \"{status}\". "
+                                                    f"Giltiga värden: {', '.join(STATUS_LABELS)}.")])
+    if case.status != status:
+        begin_write(session)
+        _set_status(session, case, user, status)
+    _finish(session, commit)
+    return case
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _apply(case: Case, clean: dict[str, Any]) -> None:
+    for field in _PLAIN_FIELDS:
+        setattr(case, field, clean[field])
+    case.district = clean["district"]
+    case.district_id = clean["district"].id
+    case.areas = list(clean["priority_areas"])
+
+
+def _check_external_id_free(session: Session, external_id: Optional[str],
+                            case_id: Optional[int]) -> None:
+    if not external_id:
+        return
+    other = session.scalar(select(Case.id).where(Case.external_id == external_id))
+    if other is not None and other != case_id:
+        raise ValidationError([FieldError(
+            "external_id", f"Externt id: \"{external_id}\" används redan av ett annat exempel.")])
+
+
+def _require_status(case: Case, allowed: tuple[str, ...], message: str) -> None:
+    if case.status not in allowed:
+        raise InvalidTransition(f"{message} Exemplet är nu: "
+                                f"{STATUS_LABELS[case.status].lower()}.")
+
+
+def _submit(session: Session, user: User, case: Case) -> None:
+    _require_status(case, ("draft", "returned"),
+                    "Bara utkast och återsända exempel kan skickas för granskning.")
+    _set_status(session, case, user, "submitted")
+
+
+def _set_status(session: Session, case: Case, user: User, status: str,
+                comment: str = "") -> None:
+    was_published = case.status == "published"
+    old = case.status
+    case.status = status
+    now = utcnow()
+    case.updated_at = now
+    if status == "submitted":
+        case.submitted_at = now
+    elif status == "published":
+        case.published_at = case.published_at or now
+        case.archived_at = None
+    elif status == "archived":
+        case.archived_at = now
+    _record(session, case, user, status, {"status": [old, status]}, comment=comment)
+    if was_published or status == "published":
+        _enqueue(session, case)
+
+
+def _record(session: Session, case: Case, user: Optional[User], action: str,
+            changes: dict[str, Any], comment: str = "") -> None:
+    session.add(CaseRevision(case_id=case.id, user_id=user.id if user else None,
+                             action=action, changes=_jsonable(changes), comment=comment))
+
+
+def _enqueue(session: Session, case: Case) -> None:
+    # The indexer reads the case's state when it applies the row, so one row per change
+    # is enough whatever the change was.
+    session.add(OutboxEntry(case_id=case.id))
+    session.info["outbox_written"] = True
+
+
+def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, date) else value
+    return {k: [plain(v) for v in pair] for k, pair in changes.items()}
+
+
+def _finish(session: Session, commit: bool) -> None:
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+
+
+__all__ = [
+    "NotFound", "InvalidTransition", "PermissionDenied", "case_fields", "get_case",
+    "create_case", "update_case", "submit_case", "return_case", "publish_case",
+    "archive_case", "feature_case", "unfeature_case", "STATUS_LABELS", "ACTION_LABELS",
+]

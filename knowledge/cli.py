@@ -1,0 +1,122 @@
+"""Command-line interface: `flask --app app <command>`."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from .demo import load_demo_data
+from .migrate import upgrade_database
+from .taxonomy import load_reference_data
+from .transfer import export_cases, import_file
+from .users import create_user, find_user, issue_token, system_user
+from .validation import ValidationError
+from .models import ROLES
+
+
+@contextmanager
+def session_scope():
+    session = current_app.extensions["db_sessionmaker"]()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def init_db() -> None:
+    """Migrate the schema to the newest version and load the reference data."""
+    upgrade_database(current_app.config["DATABASE_URL"])
+    with session_scope() as session:
+        load_reference_data(session)
+        session.commit()
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Skapa eller uppgradera databasen och läs in referensdata."""
+    init_db()
+    click.echo("Databasen är uppdaterad.")
+
+
+@click.command("demo-data")
+@with_appcontext
+def demo_data_command():
+    """Läs in demoanvändare och demoexempel i en tom databas."""
+    init_db()
+    with session_scope() as session:
+        created = load_demo_data(session)
+    if not created:
+        click.echo("Databasen har redan innehåll; inga demodata lästes in.")
+        return
+    click.echo("Demodata inlästa. Logga in med någon av dessa användare:")
+    for email, role, password in created:
+        click.echo(f"  {email:<26} lösenord: {password:<16} roll: {role}")
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as-draft", is_flag=True, help="Importera alla rader som utkast.")
+def import_command(path: str, as_draft: bool):
+    """Importera exempel från JSONL eller CSV (allt eller inget)."""
+    with session_scope() as session:
+        result = import_file(session, system_user(session), path, as_draft=as_draft)
+    if not result.ok:
+        click.echo(f"Importen avbröts; inget sparades. {len(result.errors)} fel:", err=True)
+        for error in result.errors:
+            click.echo(f"  {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Import klar: {result.created} nya, {result.updated} uppdaterade, "
+               f"{result.unchanged} oförändrade.")
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def export_command(path: str):
+    """Exportera alla exempel som JSONL (kan importeras igen)."""
+    with session_scope() as session:
+        count = export_cases(session, path)
+    click.echo(f"{count} exempel exporterade till {path}.")
+
+
+users_cli = AppGroup("users", help="Hantera användare och API-nycklar.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--password", required=True)
+@click.option("--name", default="")
+def users_create_command(email: str, role: str, password: str, name: str):
+    """Skapa en användare."""
+    with session_scope() as session:
+        try:
+            user = create_user(session, email=email, role=role, password=password, name=name)
+        except ValidationError as error:
+            for problem in error.errors:
+                click.echo(problem.message, err=True)
+            sys.exit(1)
+        click.echo(f"Användaren {user.email} ({role}) är skapad.")
+
+
+@users_cli.command("token")
+@click.argument("email")
+def users_token_command(email: str):
+    """Skapa en ny API-nyckel för användaren och skriv ut den."""
+    with session_scope() as session:
+        user = find_user(session, email)
+        if user is None:
+            click.echo(f"Det finns ingen användare med e-post {email}.", err=True)
+            sys.exit(1)
+        click.echo(issue_token(session, user))
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db_command, demo_data_command, import_command, export_command,
+                    users_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,46 @@
+"""Configuration from environment variables, with safe development defaults."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app must not start with the configuration it was given."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
+
+
+def load_config(instance_path: str) -> dict:
+    """Read settings from the environment. Paths default to the instance folder."""
+    instance = Path(instance_path)
+    env = os.environ.get("APP_ENV", "development").lower()
+    production = env == "production"
+    secret = os.environ.get("SECRET_KEY")
+    if production and not secret:
+        raise ConfigError(
+            "SECRET_KEY saknas: i produktionsläge (APP_ENV=production) måste miljövariabeln "
+            "SECRET_KEY sättas till en lång slumpmässig sträng, t.ex. "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    return {
+        "APP_ENV": env,
+        "SECRET_KEY": secret or "dev-only-not-secret",
+        "DATABASE_URL": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{instance / 'erfarenhetsbanken.sqlite3'}",
+        "INDEX_DIR": os.environ.get("INDEX_DIR") or str(instance / "index"),
+        # Browsers refuse Secure cookies over plain http, so local development turns it off.
+        "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "BABEL_DEFAULT_LOCALE": os.environ.get("BABEL_DEFAULT_LOCALE", "sv"),
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+        # CSRF tokens live as long as the session; a page left open all day still posts.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PER_PAGE": 20,
+    }

@@ -1,0 +1,208 @@
+"""The ORM models (SQLAlchemy 2.x typed mappings). Schema changes go through migrations/."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+ROLES = ("staff", "coordinator", "editor", "admin")
+STATUSES = ("draft", "submitted", "returned", "published", "archived")
+
+
+class AreaSet(Base):
+    """A versioned set of priority areas (e.g. the 2023 revision of the agreement)."""
+
+    __tablename__ = "area_sets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    valid_from: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    areas: Mapped[list["PriorityArea"]] = relationship(
+        back_populates="area_set", order_by="PriorityArea.position"
+    )
+
+
+area_mappings = Table(
+    "area_mappings",
+    Base.metadata,
+    Column("old_area_id", ForeignKey("priority_areas.id"), primary_key=True),
+    Column("new_area_id", ForeignKey("priority_areas.id"), primary_key=True),
+)
+
+
+class PriorityArea(Base):
+    __tablename__ = "priority_areas"
+    __table_args__ = (UniqueConstraint("area_set_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_set_id: Mapped[int] = mapped_column(ForeignKey("area_sets.id"))
+    slug: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    area_set: Mapped[AreaSet] = relationship(back_populates="areas")
+    # Areas of a newer set that this (older) area maps to.
+    maps_to: Mapped[list["PriorityArea"]] = relationship(
+        secondary=area_mappings,
+        primaryjoin=lambda: PriorityArea.id == area_mappings.c.old_area_id,
+        secondaryjoin=lambda: PriorityArea.id == area_mappings.c.new_area_id,
+    )
+
+
+class District(Base):
+    __tablename__ = "districts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"))
+
+
+class EvidenceLevel(Base):
+    __tablename__ = "evidence_levels"
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[Optional[str]] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    # Flask-Login's protocol, kept here so the web layer needs no wrapper class.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # sha256 of the token: tokens are long random strings, so a slow hash adds nothing.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    user: Mapped[User] = relationship()
+
+
+case_areas = Table(
+    "case_areas",
+    Base.metadata,
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("priority_areas.id"), primary_key=True),
+)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    organisation: Mapped[str] = mapped_column(Text, default="")
+    partners: Mapped[list] = mapped_column(JSON, default=list)
+    target_group: Mapped[str] = mapped_column(Text, default="")
+    situation: Mapped[str] = mapped_column(Text, default="")
+    cause_analysis: Mapped[str] = mapped_column(Text, default="")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    goals: Mapped[str] = mapped_column(Text, default="")
+    results: Mapped[str] = mapped_column(Text, default="")
+    lessons: Mapped[str] = mapped_column(Text, default="")
+    gender_analysis: Mapped[str] = mapped_column(Text, default="")
+    child_rights_analysis: Mapped[str] = mapped_column(Text, default="")
+    evidence_level: Mapped[Optional[str]] = mapped_column(ForeignKey("evidence_levels.slug"))
+    start_date: Mapped[Optional[date]] = mapped_column(Date)
+    end_date: Mapped[Optional[date]] = mapped_column(Date)
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    featured_position: Mapped[Optional[int]] = mapped_column(Integer)
+    featured_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    published_at: Mapped[Optional[datetime]] = mapped_column(DateTime, index=True)
+    archived_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    district: Mapped[District] = relationship(lazy="joined")
+    evidence: Mapped[Optional[EvidenceLevel]] = relationship(lazy="joined", viewonly=True)
+    areas: Mapped[list[PriorityArea]] = relationship(
+        secondary=case_areas, order_by=PriorityArea.position, lazy="selectin"
+    )
+    author: Mapped[Optional[User]] = relationship()
+    revisions: Mapped[list["CaseRevision"]] = relationship(
+        back_populates="case", order_by="CaseRevision.id", cascade="all, delete-orphan"
+    )
+
+
+class CaseRevision(Base):
+    """Every change to a case: who, when, what (field → [old, new]) and an optional comment."""
+
+    __tablename__ = "case_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    case: Mapped[Case] = relationship(back_populates="revisions")
+    user: Mapped[Optional[User]] = relationship()
+
+
+class OutboxEntry(Base):
+    """A case whose searchable state changed; the search index applies these in id order."""
+
+    __tablename__ = "search_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,111 @@
+"""Users, passwords (argon2id) and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import ROLES, ApiToken, User, utcnow
+from .validation import FieldError, ValidationError
+
+ROLE_LABELS = {
+    "staff": "Medarbetare",
+    "coordinator": "Trygghetssamordnare",
+    "editor": "Redaktör",
+    "admin": "Systemförvaltare",
+}
+SYSTEM_EMAIL = "system@erfarenhetsbanken.invalid"
+PASSWORD_MIN = 10
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this keeps a failed login for an unknown e-mail as slow as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def create_user(session: Session, *, email: str, role: str, password: Optional[str],
+                name: str = "", commit: bool = True) -> User:
+    email = normalise_email(email)
+    errors = []
+    if "@" not in email:
+        errors.append(FieldError("email", f"E-post: \"{email}\" är ingen giltig e-postadress."))
+    if role not in ROLES:
+        errors.append(FieldError("role", f"Roll: okänt värde \"{role}\". Giltiga värden: "
+                                         f"{', '.join(ROLES)}."))
+    if password is not None and len(password) < PASSWORD_MIN:
+        errors.append(FieldError("password", f"Lösenord: måste vara minst {PASSWORD_MIN} tecken."))
+    if email and session.scalar(select(User.id).where(User.email == email)) is not None:
+        errors.append(FieldError("email", f"E-post: det finns redan en användare med {email}."))
+    if errors:
+        raise ValidationError(errors)
+    user = User(email=email, role=role, name=name.strip(),
+                password_hash=_hasher.hash(password) if password else None)
+    session.add(user)
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> Optional[User]:
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active or not user.password_hash:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        session.commit()
+    return user
+
+
+def system_user(session: Session) -> User:
+    """The actor for command-line imports: an editor that cannot log in."""
+    user = session.scalar(select(User).where(User.email == SYSTEM_EMAIL))
+    if user is None:
+        user = User(email=SYSTEM_EMAIL, role="editor", name="Import (system)",
+                    password_hash=None)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User) -> str:
+    """Create an API token for the user and return it; only its hash is stored."""
+    token = "eb_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    session.commit()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> Optional[User]:
+    api_token = session.scalar(select(ApiToken).where(
+        ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)))
+    if api_token is None or not api_token.user.active:
+        return None
+    # Recorded coarsely, so that reading the API does not take the write lock every time.
+    now = utcnow()
+    if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 300:
+        api_token.last_used_at = now
+        session.commit()
+    return api_token.user
+
+
+def find_user(session: Session, email: str) -> Optional[User]:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))

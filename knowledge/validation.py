@@ -1,0 +1,195 @@
+"""One validation of case input, shared by the form, the import and the API.
+
+`clean_case_input` takes what a person or a file sent (strings, lists, dates) and returns
+clean values ready for the model, or raises `ValidationError` listing every problem with
+the field it concerns, in Swedish, with the valid values where there is a list of them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable
+
+from .taxonomy import Taxonomy
+
+TITLE_MAX = 200
+TEXT_MAX = 20_000
+
+LABELS = {
+    "title": "Rubrik",
+    "summary": "Sammanfattning",
+    "district": "Stadsdelsområde",
+    "priority_areas": "Prioriterade samverkansområden",
+    "organisation": "Organisation",
+    "partners": "Samverkansparter",
+    "target_group": "Målgrupp",
+    "situation": "Lägesbild / problem",
+    "cause_analysis": "Orsaksanalys",
+    "measures": "Åtgärder och genomförande",
+    "goals": "Mål",
+    "results": "Resultat och uppföljning",
+    "lessons": "Lärdomar",
+    "gender_analysis": "Jämställdhetsanalys",
+    "child_rights_analysis": "Barnrättsanalys",
+    "evidence_level": "Kunskapsläge",
+    "start_date": "Startdatum",
+    "end_date": "Slutdatum",
+    "contact_name": "Kontaktperson",
+    "contact_email": "Kontaktens e-post",
+    "external_id": "Externt id",
+    "status": "Status",
+}
+
+# The long Markdown fields, in the order of the agreement's method.
+LONG_TEXT_FIELDS = (
+    "target_group", "situation", "cause_analysis", "measures", "goals", "results", "lessons",
+    "gender_analysis", "child_rights_analysis",
+)
+SHORT_TEXT_FIELDS = ("organisation", "contact_name", "contact_email", "external_id")
+CASE_FIELDS = tuple(LABELS)
+IMPORT_STATUSES = ("draft", "submitted", "returned", "published", "archived")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class ValidationError(Exception):
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+    def by_field(self) -> dict[str, list[str]]:
+        grouped: dict[str, list[str]] = {}
+        for error in self.errors:
+            grouped.setdefault(error.field, []).append(error.message)
+        return grouped
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def split_list(value: Any) -> list[str]:
+    """A list field from a list, or from text separated by ';' or new lines."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items: Iterable[Any] = re.split(r"[;\n]", value)
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        items = [value]
+    return [text for text in (_text(item) for item in items) if text]
+
+
+def _parse_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(text)
+    return date.fromisoformat(text)  # also raises ValueError for 2025-02-30
+
+
+def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
+                     allow_status: bool = False) -> dict[str, Any]:
+    """Validate everything at once, so the person sees every problem in one go."""
+    errors: list[FieldError] = []
+
+    def fail(field: str, message: str) -> None:
+        errors.append(FieldError(field, f"{LABELS.get(field, field)}: {message}"))
+
+    allowed = set(CASE_FIELDS) if allow_status else set(CASE_FIELDS) - {"status"}
+    for key in data:
+        if key not in allowed:
+            errors.append(FieldError(key, f"Okänt fält \"{key}\". Giltiga fält: "
+                                          f"{', '.join(sorted(allowed))}."))
+
+    clean: dict[str, Any] = {}
+    for field in ("title", "summary"):
+        clean[field] = _text(data.get(field))
+        if not clean[field]:
+            fail(field, "måste fyllas i.")
+    if len(clean["title"]) > TITLE_MAX:
+        fail("title", f"får vara högst {TITLE_MAX} tecken (nu {len(clean['title'])}).")
+    if len(clean["summary"]) > TEXT_MAX:
+        fail("summary", f"får vara högst {TEXT_MAX} tecken (nu {len(clean['summary'])}).")
+
+    for field in LONG_TEXT_FIELDS + SHORT_TEXT_FIELDS:
+        clean[field] = _text(data.get(field))
+        limit = TITLE_MAX if field in SHORT_TEXT_FIELDS else TEXT_MAX
+        if len(clean[field]) > limit:
+            fail(field, f"får vara högst {limit} tecken (nu {len(clean[field])}).")
+    clean["external_id"] = clean["external_id"] or None
+
+    district_names = ", ".join(d.name for d in taxonomy.districts)
+    district_value = _text(data.get("district"))
+    clean["district"] = None
+    if not district_value:
+        fail("district", f"måste anges. Giltiga värden: {district_names}.")
+    else:
+        clean["district"] = taxonomy.find_district(district_value)
+        if clean["district"] is None:
+            fail("district", f"okänt värde \"{district_value}\". Giltiga värden: "
+                             f"{district_names}.")
+
+    area_names = "; ".join(f"{a.slug} ({a.name})" for a in taxonomy.areas)
+    area_values = split_list(data.get("priority_areas"))
+    clean["priority_areas"] = []
+    if not area_values:
+        fail("priority_areas", f"välj minst ett. Giltiga värden: {area_names}.")
+    for value in area_values:
+        area = taxonomy.find_area(value)
+        if area is None:
+            fail("priority_areas", f"okänt värde \"{value}\". Giltiga värden: {area_names}.")
+        elif area not in clean["priority_areas"]:
+            clean["priority_areas"].append(area)
+
+    clean["partners"] = split_list(data.get("partners"))
+    for partner in clean["partners"]:
+        if len(partner) > TITLE_MAX:
+            fail("partners", f"varje samverkanspart får vara högst {TITLE_MAX} tecken.")
+            break
+
+    level_value = _text(data.get("evidence_level"))
+    clean["evidence_level"] = None
+    if level_value:
+        level = taxonomy.find_evidence_level(level_value)
+        if level is None:
+            valid = ", ".join(f"{lv.slug} ({lv.name})" for lv in taxonomy.evidence_levels)
+            fail("evidence_level", f"okänt värde \"{level_value}\". Giltiga värden: {valid}.")
+        else:
+            clean["evidence_level"] = level.slug
+
+    for field in ("start_date", "end_date"):
+        try:
+            clean[field] = _parse_date(data.get(field))
+        except ValueError:
+            clean[field] = None
+            fail(field, f"\"{_text(data.get(field))}\" är inte ett giltigt datum. "
+                        "Skriv det som ÅÅÅÅ-MM-DD, t.ex. 2025-03-31.")
+    if clean["start_date"] and clean["end_date"] and clean["end_date"] < clean["start_date"]:
+        fail("end_date", f"kan inte vara före startdatum ({clean['start_date'].isoformat()}).")
+
+    if clean["contact_email"] and not _EMAIL.match(clean["contact_email"]):
+        fail("contact_email", f"\"{clean['contact_email']}\" är ingen giltig e-postadress.")
+
+    if allow_status:
+        status = _text(data.get("status")).lower()
+        if status and status not in IMPORT_STATUSES:
+            fail("status", f"okänt värde \"{status}\". Giltiga värden: "
+                           f"{', '.join(IMPORT_STATUSES)}.")
+        clean["status"] = status or None
+
+    if errors:
+        raise ValidationError(errors)
+    return clean

@@ -1,0 +1,91 @@
+"""The web layer: blueprints that read the request, call the domain and render."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from ..cases import ACTION_LABELS, STATUS_LABELS, InvalidTransition, NotFound
+from ..db import begin_write
+from ..markdown import render_markdown
+from ..models import User
+from ..permissions import PermissionDenied, is_editor
+from ..users import ROLE_LABELS
+from ..validation import LABELS
+from .support import close_db, get_db, htmx, wants_fragment
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def init_app(app: Flask) -> None:
+    from . import api, auth, cases, main, review
+
+    htmx.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Logga in för att fortsätta."
+    login_manager.user_loader(_load_user)
+    app.teardown_appcontext(close_db)
+
+    for module in (auth, main, cases, review, api):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
+
+    app.before_request(_require_login_and_open_writes)
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["field_label"] = lambda field: LABELS.get(field, field)
+    app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
+                                 ACTION_LABELS=ACTION_LABELS, is_editor=is_editor)
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(error):
+        return _error_page(403, str(error) or "Du har inte behörighet till detta.")
+
+    @app.errorhandler(NotFound)
+    @app.errorhandler(404)
+    def not_found(_error):
+        return _error_page(404, "Sidan eller exemplet finns inte, eller så har du inte "
+                                "behörighet att se det.")
+
+    @app.errorhandler(InvalidTransition)
+    def invalid_transition(error):
+        return _error_page(409, str(error))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return _error_page(400, "Sidan var för gammal för att skicka. Ladda om sidan och "
+                                "försök igen.")
+
+
+OPEN_ENDPOINTS = {"auth.login", "main.healthz", "static"}
+
+
+def _require_login_and_open_writes():
+    from flask_login import current_user
+
+    if request.method in UNSAFE_METHODS:
+        # Before anything reads (loading the user does): see knowledge.db.begin_write.
+        begin_write(get_db())
+    if request.blueprint == "api":
+        return None  # the API authenticates with bearer tokens itself
+    if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def _load_user(user_id: str):
+    user = get_db().get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def _error_page(status: int, message: str):
+    template = "_error.html" if wants_fragment() else "error.html"
+    return render_template(template, status=status, message=message), status
+

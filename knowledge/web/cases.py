@@ -1,0 +1,107 @@
+"""Case pages: list, read, write, submit."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, render_template, request, url_for
+
+from .. import cases as domain
+from .. import listing
+from ..permissions import can_edit_case, is_author
+from ..taxonomy import current_taxonomy
+from ..validation import LABELS, ValidationError
+from .support import actor, get_db, redirect_after_post, render_page
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+# The fields a person edits in the form; external_id and status are set by import and review.
+FORM_FIELDS = tuple(f for f in LABELS if f not in ("external_id", "status"))
+
+
+@bp.route("")
+def list_cases():
+    db = get_db()
+    filters = listing.CaseFilter(areas=request.args.getlist("area"),
+                                 districts=request.args.getlist("district"),
+                                 text=request.args.get("q", ""))
+    page = listing.filter_published(db, filters, page=request.args.get("page", 1, type=int))
+    return render_page("cases/list.html", "cases/_results.html", page=page, filters=filters,
+                       taxonomy=current_taxonomy(db))
+
+
+@bp.route("/<int:case_id>")
+def show_case(case_id: int):
+    user = actor()
+    case = domain.get_case(get_db(), user, case_id)
+    return render_template("cases/detail.html", case=case, can_edit=can_edit_case(user, case),
+                           can_submit=is_author(user, case)
+                           and case.status in ("draft", "returned"))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_case():
+    db, user = get_db(), actor()
+    if request.method == "GET":
+        return _form_page(case=None, values={"priority_areas": []}, errors={})
+    data = _form_data()
+    try:
+        case = domain.create_case(db, user, data, submit=_wants_submit())
+    except ValidationError as error:
+        db.rollback()
+        return _form_page(case=None, values=data, errors=error.by_field(), status=422)
+    return _saved(case)
+
+
+@bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
+def edit_case(case_id: int):
+    db, user = get_db(), actor()
+    case = domain.get_case(db, user, case_id)
+    if not can_edit_case(user, case):
+        raise domain.PermissionDenied("Du får inte ändra det här exemplet.")
+    if request.method == "GET":
+        return _form_page(case=case, values=domain.case_fields(case), errors={})
+    data = _form_data()
+    try:
+        domain.update_case(db, user, case, data, submit=_wants_submit())
+    except ValidationError as error:
+        db.rollback()
+        return _form_page(case=case, values=data, errors=error.by_field(), status=422)
+    return _saved(case)
+
+
+@bp.route("/<int:case_id>/submit", methods=["POST"])
+def submit_case(case_id: int):
+    db, user = get_db(), actor()
+    case = domain.submit_case(db, user, domain.get_case(db, user, case_id))
+    flash("Exemplet är skickat för granskning. Du får besked när en redaktör har läst det.",
+          "success")
+    return _back_to(case)
+
+
+def _form_data() -> dict:
+    data = {field: request.form.get(field, "") for field in FORM_FIELDS}
+    data["priority_areas"] = request.form.getlist("priority_areas")
+    return data
+
+
+def _wants_submit() -> bool:
+    return request.form.get("action") == "submit"
+
+
+def _form_page(case, values, errors, status=200):
+    if isinstance(values.get("partners"), list):
+        values = {**values, "partners": "\n".join(values["partners"])}
+    return render_page("cases/form.html", "cases/_form.html", status=status, case=case,
+                       values=values, errors=errors, labels=LABELS,
+                       taxonomy=current_taxonomy(get_db()))
+
+
+def _saved(case):
+    if case.status == "submitted":
+        flash("Exemplet är skickat för granskning.", "success")
+    else:
+        flash("Utkastet är sparat. Bara du ser det tills du skickar det för granskning.",
+              "success")
+    return _back_to(case)
+
+
+def _back_to(case):
+    return redirect_after_post(url_for("cases.show_case", case_id=case.id))

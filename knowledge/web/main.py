@@ -1,0 +1,28 @@
+"""Start page and health check."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from .. import listing
+from ..health import check_health
+from ..permissions import is_editor
+from .support import actor, get_db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    db, user = get_db(), actor()
+    return render_template(
+        "index.html",
+        featured=listing.featured_cases(db),
+        latest=listing.latest_published(db),
+        mine=listing.my_unpublished(db, user),
+        waiting=listing.count_waiting_for_review(db) if is_editor(user) else None,
+    )
+
+
+@bp.route("/healthz")
+def healthz():
+    healthy, report = check_health(get_db())
+    return jsonify(report), 200 if healthy else 503

@@ -1,0 +1,69 @@
+"""The central office's work: the review queue, publishing, returning, archiving, featuring."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, render_template, request, url_for
+
+from .. import cases as domain
+from .. import listing
+from ..permissions import require_editor
+from ..validation import ValidationError
+from .support import actor, get_db, redirect_after_post
+
+bp = Blueprint("review", __name__)
+
+
+@bp.route("/review")
+def queue():
+    return render_template("review/queue.html",
+                           cases=listing.review_queue(get_db(), actor()))
+
+
+@bp.route("/cases/<int:case_id>/publish", methods=["POST"])
+def publish(case_id: int):
+    return _act(domain.publish_case, case_id, "Exemplet är publicerat och syns nu för alla.")
+
+
+@bp.route("/cases/<int:case_id>/archive", methods=["POST"])
+def archive(case_id: int):
+    return _act(domain.archive_case, case_id,
+                "Exemplet är arkiverat och syns inte längre i sökningen.")
+
+
+@bp.route("/cases/<int:case_id>/feature", methods=["POST"])
+def feature(case_id: int):
+    return _act(domain.feature_case, case_id, "Exemplet lyfts nu fram på startsidan.",
+                request.form.get("reason", ""))
+
+
+@bp.route("/cases/<int:case_id>/unfeature", methods=["POST"])
+def unfeature(case_id: int):
+    return _act(domain.unfeature_case, case_id, "Exemplet lyfts inte längre fram.")
+
+
+@bp.route("/cases/<int:case_id>/return", methods=["POST"])
+def return_to_author(case_id: int):
+    db, user = get_db(), actor()
+    require_editor(user)
+    case = domain.get_case(db, user, case_id)
+    try:
+        domain.return_case(db, user, case, request.form.get("comment", ""))
+    except ValidationError as error:
+        db.rollback()
+        return render_template("cases/detail.html", case=case, can_edit=True,
+                               can_submit=False,
+                               return_errors=error.by_field().get("comment", [])), 422
+    flash("Exemplet är återsänt till författaren med din kommentar.", "success")
+    return _back_to(case)
+
+
+def _act(action, case_id: int, message: str, *args):
+    db, user = get_db(), actor()
+    # The role is checked before the case is looked up, so nobody learns which ids exist.
+    require_editor(user)
+    case = action(db, user, domain.get_case(db, user, case_id), *args)
+    flash(message, "success")
+    return _back_to(case)
+
+
+def _back_to(case):
+    return redirect_after_post(url_for("cases.show_case", case_id=case.id))

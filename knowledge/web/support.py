@@ -1,0 +1,52 @@
+"""What every view needs: the request's database session, the actor, and page-or-fragment."""
+from __future__ import annotations
+
+from typing import Optional
+
+from flask import current_app, g, redirect, render_template
+from flask_htmx import HTMX
+from flask_htmx import make_response as htmx_response
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from ..models import User
+
+htmx = HTMX()
+
+
+def get_db() -> Session:
+    if "db" not in g:
+        g.db = current_app.extensions["db_sessionmaker"]()
+    return g.db
+
+
+def close_db(_exc: Optional[BaseException] = None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+def actor() -> Optional[User]:
+    """The logged-in user as a model object (or None), for passing into the domain."""
+    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
+
+
+def wants_fragment() -> bool:
+    """htmx swaps a part of the page, except for boosted links and history restores."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render_page(page_template: str, fragment: str, status: int = 200, **context):
+    """The whole page, or for htmx the fragment the page itself includes."""
+    template = fragment if wants_fragment() else page_template
+    response = current_app.make_response((render_template(template, **context), status))
+    # The same URL answers with a page or a fragment; caches must keep them apart.
+    response.vary.add("HX-Request")
+    return response
+
+
+def redirect_after_post(url: str):
+    """See Other for a plain form post; for htmx, a full navigation to the new page."""
+    if wants_fragment():
+        return htmx_response(redirect=url)
+    return redirect(url, code=303)

@@ -1,0 +1,39 @@
+// Small enhancements on top of htmx. Everything works without this file.
+(function () {
+  "use strict";
+  // After a form fragment comes back with errors, move focus to the summary so that
+  // keyboard and screen-reader users learn what went wrong.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var summary = event.detail.target.querySelector
+      ? event.detail.target.querySelector("#error-summary") || document.getElementById("error-summary")
+      : null;
+    if (summary) { summary.focus(); }
+  });
+  // A request that fails (server error, expired session, lost network) must not fail
+  // silently: tell the person and offer a reload.
+  function showProblem(text) {
+    var box = document.getElementById("htmx-problem");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "htmx-problem";
+      box.className = "flash flash-error";
+      box.setAttribute("role", "alert");
+      var main = document.getElementById("main");
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text;
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 401 || status === 400) {
+      showProblem("Din session har gått ut eller sidan är för gammal. Ladda om sidan och logga in igen.");
+    } else if (status === 403) {
+      showProblem("Du har inte behörighet att göra detta.");
+    } else {
+      showProblem("Något gick fel (" + status + "). Försök igen om en stund.");
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showProblem("Kunde inte nå servern. Kontrollera nätverket och försök igen.");
+  });
+})();

@@ -1,0 +1,127 @@
+"""Fixtures in the style of Flask's tutorial: app, client, runner, auth, plus users and cases.
+
+Every test gets its own SQLite file, copied from one migrated template so that the
+migrations run once per session rather than once per test.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from knowledge.db import make_engine, make_sessionmaker
+from knowledge.migrate import upgrade_database
+from knowledge.taxonomy import load_reference_data
+from knowledge.users import create_user
+
+PASSWORD = "ett-bra-losenord"
+ROLE_EMAILS = {
+    "staff": "anna.medarbetare@test.se",
+    "staff2": "bo.kollega@test.se",
+    "coordinator": "cecilia.samordnare@test.se",
+    "editor": "david.redaktor@test.se",
+    "admin": "eva.admin@test.se",
+}
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        load_reference_data(session)
+        session.commit()
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(template_db, tmp_path):
+    db_path = tmp_path / "test.sqlite3"
+    shutil.copy(template_db, db_path)
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "INDEX_DIR": str(tmp_path / "index"),
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "erfarenhetsbanken.test",
+    })
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def db(app):
+    session = app.extensions["db_sessionmaker"]()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def users(db):
+    made = {}
+    for key, email in ROLE_EMAILS.items():
+        role = "staff" if key == "staff2" else key
+        made[key] = create_user(db, email=email, role=role, password=PASSWORD,
+                                name=key.capitalize())
+    return made
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, key: str = "staff", password: str = PASSWORD):
+        return self._client.post("/login", data={"email": ROLE_EMAILS[key],
+                                                 "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client, users):
+    return AuthActions(client)
+
+
+def case_data(**overrides) -> dict:
+    """A complete, valid case as the form, import and API would send it."""
+    data = {
+        "title": "Trygghetsvandringar med boende i Husby",
+        "summary": "Boende, polis och stadsdelsförvaltning gick tillsammans genom området "
+                   "och åtgärdade otrygga platser.",
+        "district": "Järva",
+        "priority_areas": ["otrygga-platser"],
+        "organisation": "Järva stadsdelsförvaltning",
+        "partners": ["Lokalpolisområde Rinkeby", "Familjebostäder"],
+        "target_group": "Boende i Husby",
+        "situation": "Många boende kände sig otrygga vid **tunnelbanan** på kvällarna.",
+        "cause_analysis": "Dålig belysning och skymd sikt.",
+        "measures": "- Trygghetsvandringar varje kvartal\n- Ny belysning",
+        "goals": "Ökad trygghet vid stationen.",
+        "results": "Andelen otrygga minskade enligt trygghetsmätningen.",
+        "lessons": "Boendes medverkan var avgörande.",
+        "gender_analysis": "Kvinnor upplevde större otrygghet.",
+        "child_rights_analysis": "Barn och unga deltog i vandringarna.",
+        "evidence_level": "uppfoljd",
+        "start_date": "2024-02-01",
+        "end_date": "2025-01-31",
+        "contact_name": "Kim Exempel",
+        "contact_email": "kim.exempel@exempel.stockholm.se",
+    }
+    data.update(overrides)
+    return data

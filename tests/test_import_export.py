@@ -1,0 +1,133 @@
+"""Import (all or nothing, line-numbered errors, update by external_id) and export."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from knowledge.cases import case_fields
+from knowledge.models import Case
+from tests.conftest import case_data
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def count_cases(db):
+    db.expire_all()
+    return db.scalar(select(func.count(Case.id)))
+
+
+def test_import_jsonl_publishes_and_every_field_comes_back(runner, db, tmp_path):
+    rows = [case_data(external_id=f"ext-{n}", title=f"Exempel {n}") for n in range(3)]
+    result = runner.invoke(args=["import", str(write_jsonl(tmp_path / "in.jsonl", rows))])
+    assert result.exit_code == 0, result.output
+    assert "3 nya" in result.output
+    case = db.scalar(select(Case).where(Case.external_id == "ext-1"))
+    assert case.status == "published"
+    fields = case_fields(case)
+    expected = {**rows[1], "district": "jarva", "status": "published"}
+    assert fields == expected
+
+
+def test_import_with_bad_rows_imports_nothing_and_names_each(runner, db, tmp_path):
+    rows = [case_data(external_id="ok-1"),
+            case_data(external_id="bad-1", district="Atlantis"),
+            case_data(external_id="ok-2"),
+            case_data(external_id="bad-2", title="", evidence_level="kanske")]
+    path = write_jsonl(tmp_path / "in.jsonl", rows)
+    with path.open("a", encoding="utf-8") as f:
+        f.write("{inte json}\n")
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "inget sparades" in out
+    assert 'rad 2: Stadsdelsområde: okänt värde "Atlantis"' in out
+    assert "rad 4: Rubrik: måste fyllas i." in out
+    assert 'rad 4: Kunskapsläge: okänt värde "kanske"' in out
+    assert "rad 5: ogiltig JSON" in out
+    assert count_cases(db) == 0
+
+
+def test_reimport_updates_by_external_id_instead_of_duplicating(runner, db, tmp_path):
+    path = write_jsonl(tmp_path / "in.jsonl", [case_data(external_id="sthlm-7")])
+    assert runner.invoke(args=["import", str(path)]).exit_code == 0
+    write_jsonl(path, [case_data(external_id="sthlm-7", title="Ny rubrik")])
+    result = runner.invoke(args=["import", str(path)])
+    assert "0 nya, 1 uppdaterade" in result.output
+    assert count_cases(db) == 1
+    assert db.scalar(select(Case.title)) == "Ny rubrik"
+    result = runner.invoke(args=["import", str(path)])
+    assert "0 nya, 0 uppdaterade, 1 oförändrade" in result.output
+
+
+def test_duplicate_external_id_within_one_file_is_an_error(runner, db, tmp_path):
+    path = write_jsonl(tmp_path / "in.jsonl", [case_data(external_id="x"),
+                                               case_data(external_id="x")])
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    assert 'rad 2: Externt id: "x" finns redan på rad 1' in result.output
+
+
+def test_import_as_draft(runner, db, tmp_path):
+    path = write_jsonl(tmp_path / "in.jsonl", [case_data(external_id="d-1")])
+    assert runner.invoke(args=["import", "--as-draft", str(path)]).exit_code == 0
+    assert db.scalar(select(Case.status)) == "draft"
+
+
+def test_csv_as_excel_writes_it_with_bom_and_semicolons(runner, db, tmp_path):
+    header = "external_id;title;summary;district;priority_areas;partners;start_date;status"
+    lines = [header,
+             'csv-1;Nattvandring;"Vuxna på stan; kvällstid.";Farsta;'
+             '"unga-i-riskzon;otrygga-platser";"Polisen;Fältgruppen";2024-06-01;',
+             'csv-2;Läxhjälp;"Stöd i skolan.";Skärholmen;Unga i riskzon för destruktivt '
+             'beteende;;;draft']
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeff".encode() + "\r\n".join(lines).encode("utf-8") + b"\r\n")
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    first = db.scalar(select(Case).where(Case.external_id == "csv-1"))
+    assert first.summary == "Vuxna på stan; kvällstid."
+    assert [a.slug for a in first.areas] == ["unga-i-riskzon", "otrygga-platser"]
+    assert first.partners == ["Polisen", "Fältgruppen"]
+    assert first.status == "published"
+    assert db.scalar(select(Case.status).where(Case.external_id == "csv-2")) == "draft"
+
+
+def test_csv_with_commas_and_error_line_numbers(runner, db, tmp_path):
+    path = tmp_path / "comma.csv"
+    path.write_text("title,summary,district,priority_areas\n"
+                    "Ett,Bra,Bromma,otrygga-platser\n"
+                    "Två,,Bromma,otrygga-platser\n", encoding="utf-8")
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    assert "rad 3: Sammanfattning: måste fyllas i." in result.output
+    assert count_cases(db) == 0
+
+
+def test_export_then_import_gives_identical_cases(runner, app, db, tmp_path, template_db):
+    rows = [case_data(external_id="r-1", status="published"),
+            case_data(external_id="r-2", title="Utkast", status="draft", end_date=None,
+                      partners=[]),
+            case_data(external_id="r-3", status="archived", priority_areas=[
+                "unga-i-riskzon", "kriminella-miljoer"])]
+    assert runner.invoke(args=["import", str(write_jsonl(tmp_path / "in.jsonl", rows))]
+                         ).exit_code == 0
+    export = tmp_path / "out.jsonl"
+    assert runner.invoke(args=["export", str(export)]).exit_code == 0
+    before = [case_fields(c) for c in db.scalars(select(Case).order_by(Case.external_id))]
+
+    import shutil
+    from app import create_app
+    fresh_path = tmp_path / "fresh.sqlite3"
+    shutil.copy(template_db, fresh_path)
+    fresh = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{fresh_path}",
+                        "INDEX_DIR": str(tmp_path / "fresh-index")})
+    assert fresh.test_cli_runner().invoke(args=["import", str(export)]).exit_code == 0
+    with fresh.extensions["db_sessionmaker"]() as other:
+        after = [case_fields(c) for c in other.scalars(select(Case).order_by(Case.external_id))]
+    fresh.extensions["db_engine"].dispose()
+    assert after == before

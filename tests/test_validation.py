@@ -1,0 +1,101 @@
+"""Every validation message: Swedish, naming the field, listing valid values where there are."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge.taxonomy import current_taxonomy
+from knowledge.validation import ValidationError, clean_case_input
+from tests.conftest import case_data
+
+
+@pytest.fixture
+def taxonomy(db):
+    return current_taxonomy(db)
+
+
+def errors_for(taxonomy, **overrides) -> dict[str, list[str]]:
+    with pytest.raises(ValidationError) as raised:
+        clean_case_input(case_data(**overrides), taxonomy)
+    return raised.value.by_field()
+
+
+def test_valid_input_is_cleaned(taxonomy):
+    clean = clean_case_input(case_data(district="jarva", priority_areas="Otrygga och "
+                             "brottsutsatta platser; unga-i-riskzon", partners="A; B\nC"),
+                             taxonomy)
+    assert clean["district"].slug == "jarva"
+    assert [a.slug for a in clean["priority_areas"]] == ["otrygga-platser", "unga-i-riskzon"]
+    assert clean["partners"] == ["A", "B", "C"]
+    assert clean["start_date"].isoformat() == "2024-02-01"
+
+
+@pytest.mark.parametrize("value", ["Järva", "JÄRVA", "jarva", " järva "])
+def test_district_by_name_or_slug_in_any_case(taxonomy, value):
+    assert clean_case_input(case_data(district=value), taxonomy)["district"].slug == "jarva"
+
+
+@pytest.mark.parametrize("field,label", [("title", "Rubrik"), ("summary", "Sammanfattning")])
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t", None])
+def test_required_text_fields_and_whitespace_only(taxonomy, field, label, blank):
+    assert errors_for(taxonomy, **{field: blank})[field] == [f"{label}: måste fyllas i."]
+
+
+def test_unknown_district_lists_the_valid_ones(taxonomy):
+    message = errors_for(taxonomy, district="Rinkeby-Kistaa")["district"][0]
+    assert message.startswith('Stadsdelsområde: okänt värde "Rinkeby-Kistaa". Giltiga värden: ')
+    assert "Järva" in message and "Stadsövergripande" in message
+
+
+def test_missing_district(taxonomy):
+    assert errors_for(taxonomy, district="")["district"][0].startswith(
+        "Stadsdelsområde: måste anges. Giltiga värden: Järva")
+
+
+def test_unknown_and_missing_priority_area(taxonomy):
+    message = errors_for(taxonomy, priority_areas=["ungdomar"])["priority_areas"][0]
+    assert 'okänt värde "ungdomar"' in message and "unga-i-riskzon (Unga i riskzon" in message
+    assert errors_for(taxonomy, priority_areas=[])["priority_areas"][0].startswith(
+        "Prioriterade samverkansområden: välj minst ett. Giltiga värden: unga-i-riskzon")
+
+
+def test_unknown_evidence_level(taxonomy):
+    message = errors_for(taxonomy, evidence_level="bra")["evidence_level"][0]
+    assert message == ('Kunskapsläge: okänt värde "bra". Giltiga värden: ej-utvarderad '
+                       '(Ej utvärderad), uppfoljd (Uppföljd), utvarderad-internt (Utvärderad '
+                       'internt), utvarderad-externt (Utvärderad externt).')
+
+
+@pytest.mark.parametrize("bad", ["2025-02-30", "31/12/2025", "2025-1-1", "igår"])
+def test_dates_must_be_real_iso_dates(taxonomy, bad):
+    assert errors_for(taxonomy, start_date=bad)["start_date"] == [
+        f'Startdatum: "{bad}" är inte ett giltigt datum. Skriv det som ÅÅÅÅ-MM-DD, '
+        't.ex. 2025-03-31.']
+
+
+def test_end_before_start(taxonomy):
+    assert errors_for(taxonomy, start_date="2025-05-01", end_date="2025-04-30")["end_date"] == [
+        "Slutdatum: kan inte vara före startdatum (2025-05-01)."]
+
+
+def test_lengths(taxonomy):
+    assert errors_for(taxonomy, title="x" * 201)["title"] == [
+        "Rubrik: får vara högst 200 tecken (nu 201)."]
+    assert errors_for(taxonomy, measures="x" * 20_001)["measures"] == [
+        "Åtgärder och genomförande: får vara högst 20000 tecken (nu 20001)."]
+    clean_case_input(case_data(title="x" * 200, measures="x" * 20_000), taxonomy)
+
+
+def test_contact_email(taxonomy):
+    assert errors_for(taxonomy, contact_email="kim@")["contact_email"] == [
+        'Kontaktens e-post: "kim@" är ingen giltig e-postadress.']
+
+
+def test_unknown_field_is_named(taxonomy):
+    with pytest.raises(ValidationError) as raised:
+        clean_case_input({**case_data(), "titel": "x"}, taxonomy)
+    assert raised.value.errors[0].message.startswith('Okänt fält "titel". Giltiga fält: ')
+
+
+def test_all_problems_are_reported_at_once(taxonomy):
+    errors = errors_for(taxonomy, title="", district="x", priority_areas=[], start_date="x")
+    assert set(errors) == {"title", "district", "priority_areas", "start_date"}

@@ -1,0 +1,142 @@
+"""What people see and may do through the pages."""
+from __future__ import annotations
+
+from html import unescape
+
+from sqlalchemy import select
+
+from knowledge.models import Case
+from tests.conftest import case_data
+
+
+def form(**overrides):
+    data = case_data(**overrides)
+    data["partners"] = "\n".join(data["partners"])
+    return data
+
+
+def test_everything_but_login_and_healthz_needs_login(client):
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz").json["database"] == "ok"
+    assert client.get("/login").status_code == 200
+    for path in ("/", "/cases", "/cases/new", "/cases/1", "/review"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert "/login" in response.headers["Location"]
+
+
+def test_failed_login_does_not_reveal_whether_account_exists(client, users):
+    wrong_password = client.post("/login", data={"email": "anna.medarbetare@test.se",
+                                                 "password": "fel-losenord"})
+    no_account = client.post("/login", data={"email": "finns.inte@test.se",
+                                             "password": "fel-losenord"})
+    assert wrong_password.status_code == no_account.status_code == 401
+    assert "Fel e-postadress eller lösenord." in wrong_password.text
+    assert "Fel e-postadress eller lösenord." in no_account.text
+
+
+def test_staff_writes_submits_gets_comment_resubmits_and_editor_publishes(client, auth, db):
+    auth.login("staff")
+    response = client.post("/cases/new", data={**form(), "action": "save"})
+    assert response.status_code == 303
+    case_url = response.headers["Location"]
+    page = client.get(case_url)
+    assert "Utkastet är sparat" in page.text
+    assert "Trygghetsvandringar med boende i Husby" in page.text
+    assert "<strong>tunnelbanan</strong>" in page.text  # Markdown rendered
+
+    client.post(case_url + "/submit")
+    auth.logout()
+
+    auth.login("editor")
+    assert "Trygghetsvandringar med boende i Husby" in client.get("/review").text
+    assert client.post(case_url + "/return",
+                       data={"comment": "Lägg till siffror från trygghetsmätningen."}
+                       ).status_code == 303
+    auth.logout()
+
+    auth.login("staff")
+    page = client.get(case_url)
+    assert "Redaktörens kommentar" in page.text
+    assert "Lägg till siffror från trygghetsmätningen." in page.text
+    start = client.get("/").text
+    assert "Återsänd med kommentar" in start
+    response = client.post(case_url + "/edit", data={
+        **form(results="Otryggheten minskade från 41 % till 29 %."), "action": "submit"})
+    assert response.status_code == 303
+    auth.logout()
+
+    auth.login("editor")
+    assert client.post(case_url + "/publish").status_code == 303
+    auth.logout()
+
+    auth.login("coordinator")
+    assert "Otryggheten minskade från 41 % till 29 %." in client.get(case_url).text
+    assert "Trygghetsvandringar med boende i Husby" in client.get("/cases").text
+    assert "Trygghetsvandringar med boende i Husby" in client.get("/").text
+
+
+def test_validation_errors_are_shown_next_to_their_fields(client, auth, db):
+    auth.login("staff")
+    response = client.post("/cases/new", data={
+        **form(title="", district="Atlantis", priority_areas=[], end_date="2020-01-01"),
+        "action": "save"})
+    assert response.status_code == 422
+    html = unescape(response.text)
+    assert 'id="title-error"' in html and "Rubrik: måste fyllas i." in html
+    assert 'aria-describedby="title-hint title-error"' in html
+    assert "Stadsdelsområde: okänt värde \"Atlantis\"" in html
+    assert "Järva, Norra innerstaden" in html
+    assert "Prioriterade samverkansområden: välj minst ett" in html
+    assert "Slutdatum: kan inte vara före startdatum (2024-02-01)." in html
+    # What she typed is kept.
+    assert "Boende, polis och stadsdelsförvaltning" in html
+    assert db.scalar(select(Case.id)) is None
+
+
+def test_htmx_form_post_returns_only_the_form_fragment(client, auth):
+    auth.login("staff")
+    response = client.post("/cases/new", data={**form(title=""), "action": "save"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith("<form")
+    assert "<html" not in response.text
+    assert "HX-Request" in response.headers["Vary"]
+    ok = client.post("/cases/new", data={**form(), "action": "save"},
+                     headers={"HX-Request": "true"})
+    assert ok.status_code == 200 and ok.headers["HX-Redirect"].startswith("/cases/")
+
+
+def test_coordinator_cannot_publish_by_form_post(client, auth, db, users):
+    from knowledge import cases
+    case = cases.create_case(db, users["staff"], case_data(), submit=True)
+    auth.login("coordinator")
+    assert client.post(f"/cases/{case.id}/publish").status_code == 403
+    assert client.get("/review").status_code == 403
+    db.expire_all()
+    assert db.get(Case, case.id).status == "submitted"
+
+
+def test_colleague_gets_404_for_a_draft_that_is_not_hers(client, auth, db, users):
+    from knowledge import cases
+    case = cases.create_case(db, users["staff"], case_data())
+    auth.login("staff2")
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    assert client.get(f"/cases/{case.id}/edit").status_code == 404
+    assert client.post(f"/cases/{case.id}/edit", data=form()).status_code == 404
+
+
+def test_list_filters_by_area_and_district(client, auth, db, users):
+    from knowledge import cases
+    for title, district, area in [("Nattvandring i Farsta", "Farsta", "unga-i-riskzon"),
+                                  ("Belysning i Farsta", "Farsta", "otrygga-platser"),
+                                  ("Nattvandring i Bromma", "Bromma", "unga-i-riskzon")]:
+        case = cases.create_case(db, users["staff"], case_data(
+            title=title, district=district, priority_areas=[area]), submit=True)
+        cases.publish_case(db, users["editor"], case)
+    auth.login("coordinator")
+    html = client.get("/cases?area=unga-i-riskzon&district=farsta").text
+    assert "Nattvandring i Farsta" in html
+    assert "Belysning i Farsta" not in html and "Nattvandring i Bromma" not in html
+    html = client.get("/cases?district=farsta&district=bromma&area=unga-i-riskzon").text
+    assert "Nattvandring i Farsta" in html and "Nattvandring i Bromma" in html
