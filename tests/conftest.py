@@ -14,6 +14,7 @@ from app import create_app
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.migrate import upgrade_database
 from knowledge.taxonomy import load_reference_data
+from knowledge import users as users_module
 from knowledge.users import create_user
 
 PASSWORD = "ett-bra-losenord"
@@ -24,6 +25,14 @@ ROLE_EMAILS = {
     "editor": "david.redaktor@test.se",
     "admin": "eva.admin@test.se",
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Still argon2id, with the smallest cost, so that tests do not wait on hashing."""
+    from argon2 import PasswordHasher
+    users_module._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    users_module._DUMMY_HASH = users_module._hasher.hash("not-a-real-password")
 
 
 @pytest.fixture(scope="session")
