@@ -6,6 +6,7 @@ from flask import Flask
 from knowledge import cli, web
 from knowledge.config import load_config
 from knowledge.db import make_engine, make_sessionmaker
+from knowledge.search import SearchIndex, sync_after_commit
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -15,7 +16,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessionmaker"] = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine)
+    app.extensions["db_sessionmaker"] = sessions
+    app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"], sessions)
+    sync_after_commit(sessions, app.extensions["search_index"])
     web.init_app(app)
     cli.init_app(app)
     return app

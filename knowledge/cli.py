@@ -84,6 +84,29 @@ def export_command(path: str):
     click.echo(f"{count} exempel exporterade till {path}.")
 
 
+@click.command("reindex")
+@with_appcontext
+def reindex_command():
+    """Bygg om sökindexet från databasen och byt in det (sökningar fungerar under tiden)."""
+    index = current_app.extensions["search_index"]
+    with click.progressbar(length=1, label="Indexerar publicerade exempel") as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+        count = index.rebuild(progress=progress)
+    click.echo(f"Sökindexet är ombyggt: {count} publicerade exempel.")
+
+
+@click.command("index-status")
+@with_appcontext
+def index_status_command():
+    """Visa hur långt sökindexet ligger efter databasen (outbox-rader som inte lästs in)."""
+    index = current_app.extensions["search_index"]
+    lag = index.lag()
+    click.echo(f"Generation: {index.ensure()}; outbox-rader som väntar: {lag}.")
+    sys.exit(0 if lag == 0 else 2)
+
+
 users_cli = AppGroup("users", help="Hantera användare och API-nycklar.")
 
 
@@ -118,5 +141,5 @@ def users_token_command(email: str):
 
 def init_app(app: Flask) -> None:
     for command in (init_db_command, demo_data_command, import_command, export_command,
-                    users_cli):
+                    reindex_command, index_status_command, users_cli):
         app.cli.add_command(command)

@@ -5,10 +5,25 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .search import IndexUnavailable, SearchIndex
 
-def check_health(session: Session) -> tuple[bool, dict]:
+# More outbox rows than this waiting means the index is not keeping up.
+LAG_WARNING = 100
+
+
+def check_health(session: Session, index: SearchIndex) -> tuple[bool, dict]:
+    """(healthy, report). The database must answer; the search index must be readable and
+    report how many outbox rows it has not applied yet."""
     try:
         session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return False, {"status": "error", "database": "unreachable"}
-    return True, {"status": "ok", "database": "ok"}
+    report = {"status": "ok", "database": "ok"}
+    try:
+        index.searcher_and_cache()
+        lag = index.lag()
+    except IndexUnavailable as error:
+        report.update(status="error", index="unavailable", index_error=str(error))
+        return False, report
+    report.update(index="ok" if lag <= LAG_WARNING else "lagging", index_lag=lag)
+    return True, report

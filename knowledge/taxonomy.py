@@ -116,3 +116,24 @@ def current_taxonomy(session: Session) -> Taxonomy:
     ))
     levels = list(session.scalars(select(EvidenceLevel).order_by(EvidenceLevel.position)))
     return Taxonomy(areas=areas, districts=districts, evidence_levels=levels)
+
+
+def current_area_slugs(areas: list[PriorityArea]) -> list[str]:
+    """The slugs, in the active set, that a case filed under `areas` is found under.
+
+    An area of an older set counts as the areas its revision mapped it to.
+    """
+    slugs: list[str] = []
+    pending = list(areas)
+    seen: set[int] = set()
+    while pending:
+        area = pending.pop(0)
+        if area.id in seen:
+            continue
+        seen.add(area.id)
+        if area.area_set.active:
+            if area.slug not in slugs:
+                slugs.append(area.slug)
+        else:
+            pending.extend(area.maps_to)
+    return slugs

@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request, url_for
 
 from .. import cases as domain
-from .. import listing
+from .. import search
 from ..permissions import PermissionDenied
 from ..taxonomy import current_taxonomy
 from ..users import user_for_token
-from .support import get_db
+from . import searching
+from .support import get_db, search_index
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 100
@@ -60,30 +61,31 @@ def list_cases():
     page = _int_arg("page", 1, minimum=1)
     per_page = _int_arg("per_page", 20, minimum=1, maximum=MAX_PER_PAGE)
     taxonomy = current_taxonomy(db)
-    areas = [_known(v, taxonomy.find_area, "area", [a.slug for a in taxonomy.areas])
-             for v in request.args.getlist("area")]
-    districts = [_known(v, taxonomy.find_district, "district",
-                        [d.slug for d in taxonomy.districts])
-                 for v in request.args.getlist("district")]
-    found = listing.filter_published(
-        db, listing.CaseFilter(areas=areas, districts=districts, text=request.args.get("q", "")),
-        page=page, per_page=per_page)
+    search_request, unknown = searching.search_request(request.args, taxonomy, page=page,
+                                                       per_page=per_page)
+    if unknown:
+        field, value = unknown[0]
+        valid = [a.slug for a in taxonomy.areas] if field == "area" else \
+            [d.slug for d in taxonomy.districts]
+        raise ApiError(400, f"{field}: okänt värde \"{value}\". Giltiga värden: "
+                            f"{', '.join(valid)}.", field)
+    result = search.search_cases(search_index(), db, search_request)
     return jsonify(
-        total=found.total,
-        page=found.page,
+        total=result.total,
+        page=page,
         results=[{
-            "id": case.id,
-            "external_id": case.external_id,
-            "title": case.title,
-            "url": url_for("cases.show_case", case_id=case.id, _external=True),
-            "summary": case.summary,
-            "snippet": case.summary,
-            "district": case.district.slug,
-            "priority_areas": [a.slug for a in case.areas],
-            "score": None,
-        } for case in found.cases],
-        facets={},
-        suggestion=None,
+            "id": found.case.id,
+            "external_id": found.case.external_id,
+            "title": found.case.title,
+            "url": url_for("cases.show_case", case_id=found.case.id, _external=True),
+            "summary": found.case.summary,
+            "snippet": str(found.snippet) if found.snippet else None,
+            "district": found.case.district.slug,
+            "priority_areas": [a.slug for a in found.case.areas],
+            "score": found.score,
+        } for found in result.results],
+        facets=result.facets,
+        suggestion=result.suggestion,
     )
 
 
@@ -112,9 +114,3 @@ def _int_arg(name: str, default: int, minimum: int, maximum: int | None = None) 
     return value
 
 
-def _known(value: str, find, field: str, valid: list[str]) -> str:
-    found = find(value)
-    if found is None:
-        raise ApiError(400, f"{field}: okänt värde \"{value}\". Giltiga värden: "
-                            f"{', '.join(valid)}.", field)
-    return found.slug

@@ -1,14 +1,15 @@
 """Case pages: list, read, write, submit."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, current_app, flash, render_template, request, url_for
 
 from .. import cases as domain
-from .. import listing
+from .. import search
 from ..permissions import can_edit_case, is_author
 from ..taxonomy import current_taxonomy
 from ..validation import LABELS, ValidationError
-from .support import actor, get_db, redirect_after_post, render_page
+from . import searching
+from .support import actor, get_db, redirect_after_post, render_page, search_index
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -18,20 +19,25 @@ FORM_FIELDS = tuple(f for f in LABELS if f not in ("external_id", "status"))
 
 @bp.route("")
 def list_cases():
+    """The search page: free text, facets, sort and pages; htmx swaps only the results."""
     db = get_db()
-    filters = listing.CaseFilter(areas=request.args.getlist("area"),
-                                 districts=request.args.getlist("district"),
-                                 text=request.args.get("q", ""))
-    page = listing.filter_published(db, filters, page=request.args.get("page", 1, type=int))
-    return render_page("cases/list.html", "cases/_results.html", page=page, filters=filters,
-                       taxonomy=current_taxonomy(db))
+    taxonomy = current_taxonomy(db)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    search_request, _unknown = searching.search_request(
+        request.args, taxonomy, page=page, per_page=current_app.config["PER_PAGE"])
+    result = search.search_cases(search_index(), db, search_request)
+    return render_page("cases/list.html", "cases/_results.html", result=result,
+                       facets=searching.facet_groups(result, taxonomy))
 
 
 @bp.route("/<int:case_id>")
 def show_case(case_id: int):
     user = actor()
-    case = domain.get_case(get_db(), user, case_id)
-    return render_template("cases/detail.html", case=case, can_edit=can_edit_case(user, case),
+    db = get_db()
+    case = domain.get_case(db, user, case_id)
+    similar = search.similar_cases(search_index(), db, case) if case.status == "published" else []
+    return render_template("cases/detail.html", case=case, similar=similar,
+                           can_edit=can_edit_case(user, case),
                            can_submit=is_author(user, case)
                            and case.status in ("draft", "returned"))
 

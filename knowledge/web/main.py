@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify, render_template
 from .. import listing
 from ..health import check_health
 from ..permissions import is_editor
-from .support import actor, get_db
+from .support import actor, get_db, search_index
 
 bp = Blueprint("main", __name__)
 
@@ -24,5 +24,5 @@ def index():
 
 @bp.route("/healthz")
 def healthz():
-    healthy, report = check_health(get_db())
+    healthy, report = check_health(get_db(), search_index())
     return jsonify(report), 200 if healthy else 503

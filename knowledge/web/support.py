@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from ..models import User
+from ..search import SearchIndex
 
 htmx = HTMX()
 
@@ -26,6 +27,10 @@ def close_db(_exc: Optional[BaseException] = None) -> None:
         session.close()
 
 
+def search_index() -> SearchIndex:
+    return current_app.extensions["search_index"]
+
+
 def actor() -> Optional[User]:
     """The logged-in user as a model object (or None), for passing into the domain."""
     return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
@@ -38,8 +43,10 @@ def wants_fragment() -> bool:
 
 def render_page(page_template: str, fragment: str, status: int = 200, **context):
     """The whole page, or for htmx the fragment the page itself includes."""
-    template = fragment if wants_fragment() else page_template
-    response = current_app.make_response((render_template(template, **context), status))
+    is_fragment = wants_fragment()
+    template = fragment if is_fragment else page_template
+    response = current_app.make_response(
+        (render_template(template, is_fragment=is_fragment, **context), status))
     # The same URL answers with a page or a fragment; caches must keep them apart.
     response.vary.add("HX-Request")
     return response

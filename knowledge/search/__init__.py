@@ -1,0 +1,141 @@
+"""Search over published cases: a Whoosh index with Swedish analysis, fed by the outbox.
+
+The few functions here are what the rest of the app uses: `search_cases` and
+`similar_cases` return cases read from the database, `SearchIndex.sync` applies the
+outbox, `SearchIndex.rebuild` rebuilds everything.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Optional
+
+from markupsafe import Markup
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from ..models import Case
+from ..taxonomy import Taxonomy
+from .documents import BODY_FIELDS, FACET_FIELDS, plain_text
+from .index import IndexUnavailable, SearchIndex
+from .query import SearchRequest, run_search, snippet
+from .similar import similar_case_ids
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SearchIndex", "SearchRequest", "SearchResult", "IndexUnavailable", "search_cases",
+           "similar_cases", "sync_after_commit", "FACET_FIELDS", "parse_filters"]
+
+
+@dataclass
+class FoundCase:
+    case: Case
+    score: Optional[float]
+    snippet: Optional[Markup]
+
+
+@dataclass
+class SearchResult:
+    request: SearchRequest
+    total: int
+    results: list[FoundCase]
+    facets: dict[str, dict[str, int]]
+    suggestion: Optional[str] = None
+    corrected_from: Optional[str] = None
+    broadened: bool = False
+    lagging: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+
+def parse_filters(taxonomy: Taxonomy, raw: dict[str, list[str]]) -> tuple[dict[str, list[str]],
+                                                                          list[tuple[str, str]]]:
+    """Facet filters from URL or API parameters: names or slugs in, slugs out.
+
+    Returns the clean filters and a list of (parameter, unknown value) for error messages.
+    """
+    clean: dict[str, list[str]] = {}
+    unknown: list[tuple[str, str]] = []
+    for value in raw.get("priority_areas", []):
+        area = taxonomy.find_area(value)
+        if area is None:
+            unknown.append(("area", value))
+        else:
+            clean.setdefault("priority_areas", []).append(area.slug)
+    for value in raw.get("district", []):
+        district = taxonomy.find_district(value)
+        if district is None:
+            unknown.append(("district", value))
+        else:
+            clean.setdefault("district", []).append(district.slug)
+    for name in ("evidence_level", "year", "organisation", "partners"):
+        values = [v for v in raw.get(name, []) if v.strip()]
+        if values:
+            clean[name] = values
+    return clean, unknown
+
+
+def search_cases(index: SearchIndex, session: Session, request: SearchRequest) -> SearchResult:
+    """Search published cases; the hits come back as Case rows with highlighted snippets."""
+    lagging = False
+    if index.needs_sync():
+        # Another process (or node) wrote to the outbox: catch up before answering, but
+        # never wait long for a busy lock; the answer then says the index is catching up.
+        lagging = index.sync(timeout=0.2).busy
+    searcher, cache = index.searcher_and_cache()
+    engine = run_search(searcher, cache, request)
+    cases = _load_published(session, [hit.case_id for hit in engine.hits])
+    results = []
+    for hit in engine.hits:
+        case = cases.get(hit.case_id)
+        if case is None:
+            continue  # unpublished since the index last heard; the next sync removes it
+        results.append(FoundCase(case=case, score=hit.score,
+                                 snippet=_snippet(case, engine.terms)))
+    return SearchResult(request=request, total=engine.total, results=results,
+                        facets=engine.facets, suggestion=engine.suggestion,
+                        corrected_from=engine.corrected_from, broadened=engine.broadened,
+                        lagging=lagging)
+
+
+def similar_cases(index: SearchIndex, session: Session, case: Case, limit: int = 5) -> list[Case]:
+    searcher, _cache = index.searcher_and_cache()
+    ids = similar_case_ids(searcher, case, limit)
+    cases = _load_published(session, ids)
+    return [cases[i] for i in ids if i in cases]
+
+
+def _load_published(session: Session, ids: list[int]) -> dict[int, Case]:
+    if not ids:
+        return {}
+    return {case.id: case for case in session.scalars(
+        select(Case).where(Case.id.in_(ids), Case.status == "published")
+        .options(selectinload(Case.areas)))}
+
+
+def _snippet(case: Case, terms: frozenset[str]) -> Optional[Markup]:
+    fields = [case.summary] + [plain_text(getattr(case, name)) for name in BODY_FIELDS]
+    html = snippet(fields, terms)
+    return Markup(html) if html else None  # whoosh's HtmlFormatter escapes the text
+
+
+def sync_after_commit(sessions: sessionmaker[Session], index: SearchIndex) -> None:
+    """After a commit that wrote outbox rows, apply them, so a publish is searchable at once.
+
+    If indexing fails, the commit stands and the rows wait in the outbox for the next sync.
+    """
+
+    @event.listens_for(sessions, "after_commit")
+    def _apply(session: Session) -> None:
+        if session.info.pop("outbox_written", False):
+            try:
+                index.sync()
+            except Exception:  # the database is the truth; the index catches up later
+                log.exception("Search index sync failed; the outbox keeps the changes")
+
+    @event.listens_for(sessions, "after_rollback")
+    def _forget(session: Session) -> None:
+        session.info.pop("outbox_written", None)
+

@@ -1,0 +1,92 @@
+"""The index schema and how a case becomes a search document."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+
+from ..models import Case
+from ..taxonomy import current_area_slugs
+from .analysis import reversed_stem_analyzer, swedish_analyzer, word_analyzer
+
+# Long fields, in the order the snippet prefers them after the summary.
+BODY_FIELDS = ("situation", "measures", "results", "lessons", "cause_analysis", "goals",
+               "target_group", "gender_analysis", "child_rights_analysis")
+
+# Facet name (as in the API and URLs) → index field.
+FACET_FIELDS = {
+    "priority_areas": "area",
+    "district": "district",
+    "evidence_level": "evidence",
+    "year": "year",
+    "organisation": "organisation",
+    "partners": "partners",
+}
+
+
+def make_schema() -> Schema:
+    analyzer = swedish_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=analyzer, field_boost=3.0),
+        summary=TEXT(analyzer=analyzer, field_boost=2.0),
+        body=TEXT(analyzer=analyzer),
+        # Reversed stems: compounds that end in a word are found by prefix on this field.
+        rev=TEXT(analyzer=reversed_stem_analyzer(), phrase=False),
+        # Unstemmed words: the vocabulary that "Menade du …?" draws from.
+        words=TEXT(analyzer=word_analyzer(), phrase=False),
+        area=KEYWORD(lowercase=False, scorable=True),
+        district=ID,
+        evidence=ID,
+        year=KEYWORD(lowercase=False),
+        organisation=KEYWORD(commas=True, lowercase=False),
+        partners=KEYWORD(commas=True, lowercase=False),
+        published=NUMERIC(int, bits=64, sortable=True, signed=False),
+    )
+
+
+_MARKDOWN_NOISE = re.compile(r"[*_`#>|]+|^\s*[-+]\s+", re.MULTILINE)
+
+
+def plain_text(markdown: str) -> str:
+    """Case text without Markdown punctuation, for snippets."""
+    return _MARKDOWN_NOISE.sub("", markdown or "")
+
+
+def active_years(case: Case, today: date | None = None) -> list[str]:
+    """Every year the work was going on; an open-ended case runs until this year."""
+    if not case.start_date:
+        anchor = case.published_at or case.created_at
+        return [str(anchor.year)] if anchor else []
+    end = case.end_date or today or date.today()
+    last = max(case.start_date.year, end.year)
+    return [str(year) for year in range(case.start_date.year, last + 1)]
+
+
+def _keywords(values) -> str:
+    # commas=True keywords: commas separate values, so commas inside a value are dropped.
+    return ",".join(v.replace(",", " ").strip() for v in values if v and v.strip())
+
+
+def case_document(case: Case) -> dict:
+    body = " \n".join([case.organisation or "", " ".join(case.partners or [])]
+                      + [getattr(case, name) or "" for name in BODY_FIELDS])
+    everything = " \n".join([case.title, case.summary, body])
+    published = case.published_at or case.updated_at
+    return {
+        "id": str(case.id),
+        "title": case.title,
+        "summary": case.summary,
+        "body": body,
+        "rev": everything,
+        "words": everything,
+        "area": " ".join(current_area_slugs(case.areas)),
+        "district": case.district.slug,
+        "evidence": case.evidence_level or "ej-angivet",
+        "year": " ".join(active_years(case)),
+        "organisation": _keywords([case.organisation]),
+        "partners": _keywords(case.partners or []),
+        "published": int(published.replace(tzinfo=timezone.utc).timestamp())
+        if isinstance(published, datetime) else 0,
+    }

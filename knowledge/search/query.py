@@ -1,0 +1,291 @@
+"""Running a search on the index: query building, facets, suggestions, snippets.
+
+Everything here works on docnums and index terms; turning hits into cases is done by the
+caller (knowledge.search.search_cases), which reads them from the database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+from whoosh import highlight
+from whoosh.query import And, Every, Or, Phrase, Query, Term
+from whoosh.searching import Searcher
+
+from .analysis import ParsedQuery, parse_query, swedish_analyzer
+from .documents import FACET_FIELDS
+
+TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("body", 1.0))
+MIN_AND_HITS = 3          # fewer AND hits than this: fall back to a ranked OR
+COMPOUND_WEIGHT = 0.6     # a compound found through one of its parts weighs less
+MAX_EXPANSIONS = 25
+MIN_PART = 3              # the shortest word part that counts in a compound
+
+
+@dataclass
+class SearchRequest:
+    text: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)  # facet name → values
+    sort: str = "relevance"        # or "newest"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class EngineHit:
+    case_id: int
+    score: Optional[float]
+
+
+@dataclass
+class EngineResult:
+    total: int
+    hits: list[EngineHit]
+    facets: dict[str, dict[str, int]]
+    terms: frozenset[str]          # stems to highlight
+    suggestion: Optional[str] = None
+    corrected_from: Optional[str] = None   # the query as typed, when we show a correction
+    broadened: bool = False        # the AND found too little; results are a ranked OR
+
+
+# --- per-searcher caches ------------------------------------------------------------------
+
+class SearcherCache:
+    """Facet value → set of docnums, and the spelling vocabulary, for one searcher.
+
+    Built lazily and thrown away when the index changes (a new searcher is opened).
+    """
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        self._facets: dict[str, dict[str, frozenset[int]]] = {}
+        self._vocabulary: Optional[tuple[list[str], list[int]]] = None
+
+    def facet_sets(self, index_field: str) -> dict[str, frozenset[int]]:
+        if index_field not in self._facets:
+            reader = self.searcher.reader()
+            sets = {}
+            for term in reader.lexicon(index_field):
+                value = term.decode("utf-8") if isinstance(term, bytes) else term
+                sets[value] = frozenset(reader.postings(index_field, value).all_ids())
+            self._facets[index_field] = sets
+        return self._facets[index_field]
+
+    def vocabulary(self) -> tuple[list[str], list[int]]:
+        if self._vocabulary is None:
+            reader = self.searcher.reader()
+            words, freqs = [], []
+            for raw, info in reader.iter_field("words"):
+                term = _text(raw)
+                if len(term) > 2 and not term.isdigit():
+                    words.append(term)
+                    freqs.append(info.doc_frequency())
+            self._vocabulary = (words, freqs)
+        return self._vocabulary
+
+
+# --- the search ---------------------------------------------------------------------------
+
+def run_search(searcher: Searcher, cache: SearcherCache, request: SearchRequest) -> EngineResult:
+    parsed = parse_query(request.text)
+    result = _run(searcher, cache, request, parsed)
+    suggestion = suggest(searcher, cache, parsed)
+    if suggestion and result.total == 0:
+        corrected = _run(searcher, cache, request, parse_query(suggestion))
+        if corrected.total:
+            corrected.corrected_from = request.text
+            corrected.suggestion = suggestion
+            return corrected
+    result.suggestion = suggestion
+    return result
+
+
+def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
+         parsed: ParsedQuery) -> EngineResult:
+    terms: set[str] = set()
+    parts = [] if parsed.is_empty else _text_parts(searcher, parsed, terms)
+    selected = _selected_sets(cache, request.filters)
+    allowed = _intersect(selected.values())
+
+    broadened = False
+    query: Query = And(parts) if parts else Every()
+    matching = _docs(searcher, query)
+    if len(parts) > 1 and _count(matching, allowed) < MIN_AND_HITS:
+        query = Or(parts, scale=0.9)
+        matching = _docs(searcher, query)
+        broadened = True
+
+    facets = {}
+    for name, index_field in FACET_FIELDS.items():
+        # Counts for a facet ignore its own selection (any-of within a facet), but respect
+        # the others (all-of across facets), so people see what ticking another box adds.
+        others = _intersect(s for other, s in selected.items() if other != name)
+        base = matching if others is None else matching & others
+        facets[name] = {value: n for value, docs in cache.facet_sets(index_field).items()
+                        if (n := len(base & docs)) > 0}
+
+    final = matching if allowed is None else matching & allowed
+    total = len(final)
+    page_end = max(1, request.page) * request.per_page
+    hits: list[EngineHit] = []
+    if total:
+        if request.sort == "newest" or not parts:
+            found = searcher.search(query, filter=final, limit=page_end,
+                                    sortedby="published", reverse=True)
+        else:
+            found = searcher.search(query, filter=final, limit=page_end)
+        start = (max(1, request.page) - 1) * request.per_page
+        for hit in list(found)[start:page_end]:
+            score = round(hit.score, 4) if parts and request.sort != "newest" else None
+            hits.append(EngineHit(case_id=int(hit["id"]), score=score))
+    return EngineResult(total=total, hits=hits, facets=facets, terms=frozenset(terms),
+                        broadened=broadened)
+
+
+def _docs(searcher: Searcher, query: Query) -> set[int]:
+    return set(searcher.docs_for_query(query))
+
+
+def _count(docs: set[int], allowed: Optional[set[int]]) -> int:
+    return len(docs if allowed is None else docs & allowed)
+
+
+def _intersect(sets) -> Optional[set[int]]:
+    result: Optional[set[int]] = None
+    for docs in sets:
+        result = set(docs) if result is None else result & docs
+    return result
+
+
+def _selected_sets(cache: SearcherCache, filters: dict[str, list[str]]) -> dict[str, set[int]]:
+    selected = {}
+    for name, values in filters.items():
+        if not values or name not in FACET_FIELDS:
+            continue
+        sets = cache.facet_sets(FACET_FIELDS[name])
+        union: set[int] = set()
+        for value in values:
+            union |= sets.get(value, frozenset())
+        selected[name] = union
+    return selected
+
+
+def _text_parts(searcher: Searcher, parsed: ParsedQuery, terms: set[str]) -> list[Query]:
+    parts: list[Query] = []
+    reader = searcher.reader()
+    for _word, stem in parsed.words:
+        clauses: list[Query] = [Term(f, stem, boost=b) for f, b in TEXT_FIELDS]
+        terms.add(stem)
+        for compound in compounds_of(reader, stem):
+            terms.add(compound)
+            clauses.extend(Term(f, compound, boost=b * COMPOUND_WEIGHT) for f, b in TEXT_FIELDS)
+        parts.append(Or(clauses))
+    for phrase in parsed.phrases:
+        terms.update(phrase)
+        parts.append(Or([Phrase(f, phrase, boost=b) for f, b in TEXT_FIELDS]))
+    return parts
+
+
+def compounds_of(reader, stem: str) -> list[str]:
+    """Indexed compounds that have `stem` as a part, judged by the index's own vocabulary.
+
+    "vandring" finds "trygghetsvandring" (the head, found through the reversed-stem field)
+    and "trygghet" finds "trygghetsvandring" (the first part), but only when the rest of
+    the compound is itself a word in the index (allowing the linking -s), so "ring" does
+    not find "vandring" unless "vand" were a word.
+    """
+    if len(stem) < MIN_PART:
+        return []
+    found: dict[str, int] = {}
+    for reversed_term in reader.expand_prefix("rev", stem[::-1]):
+        compound = _text(reversed_term)[::-1]
+        if compound != stem and _is_word(reader, compound[:-len(stem)]):
+            found[compound] = reader.doc_frequency("body", compound)
+    for term in reader.expand_prefix("body", stem):
+        compound = _text(term)
+        if compound != stem and _is_word(reader, compound[len(stem):], leading_s=True):
+            found[compound] = reader.doc_frequency("body", compound)
+    ranked = sorted(found, key=lambda c: -found[c])
+    return ranked[:MAX_EXPANSIONS]
+
+
+def _is_word(reader, part: str, leading_s: bool = False) -> bool:
+    """Is this part of a compound a word of its own in the index (after linking letters)?"""
+    candidates = [part]
+    if part.endswith("s"):
+        candidates.append(part[:-1])       # the linking -s: trygghet|s|vandring
+    if leading_s and part[:1] in ("s", "e"):
+        candidates.append(part[1:])        # tunnelban|e|station, ungdom|s|gård
+    # Exact words (as written) or exact stems only: stemming the part as well would let
+    # "plan|e|ring" pass as a compound of "ring".
+    return any(len(candidate) >= MIN_PART and (
+        reader.doc_frequency("words", candidate) or reader.doc_frequency("body", candidate)
+        or reader.doc_frequency("title", candidate)) for candidate in candidates)
+
+
+def _text(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+# --- "Menade du …?" -----------------------------------------------------------------------
+
+def suggest(searcher: Searcher, cache: SearcherCache, parsed: ParsedQuery) -> Optional[str]:
+    """The query with unknown words replaced by the closest indexed word, or None."""
+    if not parsed.words:
+        return None
+    reader = searcher.reader()
+    changed = False
+    corrected = []
+    for word, stem in parsed.words:
+        if (reader.doc_frequency("words", word) or reader.doc_frequency("body", stem)
+                or reader.doc_frequency("title", stem)):
+            corrected.append(word)
+            continue
+        replacement = closest_word(cache, word)
+        if replacement:
+            corrected.append(replacement)
+            changed = True
+        else:
+            corrected.append(word)
+    phrases = [f'"{p}"' for p in parsed.phrase_texts]
+    return " ".join(corrected + phrases) if changed else None
+
+
+def closest_word(cache: SearcherCache, word: str) -> Optional[str]:
+    words, freqs = cache.vocabulary()
+    if not words:
+        return None
+    max_distance = 1 if len(word) <= 4 else 2
+    matches = process.extract(word, words, scorer=Levenshtein.distance,
+                              score_cutoff=max_distance, limit=20)
+    if not matches:
+        return None
+    # Nearest first; among equally near, the most common word.
+    best = min(matches, key=lambda m: (m[1], -freqs[m[2]]))
+    return best[0]
+
+
+# --- snippets -----------------------------------------------------------------------------
+
+_SNIPPET_ANALYZER = swedish_analyzer()
+
+
+def snippet(fields: list[str], terms: frozenset[str]) -> Optional[str]:
+    """HTML (escaped, with <mark>) from the field with most matches, or None."""
+    if not terms:
+        return None
+    best_text, best_count = None, 0
+    for text in fields:
+        if not text:
+            continue
+        count = sum(1 for token in _SNIPPET_ANALYZER(text) if token.text in terms)
+        if count > best_count:
+            best_text, best_count = text, count
+    if best_text is None:
+        return None
+    fragmenter = highlight.ContextFragmenter(maxchars=240, surround=70)
+    formatter = highlight.HtmlFormatter(tagname="mark", between=" … ", classname="match")
+    return highlight.highlight(best_text, terms, _SNIPPET_ANALYZER, fragmenter, formatter,
+                               top=2) or None

@@ -1,0 +1,88 @@
+"""Reading search parameters from a request (shared by the search page and the API)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+
+from ..search import SearchRequest, SearchResult, parse_filters
+from ..taxonomy import Taxonomy
+
+# URL parameter → facet name. The URL keeps short names: ?area=…&district=….
+URL_FACETS = {
+    "area": "priority_areas",
+    "district": "district",
+    "evidence": "evidence_level",
+    "year": "year",
+    "organisation": "organisation",
+    "partner": "partners",
+}
+FACET_PARAMS = {facet: param for param, facet in URL_FACETS.items()}
+SORTS = ("relevance", "newest")
+
+
+def search_request(args: MultiDict, taxonomy: Taxonomy, *, page: int, per_page: int
+                   ) -> tuple[SearchRequest, list[tuple[str, str]]]:
+    raw = {facet: args.getlist(param) for param, facet in URL_FACETS.items()}
+    filters, unknown = parse_filters(taxonomy, raw)
+    sort = args.get("sort", "relevance")
+    request = SearchRequest(text=args.get("q", "")[:500], filters=filters,
+                            sort=sort if sort in SORTS else "relevance",
+                            page=page, per_page=per_page)
+    return request, unknown
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class FacetGroup:
+    name: str
+    param: str
+    legend: str
+    options: list[FacetOption]
+
+
+LEGENDS = {
+    "priority_areas": "Prioriterat samverkansområde",
+    "district": "Stadsdelsområde",
+    "evidence_level": "Kunskapsläge",
+    "year": "År (pågående)",
+    "organisation": "Organisation",
+    "partners": "Samverkanspart",
+}
+TOP_VALUES = 10  # organisations and partners are free text: show the most common
+
+
+def facet_groups(result: SearchResult, taxonomy: Taxonomy) -> list[FacetGroup]:
+    """Facets as the page shows them: taxonomy order for areas and districts, every value
+    that has hits (or is ticked), with Swedish labels."""
+    labels = {
+        "priority_areas": {a.slug: a.name for a in taxonomy.areas},
+        "district": {d.slug: d.name for d in taxonomy.districts},
+        "evidence_level": {**{e.slug: e.name for e in taxonomy.evidence_levels},
+                           "ej-angivet": "Ej angivet"},
+    }
+    groups = []
+    for name, legend in LEGENDS.items():
+        counts = result.facets.get(name, {})
+        chosen = set(result.request.filters.get(name, []))
+        if name in labels:
+            order = list(labels[name])
+        elif name == "year":
+            order = sorted(set(counts) | chosen, reverse=True)
+        else:
+            order = sorted(counts, key=lambda v: (-counts[v], v))[:TOP_VALUES]
+            order += sorted(chosen - set(order))
+        options = [FacetOption(value=v, label=labels.get(name, {}).get(v, v),
+                               count=counts.get(v, 0), selected=v in chosen)
+                   for v in order if counts.get(v) or v in chosen]
+        if options:
+            groups.append(FacetGroup(name=name, param=FACET_PARAMS[name], legend=legend,
+                                     options=options))
+    return groups
