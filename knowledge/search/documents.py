@@ -87,6 +87,7 @@ def case_document(case: Case) -> dict:
         "year": " ".join(active_years(case)),
         "organisation": _keywords([case.organisation]),
         "partners": _keywords(case.partners or []),
-        "published": int(published.replace(tzinfo=timezone.utc).timestamp())
+        # Microseconds, so that cases published in the same second still sort apart.
+        "published": int(published.replace(tzinfo=timezone.utc).timestamp() * 1_000_000)
         if isinstance(published, datetime) else 0,
     }

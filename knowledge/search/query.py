@@ -13,6 +13,7 @@ from rapidfuzz.distance import Levenshtein
 from whoosh import highlight
 from whoosh.query import And, Every, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
+from whoosh.sorting import FieldFacet
 
 from .analysis import ParsedQuery, parse_query, swedish_analyzer
 from .documents import FACET_FIELDS
@@ -131,15 +132,20 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
     page_end = max(1, request.page) * request.per_page
     hits: list[EngineHit] = []
     if total:
+        start = (max(1, request.page) - 1) * request.per_page
         if request.sort == "newest" or not parts:
             found = searcher.search(query, filter=final, limit=page_end,
-                                    sortedby="published", reverse=True)
+                                    sortedby=FieldFacet("published", reverse=True))
+            ranked = [(None, hit.docnum, int(hit["id"])) for hit in found]
         else:
-            found = searcher.search(query, filter=final, limit=page_end)
-        start = (max(1, request.page) - 1) * request.per_page
-        for hit in list(found)[start:page_end]:
-            score = round(hit.score, 4) if parts and request.sort != "newest" else None
-            hits.append(EngineHit(case_id=int(hit["id"]), score=score))
+            # Equal scores (near-identical texts) go newest first, the same way every time,
+            # whatever order the documents happen to have in the index's segments.
+            published = searcher.reader().column_reader("published")
+            found = searcher.search(query, filter=final, limit=page_end + 20)
+            ranked = sorted(((round(hit.score, 6), hit.docnum, int(hit["id"])) for hit in found),
+                            key=lambda item: (-item[0], -published[item[1]]))
+        hits = [EngineHit(case_id=case_id, score=score)
+                for score, _docnum, case_id in ranked[start:page_end]]
     return EngineResult(total=total, hits=hits, facets=facets, terms=frozenset(terms),
                         broadened=broadened)
 
@@ -239,8 +245,8 @@ def suggest(searcher: Searcher, cache: SearcherCache, parsed: ParsedQuery) -> Op
     changed = False
     corrected = []
     for word, stem in parsed.words:
-        if (reader.doc_frequency("words", word) or reader.doc_frequency("body", stem)
-                or reader.doc_frequency("title", stem)):
+        if reader.doc_frequency("words", word) or any(
+                reader.doc_frequency(f, stem) for f, _boost in TEXT_FIELDS):
             corrected.append(word)
             continue
         replacement = closest_word(cache, word)
