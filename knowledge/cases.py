@@ -12,8 +12,10 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .audit import record_event
 from .db import begin_write
 from .models import Case, CaseRevision, OutboxEntry, User, utcnow
+from .privacy import Finding, describe, scan_case_fields
 from .permissions import (
     PermissionDenied,
     can_edit_case,
@@ -56,6 +58,25 @@ class NotFound(Exception):
 
 class InvalidTransition(Exception):
     """The case is not in a state where this action makes sense. Message in Swedish."""
+
+
+class PersonalDataFound(ValidationError):
+    """The case text holds personal identity numbers, e-mail addresses or phone numbers."""
+
+    def __init__(self, findings: list[Finding]):
+        super().__init__([FieldError(f.field, message)
+                          for f, message in zip(findings, describe(findings))])
+        self.findings = findings
+
+
+def personal_data_in(case: Case) -> list[Finding]:
+    return scan_case_fields(case_fields(case))
+
+
+def _guard_personal_data(case: Case) -> None:
+    findings = personal_data_in(case)
+    if findings:
+        raise PersonalDataFound(findings)
 
 
 def case_fields(case: Case) -> dict[str, Any]:
@@ -103,7 +124,7 @@ def create_case(session: Session, user: User, data: dict[str, Any], *, submit: b
     changes = {k: [None, v] for k, v in case_fields(case).items() if v not in (None, "", [])}
     _record(session, case, user, action, changes)
     if submit:
-        _set_status(session, case, user, "submitted")
+        _submit(session, user, case)
     _finish(session, commit)
     return case
 
@@ -156,12 +177,27 @@ def return_case(session: Session, user: User, case: Case, comment: str, *,
     return case
 
 
-def publish_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
+def publish_case(session: Session, user: User, case: Case, *, personal_data_reason: str = "",
+                 commit: bool = True) -> Case:
+    """Publish a submitted (or archived) case.
+
+    If the text still holds personal data, the editor must give a reason to publish anyway;
+    the reason and what was found (never the text itself) go to the audit log.
+    """
     require_editor(user)
     _require_status(case, ("submitted", "archived"),
                     "Bara inskickade eller arkiverade exempel kan publiceras.")
+    findings = personal_data_in(case)
+    reason = (personal_data_reason or "").strip()
+    if findings and not reason:
+        raise PersonalDataFound(findings)
     begin_write(session)
     _set_status(session, case, user, "published")
+    if findings:
+        record_event(session, "published_with_personal_data", actor=user,
+                     target=f"case:{case.id}",
+                     detail={"reason": reason,
+                             "found": sorted({f"{f.field}:{f.kind}" for f in findings})})
     _finish(session, commit)
     return case
 
@@ -212,6 +248,8 @@ def file_case_status(session: Session, user: User, case: Case, status: str, *,
                                                     f"Giltiga värden: {', '.join(STATUS_LABELS)}.")])
     if case.status != status:
         begin_write(session)
+        if status in ("submitted", "published"):
+            _guard_personal_data(case)
         _set_status(session, case, user, status)
     _finish(session, commit)
     return case
@@ -246,6 +284,7 @@ def _require_status(case: Case, allowed: tuple[str, ...], message: str) -> None:
 def _submit(session: Session, user: User, case: Case) -> None:
     _require_status(case, ("draft", "returned"),
                     "Bara utkast och återsända exempel kan skickas för granskning.")
+    _guard_personal_data(case)
     _set_status(session, case, user, "submitted")
 
 
@@ -264,6 +303,9 @@ def _set_status(session: Session, case: Case, user: User, status: str,
     elif status == "archived":
         case.archived_at = now
     _record(session, case, user, status, {"status": [old, status]}, comment=comment)
+    if status in ("published", "returned", "archived"):
+        record_event(session, status, actor=user, target=f"case:{case.id}",
+                     detail={"from": old})
     if was_published or status == "published":
         _enqueue(session, case)
 
@@ -295,7 +337,7 @@ def _finish(session: Session, commit: bool) -> None:
 
 
 __all__ = [
-    "NotFound", "InvalidTransition", "PermissionDenied", "case_fields", "get_case",
+    "NotFound", "InvalidTransition", "PermissionDenied", "PersonalDataFound", "personal_data_in", "case_fields", "get_case",
     "create_case", "update_case", "submit_case", "return_case", "publish_case",
     "archive_case", "feature_case", "unfeature_case", "STATUS_LABELS", "ACTION_LABELS",
 ]

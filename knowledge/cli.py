@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from .audit import record_event
 from .demo import load_demo_data
 from .migrate import upgrade_database
 from .taxonomy import load_reference_data
@@ -65,6 +67,10 @@ def import_command(path: str, as_draft: bool):
     """Importera exempel från JSONL eller CSV (allt eller inget)."""
     with session_scope() as session:
         result = import_file(session, system_user(session), path, as_draft=as_draft)
+        record_event(session, "imported", actor_email="cli", target=Path(path).name,
+                     detail={"created": result.created, "updated": result.updated,
+                             "unchanged": result.unchanged, "errors": len(result.errors)})
+        session.commit()
     if not result.ok:
         click.echo(f"Importen avbröts; inget sparades. {len(result.errors)} fel:", err=True)
         for error in result.errors:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -43,4 +44,12 @@ def load_config(instance_path: str) -> dict:
         # CSRF tokens live as long as the session; a page left open all day still posts.
         "WTF_CSRF_TIME_LIMIT": None,
         "PER_PAGE": 20,
+        # Server-side sessions (knowledge/logins.py): idle and absolute limits.
+        "SESSION_IDLE": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "60"))),
+        "SESSION_ABSOLUTE": timedelta(hours=int(os.environ.get("SESSION_MAX_HOURS", "10"))),
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=int(os.environ.get("SESSION_MAX_HOURS", "10"))),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS",
+                                                             "30")),
     }

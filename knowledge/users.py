@@ -10,7 +10,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .audit import record_event
 from .models import ROLES, ApiToken, User, utcnow
+from .permissions import require_admin
 from .validation import FieldError, ValidationError
 
 ROLE_LABELS = {
@@ -109,3 +111,49 @@ def user_for_token(session: Session, token: str) -> Optional[User]:
 
 def find_user(session: Session, email: str) -> Optional[User]:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def list_users(session: Session, admin: Optional[User]) -> list[User]:
+    require_admin(admin)
+    return list(session.scalars(select(User).where(User.email != SYSTEM_EMAIL)
+                                .order_by(User.email)))
+
+
+def set_role(session: Session, admin: Optional[User], user: User, role: str,
+             address: str = "") -> User:
+    require_admin(admin)
+    if role not in ROLES:
+        raise ValidationError([FieldError("role", f"Roll: okänt värde \"{role}\". Giltiga "
+                                                  f"värden: {', '.join(ROLES)}.")])
+    if user.id == admin.id and role != "admin":
+        raise ValidationError([FieldError("role", "Roll: du kan inte ta bort din egen "
+                                                  "administratörsroll.")])
+    if user.role != role:
+        record_event(session, "role_changed", actor=admin, target=user.email, address=address,
+                     detail={"from": user.role, "to": role})
+        user.role = role
+    session.commit()
+    return user
+
+
+def set_active(session: Session, admin: Optional[User], user: User, active: bool,
+               address: str = "") -> User:
+    """Deactivating a user also ends every session she has, at once."""
+    from .logins import end_all_sessions
+
+    require_admin(admin)
+    if user.id == admin.id and not active:
+        raise ValidationError([FieldError("active", "Du kan inte avaktivera dig själv.")])
+    if user.active != active:
+        user.active = active
+        if not active:
+            end_all_sessions(session, user)
+        record_event(session, "user_activated" if active else "user_deactivated",
+                     actor=admin, target=user.email, address=address)
+    session.commit()
+    return user
+
+
+def get_user(session: Session, user_id: int) -> Optional[User]:
+    user = session.get(User, user_id)
+    return None if user is None or user.email == SYSTEM_EMAIL else user

@@ -1,19 +1,22 @@
 """The web layer: blueprints that read the request, call the domain and render."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, session
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from ..cases import ACTION_LABELS, STATUS_LABELS, InvalidTransition, NotFound
+from ..cases import ACTION_LABELS, STATUS_LABELS, InvalidTransition, NotFound, \
+    personal_data_in
+from ..privacy import describe
 from ..db import begin_write
 from ..markdown import render_markdown
-from ..models import User
+from .. import logins
+from ..audit import record_event
 from ..permissions import PermissionDenied, is_editor
 from ..users import ROLE_LABELS
 from ..validation import LABELS
-from .support import close_db, get_db, htmx, wants_fragment
+from .support import actor, close_db, get_db, htmx, wants_fragment
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -23,7 +26,7 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def init_app(app: Flask) -> None:
-    from . import api, auth, cases, main, review
+    from . import admin, api, auth, cases, main, review, security
 
     htmx.init_app(app)
     csrf.init_app(app)
@@ -34,18 +37,21 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     app.teardown_appcontext(close_db)
 
-    for module in (auth, main, cases, review, api):
+    for module in (auth, main, cases, review, admin, api):
         app.register_blueprint(module.bp)
+    security.init_app(app)
     csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
 
     app.before_request(_require_login_and_open_writes)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["field_label"] = lambda field: LABELS.get(field, field)
+    app.jinja_env.filters["personal_data"] = lambda case: describe(personal_data_in(case))
     app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
                                  ACTION_LABELS=ACTION_LABELS, is_editor=is_editor)
 
     @app.errorhandler(PermissionDenied)
     def permission_denied(error):
+        _audit_refusal(str(error))
         return _error_page(403, str(error) or "Du har inte behörighet till detta.")
 
     @app.errorhandler(NotFound)
@@ -81,8 +87,18 @@ def _require_login_and_open_writes():
 
 
 def _load_user(user_id: str):
-    user = get_db().get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    from .auth import login_policy
+
+    user = logins.resume(get_db(), session.get("sid"), login_policy())
+    return user if user is not None and str(user.id) == user_id else None
+
+
+def _audit_refusal(reason: str) -> None:
+    db = get_db()
+    db.rollback()  # whatever the refused action had begun is not kept
+    record_event(db, "refused", actor=actor(), address=request.remote_addr or "",
+                 target=f"{request.method} {request.path}", detail={"reason": reason})
+    db.commit()
 
 
 def _error_page(status: int, message: str):

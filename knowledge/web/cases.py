@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, render_template, request, url_f
 
 from .. import cases as domain
 from .. import search
-from ..permissions import can_edit_case, is_author
+from ..permissions import can_edit_case, is_author, require_author_role
 from ..taxonomy import current_taxonomy
 from ..validation import LABELS, ValidationError
 from . import searching
@@ -45,6 +45,7 @@ def show_case(case_id: int):
 @bp.route("/new", methods=["GET", "POST"])
 def new_case():
     db, user = get_db(), actor()
+    require_author_role(user)
     if request.method == "GET":
         return _form_page(case=None, values={"priority_areas": []}, errors={})
     data = _form_data()
@@ -76,7 +77,13 @@ def edit_case(case_id: int):
 @bp.route("/<int:case_id>/submit", methods=["POST"])
 def submit_case(case_id: int):
     db, user = get_db(), actor()
-    case = domain.submit_case(db, user, domain.get_case(db, user, case_id))
+    case = domain.get_case(db, user, case_id)
+    try:
+        domain.submit_case(db, user, case)
+    except ValidationError as error:
+        db.rollback()
+        return _form_page(case=case, values=domain.case_fields(case), errors=error.by_field(),
+                          status=422)
     flash("Exemplet är skickat för granskning. Du får besked när en redaktör har läst det.",
           "success")
     return _back_to(case)

@@ -20,7 +20,18 @@ def queue():
 
 @bp.route("/cases/<int:case_id>/publish", methods=["POST"])
 def publish(case_id: int):
-    return _act(domain.publish_case, case_id, "Exemplet är publicerat och syns nu för alla.")
+    db, user = get_db(), actor()
+    require_editor(user)
+    case = domain.get_case(db, user, case_id)
+    try:
+        domain.publish_case(db, user, case,
+                            personal_data_reason=request.form.get("personal_data_reason", ""))
+    except domain.PersonalDataFound:
+        db.rollback()
+        return render_template("cases/detail.html", case=case, can_edit=True,
+                               can_submit=False, publish_blocked=True), 422
+    flash("Exemplet är publicerat och syns nu för alla.", "success")
+    return _back_to(case)
 
 
 @bp.route("/cases/<int:case_id>/archive", methods=["POST"])

@@ -1,0 +1,107 @@
+"""Logins: server-side sessions with idle and absolute timeouts, and login throttling.
+
+A browser holds only a random token; the server keeps its hash. Logging out, or an admin
+deactivating the user, deletes the row, so a copied cookie is refused from then on, by
+every worker process.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from .audit import record_event
+from .db import begin_write
+from .models import LoginAttempt, User, UserSession, utcnow
+from .users import authenticate, normalise_email
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    idle: timedelta = timedelta(minutes=60)
+    absolute: timedelta = timedelta(hours=10)
+    window: timedelta = timedelta(minutes=15)
+    max_failures_per_account: int = 5
+    max_failures_per_address: int = 30
+
+
+class LoginThrottled(Exception):
+    """Too many failed logins; the message says when to try again (Swedish)."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def log_in(session: Session, email: str, password: str, address: str,
+           policy: LoginPolicy) -> tuple[Optional[User], Optional[str]]:
+    """Check the password; on success return (user, session token) and record the login.
+
+    Raises LoginThrottled before checking anything when the account or address has failed
+    too often within the window. A failure returns (None, None).
+    """
+    email = normalise_email(email)
+    begin_write(session)
+    since = utcnow() - policy.window
+    by_account = session.scalar(select(func.count(LoginAttempt.id)).where(
+        LoginAttempt.email == email, LoginAttempt.at >= since)) or 0
+    by_address = session.scalar(select(func.count(LoginAttempt.id)).where(
+        LoginAttempt.address == address, LoginAttempt.at >= since)) or 0
+    if by_account >= policy.max_failures_per_account or \
+            by_address >= policy.max_failures_per_address:
+        record_event(session, "login_throttled", actor_email=email, address=address)
+        session.commit()
+        minutes = int(policy.window.total_seconds() // 60)
+        raise LoginThrottled(f"För många misslyckade inloggningar. Vänta {minutes} minuter "
+                             "och försök igen, eller kontakta systemförvaltaren.")
+    user = authenticate(session, email, password)
+    if user is None:
+        session.add(LoginAttempt(email=email, address=address))
+        record_event(session, "login_failed", actor_email=email, address=address)
+        session.commit()
+        return None, None
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(id=_hash(token), user_id=user.id))
+    record_event(session, "login", actor=user, address=address)
+    session.commit()
+    return user, token
+
+
+def resume(session: Session, token: Optional[str], policy: LoginPolicy,
+           now: Optional[datetime] = None) -> Optional[User]:
+    """The user a session token belongs to, if the session is still valid."""
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.get(UserSession, _hash(token))
+    if row is None:
+        return None
+    if not row.user.active or now - row.last_seen_at > policy.idle \
+            or now - row.created_at > policy.absolute:
+        return None
+    # Recorded coarsely, so that reading pages does not take the write lock each time.
+    if now - row.last_seen_at > timedelta(minutes=1):
+        row.last_seen_at = now
+        session.commit()
+    return row.user
+
+
+def log_out(session: Session, token: Optional[str], address: str = "") -> None:
+    if not token:
+        return
+    row = session.get(UserSession, _hash(token))
+    if row is not None:
+        record_event(session, "logout", actor=row.user, address=address)
+        session.delete(row)
+        session.commit()
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Used when a user is deactivated; the caller commits."""
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))

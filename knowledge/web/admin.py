@@ -1,0 +1,56 @@
+"""The system administrator's pages: users and roles, and the audit log."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, render_template, request, url_for
+
+from .. import users as accounts
+from ..audit import EVENT_LABELS, list_events
+from ..validation import ValidationError
+from .support import actor, get_db, redirect_after_post
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/users")
+def users():
+    return render_template("admin/users.html", users=accounts.list_users(get_db(), actor()),
+                           roles=accounts.ROLE_LABELS)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+def change_role(user_id: int):
+    return _change(user_id, lambda db, admin, user: accounts.set_role(
+        db, admin, user, request.form.get("role", ""), request.remote_addr or ""),
+        "Rollen är ändrad.")
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+def change_active(user_id: int):
+    active = request.form.get("active") == "1"
+    return _change(user_id, lambda db, admin, user: accounts.set_active(
+        db, admin, user, active, request.remote_addr or ""),
+        "Användaren är aktiverad." if active else
+        "Användaren är avaktiverad och utloggad överallt.")
+
+
+@bp.route("/audit")
+def audit():
+    event = request.args.get("event", "")
+    return render_template("admin/audit.html", events=list_events(get_db(), actor(), event=event),
+                           labels=EVENT_LABELS, chosen=event)
+
+
+def _change(user_id: int, action, message: str):
+    db, admin = get_db(), actor()
+    accounts.list_users(db, admin)  # the permission check, before the user is looked up
+    user = accounts.get_user(db, user_id)
+    if user is None:
+        abort(404)
+    try:
+        action(db, admin, user)
+    except ValidationError as error:
+        db.rollback()
+        flash(" ".join(e.message for e in error.errors), "error")
+    else:
+        flash(message, "success")
+    return redirect_after_post(url_for("admin.users"))

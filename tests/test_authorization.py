@@ -1,0 +1,129 @@
+"""Every route × every role (and anonymous, and the case's owner versus a colleague).
+
+The table below is the specification. A route added to the app without a row here makes
+`test_every_route_has_an_expectation` fail, so nobody forgets to decide who may use it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from knowledge import cases
+from knowledge.users import issue_token
+from tests.conftest import ROLE_EMAILS, case_data
+
+ACTORS = ("anonymous", "staff", "staff2", "coordinator", "editor", "admin")
+EVERYONE = {a: "ok" for a in ACTORS}
+LOGGED_IN = {"anonymous": "login", **{a: "ok" for a in ACTORS[1:]}}
+AUTHORS = {**LOGGED_IN, "admin": "denied"}
+OWNER_ONLY = {"anonymous": "login", "staff": "ok", "staff2": "denied", "coordinator": "denied",
+              "editor": "denied", "admin": "denied"}
+EDITOR_ONLY = {"anonymous": "login", "staff": "denied", "staff2": "denied",
+               "coordinator": "denied", "editor": "ok", "admin": "denied"}
+ADMIN_ONLY = {"anonymous": "login", "staff": "denied", "staff2": "denied",
+              "coordinator": "denied", "editor": "denied", "admin": "ok"}
+
+FORM = {**case_data(), "partners": "Polisen", "action": "save"}
+
+# (endpoint, method): (case state the route is tried on, form data, expected per actor)
+EXPECTED = {
+    ("main.index", "GET"): (None, None, LOGGED_IN),
+    ("main.healthz", "GET"): (None, None, EVERYONE),
+    ("auth.login", "GET"): (None, None, EVERYONE),
+    ("auth.login", "POST"): (None, {"email": "x@test.se", "password": "fel"}, EVERYONE),
+    ("auth.logout", "POST"): (None, {}, LOGGED_IN),
+    ("static", "GET"): (None, None, EVERYONE),
+    ("cases.list_cases", "GET"): (None, None, LOGGED_IN),
+    ("cases.new_case", "GET"): (None, None, AUTHORS),
+    ("cases.new_case", "POST"): (None, FORM, AUTHORS),
+    ("cases.show_case", "GET"): ("draft", None, OWNER_ONLY),
+    ("cases.edit_case", "GET"): ("draft", None, OWNER_ONLY),
+    ("cases.edit_case", "POST"): ("draft", FORM, OWNER_ONLY),
+    ("cases.submit_case", "POST"): ("draft", {}, OWNER_ONLY),
+    ("review.queue", "GET"): (None, None, EDITOR_ONLY),
+    ("review.publish", "POST"): ("submitted", {}, EDITOR_ONLY),
+    ("review.return_to_author", "POST"): ("submitted", {"comment": "Mer siffror."}, EDITOR_ONLY),
+    ("review.archive", "POST"): ("published", {}, EDITOR_ONLY),
+    ("review.feature", "POST"): ("published", {"reason": "Bra"}, EDITOR_ONLY),
+    ("review.unfeature", "POST"): ("published", {}, EDITOR_ONLY),
+    ("admin.users", "GET"): (None, None, ADMIN_ONLY),
+    ("admin.audit", "GET"): (None, None, ADMIN_ONLY),
+    ("admin.change_role", "POST"): (None, {"role": "coordinator"}, ADMIN_ONLY),
+    ("admin.change_active", "POST"): (None, {"active": "0"}, ADMIN_ONLY),
+    ("api.list_cases", "GET"): (None, None, LOGGED_IN),
+    ("api.get_case", "GET"): ("draft", None, OWNER_ONLY),
+}
+
+
+def test_every_route_has_an_expectation(app):
+    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes - set(EXPECTED) == set(), "new routes need a row in EXPECTED"
+    assert set(EXPECTED) - routes == set(), "EXPECTED names routes that no longer exist"
+
+
+def make_case(db, users, state):
+    case = cases.create_case(db, users["staff"], case_data())
+    if state in ("submitted", "published"):
+        cases.submit_case(db, users["staff"], case)
+    if state == "published":
+        cases.publish_case(db, users["editor"], case)
+    return case
+
+
+def url_for_route(app, endpoint, case, users):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {}
+    if "case_id" in rule.arguments:
+        values["case_id"] = case.id
+    if "user_id" in rule.arguments:
+        values["user_id"] = users["staff2"].id
+    if "filename" in rule.arguments:
+        values["filename"] = "app.css"
+    with app.test_request_context():
+        from flask import url_for
+        return url_for(endpoint, **values)
+
+
+def classify(response, api: bool) -> str:
+    assert response.status_code < 500, response.text[:500]
+    if response.status_code == 401 and api:
+        return "login"
+    # Flask-Login sends the anonymous to /login?next=…; logging out ends at plain /login.
+    if response.status_code in (302, 303) and "/login?next=" in response.headers.get(
+            "Location", ""):
+        return "login"
+    if response.status_code in (403, 404):
+        return "denied"
+    return "ok"
+
+
+@pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]}-{r[1]}")
+@pytest.mark.parametrize("who", ACTORS)
+def test_route_by_role(app, client, auth, db, users, route, who):
+    endpoint, method = route
+    state, data, expected = EXPECTED[route]
+    case = make_case(db, users, state) if state else None
+    url = url_for_route(app, endpoint, case, users)
+    headers = {}
+    api = endpoint.startswith("api.")
+    if who != "anonymous":
+        if api:
+            headers["Authorization"] = f"Bearer {issue_token(db, users[who])}"
+        else:
+            assert auth.login(who).status_code == 303
+    response = client.open(url, method=method, data=data, headers=headers)
+    assert classify(response, api) == expected[who], (
+        f"{who} {method} {url}: {response.status_code} {response.headers.get('Location')}")
+
+
+def test_refused_actions_change_nothing(client, auth, db, users):
+    case = make_case(db, users, "submitted")
+    auth.login("coordinator")
+    client.post(f"/cases/{case.id}/publish")
+    client.post(f"/cases/{case.id}/return", data={"comment": "x"})
+    db.expire_all()
+    assert case.status == "submitted" and case.review_comment == ""
+
+
+def test_role_emails_cover_the_actors():
+    assert set(ACTORS) - {"anonymous"} == set(ROLE_EMAILS)
