@@ -134,3 +134,13 @@ def case_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def fresh(session):
+    """Forget what the test's session has read, so the next read sees what requests wrote.
+
+    Ending the transaction ends SQLite's read snapshot; expiring drops cached objects
+    (the sessions keep objects after commit, expire_on_commit=False).
+    """
+    session.rollback()
+    session.expire_all()

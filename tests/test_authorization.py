@@ -9,7 +9,7 @@ import pytest
 
 from knowledge import cases
 from knowledge.users import issue_token
-from tests.conftest import ROLE_EMAILS, case_data
+from tests.conftest import ROLE_EMAILS, case_data, fresh
 
 ACTORS = ("anonymous", "staff", "staff2", "coordinator", "editor", "admin")
 EVERYONE = {a: "ok" for a in ACTORS}
@@ -121,7 +121,7 @@ def test_refused_actions_change_nothing(client, auth, db, users):
     auth.login("coordinator")
     client.post(f"/cases/{case.id}/publish")
     client.post(f"/cases/{case.id}/return", data={"comment": "x"})
-    db.expire_all()
+    fresh(db)
     assert case.status == "submitted" and case.review_comment == ""
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from knowledge.cases import case_fields
 from knowledge.models import Case
-from tests.conftest import case_data
+from tests.conftest import case_data, fresh
 
 
 def write_jsonl(path, rows):
@@ -17,7 +17,7 @@ def write_jsonl(path, rows):
 
 
 def count_cases(db):
-    db.expire_all()
+    fresh(db)
     return db.scalar(select(func.count(Case.id)))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from knowledge import cases
 from knowledge.models import AuditEvent, Case
-from tests.conftest import case_data
+from tests.conftest import case_data, fresh
 
 PNR = "19811218-9876"  # a test personnummer with a valid check digit
 
@@ -58,12 +58,12 @@ def test_editor_must_give_a_reason_which_is_audited(client, auth, db, users):
     assert "Texten innehåller personuppgifter" in page and PNR in page
     refused = client.post(f"/cases/{case.id}/publish")
     assert refused.status_code == 422
-    db.rollback()  # end the read snapshot, see what the request committed
+    fresh(db)
     assert db.get(Case, case.id).status == "submitted"
     done = client.post(f"/cases/{case.id}/publish",
                        data={"personal_data_reason": "Numret är fiktivt och godkänt."})
     assert done.status_code == 303
-    db.rollback()  # end the read snapshot, see what the request committed
+    fresh(db)
     assert db.get(Case, case.id).status == "published"
     event = db.scalar(select(AuditEvent).where(
         AuditEvent.event == "published_with_personal_data"))

@@ -6,7 +6,7 @@ from html import unescape
 from sqlalchemy import select
 
 from knowledge.models import Case
-from tests.conftest import case_data
+from tests.conftest import case_data, fresh
 
 
 def form(**overrides):
@@ -113,7 +113,7 @@ def test_coordinator_cannot_publish_by_form_post(client, auth, db, users):
     auth.login("coordinator")
     assert client.post(f"/cases/{case.id}/publish").status_code == 403
     assert client.get("/review").status_code == 403
-    db.expire_all()
+    fresh(db)
     assert db.get(Case, case.id).status == "submitted"
 
 
