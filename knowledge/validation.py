@@ -70,10 +70,19 @@ class ValidationError(Exception):
         return grouped
 
 
+# C0 control characters other than tab and new lines: never meaningful in a case, and
+# PostgreSQL refuses NUL in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    return str(value).strip()
+    return strip_control(str(value)).strip()
 
 
 def split_list(value: Any) -> list[str]:

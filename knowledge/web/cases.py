@@ -7,7 +7,7 @@ from .. import cases as domain
 from .. import search
 from ..permissions import can_edit_case, is_author, require_author_role
 from ..taxonomy import current_taxonomy
-from ..validation import LABELS, ValidationError
+from ..validation import LABELS, ValidationError, strip_control
 from . import searching
 from .support import actor, get_db, redirect_after_post, render_page, search_index
 
@@ -90,7 +90,7 @@ def submit_case(case_id: int):
 
 
 def _form_data() -> dict:
-    data = {field: request.form.get(field, "") for field in FORM_FIELDS}
+    data = {field: strip_control(request.form.get(field, "")) for field in FORM_FIELDS}
     data["priority_areas"] = request.form.getlist("priority_areas")
     return data
 

@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..search import SearchRequest, SearchResult, parse_filters
 from ..taxonomy import Taxonomy
+from ..validation import strip_control
 
 # URL parameter → facet name. The URL keeps short names: ?area=…&district=….
 URL_FACETS = {
@@ -26,7 +27,7 @@ def search_request(args: MultiDict, taxonomy: Taxonomy, *, page: int, per_page: 
     raw = {facet: args.getlist(param) for param, facet in URL_FACETS.items()}
     filters, unknown = parse_filters(taxonomy, raw)
     sort = args.get("sort", "relevance")
-    request = SearchRequest(text=args.get("q", "")[:500], filters=filters,
+    request = SearchRequest(text=strip_control(args.get("q", ""))[:500], filters=filters,
                             sort=sort if sort in SORTS else "relevance",
                             page=page, per_page=per_page)
     return request, unknown
