@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev init-db demo-data bench clean
+.PHONY: run test test-postgres install install-dev init-db demo-data bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Hittar inte $(PYTHON); ange PYTHON=/sökväg/till/python3.11"; exit 1; }
@@ -36,6 +36,13 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite on a throw-away PostgreSQL server started from this machine's binaries.
+test-postgres: install-dev
+	@set -e; eval "$$(scripts/postgres-test-server.sh start)"; \
+	trap 'scripts/postgres-test-server.sh stop "$$PG_TEST_DIR"' EXIT; \
+	echo "== PostgreSQL: $$TEST_DATABASE_URL"; \
+	TEST_DATABASE_URL=$$TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python bench/search.py

@@ -1,19 +1,14 @@
 """Fixtures in the style of Flask's tutorial: app, client, runner, auth, plus users and cases.
 
-Every test gets its own SQLite file, copied from one migrated template so that the
-migrations run once per session rather than once per test.
+Every test gets its own database (a SQLite file, or with TEST_DATABASE_URL a PostgreSQL
+database), copied from one migrated template so that migrations run once per session.
 """
 from __future__ import annotations
-
-import shutil
-from pathlib import Path
 
 import pytest
 
 from app import create_app
-from knowledge.db import make_engine, make_sessionmaker
-from knowledge.migrate import upgrade_database
-from knowledge.taxonomy import load_reference_data
+from tests.databases import make_databases
 from knowledge import users as users_module
 from knowledge.users import create_user
 
@@ -36,25 +31,25 @@ def cheap_password_hashing():
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade_database(url)
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as session:
-        load_reference_data(session)
-        session.commit()
-    engine.dispose()
-    return path
+def databases(tmp_path_factory):
+    made = make_databases(tmp_path_factory.mktemp("databases"))
+    yield made
+    if hasattr(made, "close"):
+        made.close()
 
 
 @pytest.fixture
-def app(template_db, tmp_path):
-    db_path = tmp_path / "test.sqlite3"
-    shutil.copy(template_db, db_path)
+def database_url(databases, tmp_path):
+    url = databases.create(tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
     app = create_app({
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": database_url,
         "INDEX_DIR": str(tmp_path / "index"),
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "erfarenhetsbanken.test",

@@ -108,7 +108,7 @@ def test_csv_with_commas_and_error_line_numbers(runner, db, tmp_path):
     assert count_cases(db) == 0
 
 
-def test_export_then_import_gives_identical_cases(runner, app, db, tmp_path, template_db):
+def test_export_then_import_gives_identical_cases(runner, app, db, tmp_path, databases):
     rows = [case_data(external_id="r-1", status="published"),
             case_data(external_id="r-2", title="Utkast", status="draft", end_date=None,
                       partners=[]),
@@ -120,14 +120,13 @@ def test_export_then_import_gives_identical_cases(runner, app, db, tmp_path, tem
     assert runner.invoke(args=["export", str(export)]).exit_code == 0
     before = [case_fields(c) for c in db.scalars(select(Case).order_by(Case.external_id))]
 
-    import shutil
     from app import create_app
-    fresh_path = tmp_path / "fresh.sqlite3"
-    shutil.copy(template_db, fresh_path)
-    fresh = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{fresh_path}",
+    fresh_url = databases.create(tmp_path)
+    fresh = create_app({"TESTING": True, "DATABASE_URL": fresh_url,
                         "INDEX_DIR": str(tmp_path / "fresh-index")})
     assert fresh.test_cli_runner().invoke(args=["import", str(export)]).exit_code == 0
     with fresh.extensions["db_sessionmaker"]() as other:
         after = [case_fields(c) for c in other.scalars(select(Case).order_by(Case.external_id))]
     fresh.extensions["db_engine"].dispose()
+    databases.drop(fresh_url)
     assert after == before

@@ -76,7 +76,7 @@ def test_session_cookie_flags(client, users):
     assert "Secure" not in cookie  # local http development
 
 
-def test_session_cookie_secure_in_production(template_db, tmp_path, monkeypatch):
+def test_session_cookie_secure_in_production(tmp_path, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3"})
@@ -134,7 +134,7 @@ def test_idle_and_absolute_timeouts(client, auth, db, column, age):
 
 # --- login throttling ------------------------------------------------------------------------
 
-def test_login_is_throttled_per_account_across_processes(app, template_db, users):
+def test_login_is_throttled_per_account_across_processes(app, users):
     # Two app instances on one database stand for two gunicorn workers.
     other = create_app({"DATABASE_URL": app.config["DATABASE_URL"],
                         "INDEX_DIR": app.config["INDEX_DIR"], "WTF_CSRF_ENABLED": False})
