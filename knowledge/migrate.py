@@ -16,5 +16,6 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade_database(database_url: str, revision: str = "head") -> None:
+def upgrade_database(database_url: str, revision: str = "heads") -> None:
+    # "heads": branches made in parallel (and joined later by a merge revision) all apply.
     command.upgrade(alembic_config(database_url), revision)
