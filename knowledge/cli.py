@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .audit import record_event
+from .backup import BackupError, backup_database, restore_database
 from .demo import load_demo_data
 from .migrate import upgrade_database
 from .taxonomy import load_reference_data
@@ -113,6 +114,37 @@ def index_status_command():
     sys.exit(0 if lag == 0 else 2)
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(path: str):
+    """Säkerhetskopiera SQLite-databasen medan appen kör (kontrollerad kopia)."""
+    try:
+        count = backup_database(current_app.config["DATABASE_URL"], path)
+    except BackupError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    click.echo(f"Backup klar: {path} ({count} exempel, integritetskontroll ok).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Fråga inte om bekräftelse.")
+@with_appcontext
+def restore_command(path: str, yes: bool):
+    """Återställ databasen från en backup och bygg om sökindexet."""
+    if not yes:
+        click.confirm("Allt i databasen ersätts med backupens innehåll. Fortsätta?", abort=True)
+    try:
+        count = restore_database(current_app.config["DATABASE_URL"], path)
+    except BackupError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    indexed = current_app.extensions["search_index"].rebuild()
+    click.echo(f"Återställt från {path}: {count} exempel; sökindexet ombyggt ({indexed} "
+               "publicerade).")
+
+
 users_cli = AppGroup("users", help="Hantera användare och API-nycklar.")
 
 
@@ -147,5 +179,6 @@ def users_token_command(email: str):
 
 def init_app(app: Flask) -> None:
     for command in (init_db_command, demo_data_command, import_command, export_command,
-                    reindex_command, index_status_command, users_cli):
+                    reindex_command, index_status_command, backup_command, restore_command,
+                    users_cli):
         app.cli.add_command(command)
