@@ -26,4 +26,6 @@ def check_health(session: Session, index: SearchIndex) -> tuple[bool, dict]:
         report.update(status="error", index="unavailable", index_error=str(error))
         return False, report
     report.update(index="ok" if lag <= LAG_WARNING else "lagging", index_lag=lag)
+    if index.last_error:
+        report.update(status="degraded", index="failing", index_error=index.last_error)
     return True, report

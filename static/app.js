@@ -3,11 +3,11 @@
   "use strict";
   // After a form fragment comes back with errors, move focus to the summary so that
   // keyboard and screen-reader users learn what went wrong.
+  // Look the summary up in the document: with an outerHTML swap the event's target is the
+  // replaced (detached) form, and a history restore has no target at all.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var summary = event.detail.target.querySelector
-      ? event.detail.target.querySelector("#error-summary") || document.getElementById("error-summary")
-      : null;
-    if (summary) { summary.focus(); }
+    var summary = document.getElementById("error-summary");
+    if (summary && event.detail.target) { summary.focus(); }
   });
   // A request that fails (server error, expired session, lost network) must not fail
   // silently: tell the person and offer a reload.

@@ -132,7 +132,8 @@ def sync_after_commit(sessions: sessionmaker[Session], index: SearchIndex) -> No
         if session.info.pop("outbox_written", False):
             try:
                 index.sync()
-            except Exception:  # the database is the truth; the index catches up later
+            except Exception as error:  # the database is the truth; the index catches up
+                index.last_error = str(error)
                 log.exception("Search index sync failed; the outbox keeps the changes")
 
     @event.listens_for(sessions, "after_rollback")

@@ -82,6 +82,9 @@ class SearchIndex:
         self._guard = threading.Lock()
         self._open: Optional[tuple[str, Searcher, SearcherCache]] = None
         self._retired: list[Searcher] = []
+        # The last failure to apply the outbox (disk full, read-only directory…), shown by
+        # /healthz until a sync succeeds again.
+        self.last_error: Optional[str] = None
 
     # --- generations ------------------------------------------------------------------------
 
@@ -147,7 +150,7 @@ class SearchIndex:
                 self._retire(searcher)
             try:
                 searcher = whoosh_index.open_dir(str(self.root / name)).searcher()
-            except (OSError, whoosh_index.EmptyIndexError) as error:
+            except Exception as error:  # missing, truncated or garbled files alike
                 raise IndexUnavailable(f"Sökindexet i {self.root / name} går inte att läsa "
                                        f"({error}). Kör `flask --app app reindex`.") from error
             cache = SearcherCache(searcher)
@@ -178,6 +181,7 @@ class SearchIndex:
                     return result
             result.applied += applied
             if not more:
+                self.last_error = None
                 return result
 
     def lag(self) -> int:
