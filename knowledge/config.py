@@ -49,6 +49,9 @@ def load_config(instance_path: str) -> dict:
         "SESSION_ABSOLUTE": timedelta(hours=int(os.environ.get("SESSION_MAX_HOURS", "10"))),
         "PERMANENT_SESSION_LIFETIME": timedelta(
             hours=int(os.environ.get("SESSION_MAX_HOURS", "10"))),
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),  # or "json"
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),  # proxies in front of the app
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS",
                                                              "30")),

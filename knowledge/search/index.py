@@ -167,6 +167,12 @@ class SearchIndex:
     def sync(self, timeout: Optional[float] = None) -> SyncResult:
         """Apply every outbox row not yet applied. Gives up (busy=True) if the lock is held."""
         timeout = self.lock_timeout if timeout is None else timeout
+        try:
+            return self._sync(timeout)
+        except OSError as error:  # lock file, position file: a full or read-only disk
+            raise IndexUnavailable(_os_message(error, self.root)) from error
+
+    def _sync(self, timeout: float) -> SyncResult:
         name = self.ensure()
         result = SyncResult()
         while True:
@@ -220,10 +226,10 @@ class SearchIndex:
             self._write_cases(writer, case_ids)
             writer.commit()
         except OSError as error:
-            writer.cancel()
+            _abandon(writer)
             raise IndexUnavailable(_os_message(error, path)) from error
         except BaseException:
-            writer.cancel()
+            _abandon(writer)
             raise
         self._advance(position, [row_id for row_id, _ in rows])
         position.save(path / "position.json")
@@ -304,7 +310,7 @@ class SearchIndex:
                     progress(count, total)
             writer.commit(optimize=True)
         except BaseException:
-            writer.cancel()
+            _abandon(writer)
             shutil.rmtree(path, ignore_errors=True)
             raise
         with self._sync_lock(timeout=60) as locked:
@@ -344,6 +350,25 @@ class SearchIndex:
                 fcntl.flock(handle, fcntl.LOCK_UN)
         finally:
             handle.close()
+
+
+def _abandon(writer) -> None:
+    """Cancel a failed write and always give the Whoosh lock back.
+
+    After a failed commit (a full disk, say) cancel() itself can fail before it releases
+    the lock, and the next sync in this process would then find the index locked forever.
+    """
+    try:
+        writer.cancel()
+    except Exception:  # already broken; what matters is the lock below
+        pass
+    finally:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:  # released by cancel() after all
+                pass
 
 
 def _os_message(error: OSError, path: Path) -> str:

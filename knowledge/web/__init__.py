@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from ..cases import ACTION_LABELS, STATUS_LABELS, InvalidTransition, NotFound, \
     personal_data_in
 from ..privacy import describe
+from ..search import IndexUnavailable
 from ..db import begin_write
 from ..markdown import render_markdown
 from .. import logins
@@ -26,7 +27,7 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, api, auth, cases, main, review, security
+    from . import admin, api, auth, cases, main, observability, review, security
 
     htmx.init_app(app)
     csrf.init_app(app)
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, main, cases, review, admin, api):
         app.register_blueprint(module.bp)
     security.init_app(app)
+    observability.init_app(app)
     csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
 
     app.before_request(_require_login_and_open_writes)
@@ -63,6 +65,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InvalidTransition)
     def invalid_transition(error):
         return _error_page(409, str(error))
+
+    @app.errorhandler(IndexUnavailable)
+    def index_unavailable(error):
+        app.logger.error("Search index unavailable: %s", error)
+        return _error_page(503, "Sökningen är tillfälligt otillgänglig. Exemplen finns kvar; "
+                                "systemförvaltaren har fått en signal. Försök igen om en stund.")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):

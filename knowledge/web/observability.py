@@ -1,0 +1,80 @@
+"""Request ids, one log line per request, optional JSON logs, and ProxyFix behind a proxy."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, g, has_request_context, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+log = logging.getLogger("erfarenhetsbanken.requests")
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers. Values are data, never markup."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+                 "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage(),
+                 "request_id": getattr(record, "request_id", "-")}
+        for key in ("method", "path", "status", "duration_ms", "user_id", "remote_addr"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def init_app(app: Flask) -> None:
+    proxies = app.config.get("PROXY_FIX", 0)
+    if proxies:
+        # Trust X-Forwarded-For/-Proto/-Host from this many proxies in front of us, so that
+        # remote addresses (login throttling, audit) and https redirects are right.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
+                                x_host=proxies)  # type: ignore[method-assign]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RequestIdFilter())
+    if app.config.get("LOG_FORMAT") == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    root = logging.getLogger("erfarenhetsbanken")
+    if not app.testing and not root.handlers:
+        root.addHandler(handler)
+        root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+        app.logger.addHandler(handler)
+        logging.getLogger("knowledge").addHandler(handler)
+
+    @app.before_request
+    def start_request():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex[:16]
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def finish_request(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if request.endpoint != "static":
+            from flask_login import current_user
+            elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter()))
+            log.info("%s %s %s %.1f ms", request.method, request.path, response.status_code,
+                     elapsed * 1000, extra={
+                         "method": request.method, "path": request.path,
+                         "status": response.status_code,
+                         "duration_ms": round(elapsed * 1000, 1),
+                         "user_id": getattr(current_user, "id", None),
+                         "remote_addr": request.remote_addr})
+        return response
