@@ -25,6 +25,9 @@ EVENT_LABELS = {
     "user_activated": "Aktiverad användare",
     "user_created": "Skapad användare",
     "imported": "Import",
+    "area_set_started": "Påbörjad revidering av samverkansområden",
+    "area_set_activated": "Aktiverade nya samverkansområden",
+    "districts_merged": "Slog ihop stadsdelsområden",
 }
 # Control characters (new lines included) and bidirectional overrides: a value written to the
 # log cannot start a fake entry or reorder what an admin reads.

@@ -44,7 +44,9 @@ ACTION_LABELS = {
     "published": "Publicerade",
     "archived": "Arkiverade",
     "featured": "Lyfte fram på startsidan",
+    "district_merged": "Flyttade vid sammanslagning av stadsdelsområden",
     "unfeatured": "Tog bort från startsidan",
+    "reviewed": "Bekräftade att exemplet är aktuellt",
 }
 # Fields copied as they are from clean input to the model.
 _PLAIN_FIELDS = ("title", "summary", "organisation", "partners", "evidence_level",
@@ -122,7 +124,7 @@ def create_case(session: Session, user: User, data: dict[str, Any], *, submit: b
     session.add(case)
     session.flush()
     changes = {k: [None, v] for k, v in case_fields(case).items() if v not in (None, "", [])}
-    _record(session, case, user, action, changes)
+    record_revision(session, case, user, action, changes)
     if submit:
         _submit(session, user, case)
     _finish(session, commit)
@@ -144,9 +146,9 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
     after = case_fields(case)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if changes:
-        _record(session, case, user, action, changes)
+        record_revision(session, case, user, action, changes)
         if case.status == "published":
-            _enqueue(session, case)
+            enqueue_for_search(session, case)
     if submit:
         _submit(session, user, case)
     _finish(session, commit)
@@ -221,7 +223,7 @@ def feature_case(session: Session, user: User, case: Case, reason: str = "", *,
         last = session.scalar(select(func.max(Case.featured_position)))
         case.featured_position = (last or 0) + 1
     case.featured_reason = (reason or "").strip()
-    _record(session, case, user, "featured", {}, comment=case.featured_reason)
+    record_revision(session, case, user, "featured", {}, comment=case.featured_reason)
     _finish(session, commit)
     return case
 
@@ -231,7 +233,7 @@ def unfeature_case(session: Session, user: User, case: Case, *, commit: bool = T
     begin_write(session)
     case.featured_position = None
     case.featured_reason = ""
-    _record(session, case, user, "unfeatured", {})
+    record_revision(session, case, user, "unfeatured", {})
     _finish(session, commit)
     return case
 
@@ -302,21 +304,21 @@ def _set_status(session: Session, case: Case, user: User, status: str,
         case.archived_at = None
     elif status == "archived":
         case.archived_at = now
-    _record(session, case, user, status, {"status": [old, status]}, comment=comment)
+    record_revision(session, case, user, status, {"status": [old, status]}, comment=comment)
     if status in ("published", "returned", "archived"):
         record_event(session, status, actor=user, target=f"case:{case.id}",
                      detail={"from": old})
     if was_published or status == "published":
-        _enqueue(session, case)
+        enqueue_for_search(session, case)
 
 
-def _record(session: Session, case: Case, user: Optional[User], action: str,
+def record_revision(session: Session, case: Case, user: Optional[User], action: str,
             changes: dict[str, Any], comment: str = "") -> None:
     session.add(CaseRevision(case_id=case.id, user_id=user.id if user else None,
                              action=action, changes=_jsonable(changes), comment=comment))
 
 
-def _enqueue(session: Session, case: Case) -> None:
+def enqueue_for_search(session: Session, case: Case) -> None:
     # The indexer reads the case's state when it applies the row, so one row per change
     # is enough whatever the change was.
     session.add(OutboxEntry(case_id=case.id))

@@ -146,6 +146,8 @@ class Case(Base):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    # Where the case was filed, when a district merge has since moved it (else None).
+    filed_district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"))
     organisation: Mapped[str] = mapped_column(Text, default="")
     partners: Mapped[list] = mapped_column(JSON, default=list)
     target_group: Mapped[str] = mapped_column(Text, default="")
@@ -173,7 +175,8 @@ class Case(Base):
     published_at: Mapped[Optional[datetime]] = mapped_column(DateTime, index=True)
     archived_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
-    district: Mapped[District] = relationship(lazy="joined")
+    district: Mapped[District] = relationship(lazy="joined", foreign_keys=[district_id])
+    filed_district: Mapped[Optional[District]] = relationship(foreign_keys=[filed_district_id])
     evidence: Mapped[Optional[EvidenceLevel]] = relationship(lazy="joined", viewonly=True)
     areas: Mapped[list[PriorityArea]] = relationship(
         secondary=case_areas, order_by=PriorityArea.position, lazy="selectin"

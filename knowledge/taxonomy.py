@@ -5,7 +5,7 @@ reads the taxonomy from the database, so a revision or a district merge is a dat
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -83,6 +83,17 @@ class Taxonomy:
     areas: list[PriorityArea]
     districts: list[District]
     evidence_levels: list[EvidenceLevel]
+    # Names and slugs from before a revision or merge, still understood in URLs and imports.
+    retired_areas: dict[str, list[PriorityArea]] = field(default_factory=dict)
+    retired_districts: dict[str, District] = field(default_factory=dict)
+
+    def find_areas(self, value: str) -> list[PriorityArea]:
+        """The current areas a name or slug stands for: itself, or what an old area maps to."""
+        area = self.find_area(value)
+        if area is not None:
+            return [area]
+        key = value.strip().lower()
+        return self.retired_areas.get(key) or self.retired_areas.get(slugify(key), [])
 
     def find_area(self, value: str) -> PriorityArea | None:
         key = value.strip().lower()
@@ -96,7 +107,7 @@ class Taxonomy:
         for district in self.districts:
             if slug == district.slug or key == district.name.lower():
                 return district
-        return None
+        return self.retired_districts.get(slug) or self.retired_districts.get(key)
 
     def find_evidence_level(self, value: str) -> EvidenceLevel | None:
         key = value.strip().lower()
@@ -115,7 +126,31 @@ def current_taxonomy(session: Session) -> Taxonomy:
         select(District).where(District.active.is_(True)).order_by(District.position)
     ))
     levels = list(session.scalars(select(EvidenceLevel).order_by(EvidenceLevel.position)))
-    return Taxonomy(areas=areas, districts=districts, evidence_levels=levels)
+    retired_areas: dict[str, list[PriorityArea]] = {}
+    for old in session.scalars(select(PriorityArea).join(AreaSet)
+                               .where(AreaSet.active.is_(False))):
+        mapped = [a for a in areas if a.slug in current_area_slugs([old])]
+        if mapped:
+            retired_areas.setdefault(old.slug, mapped)
+            retired_areas.setdefault(old.name.lower(), mapped)
+    retired_districts: dict[str, District] = {}
+    for old in session.scalars(select(District).where(District.active.is_(False))):
+        successor = successor_district(session, old)
+        if successor is not None:
+            retired_districts[old.slug] = successor
+            retired_districts[old.name.lower()] = successor
+    return Taxonomy(areas=areas, districts=districts, evidence_levels=levels,
+                    retired_areas=retired_areas, retired_districts=retired_districts)
+
+
+def successor_district(session: Session, district: District) -> District | None:
+    """The active district a merged (or renamed) one lives on in, following the chain."""
+    seen = set()
+    while district is not None and not district.active and district.id not in seen:
+        seen.add(district.id)
+        district = session.get(District, district.merged_into_id) \
+            if district.merged_into_id else None
+    return district
 
 
 def current_area_slugs(areas: list[PriorityArea]) -> list[str]:

@@ -157,11 +157,12 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
     if not area_values:
         fail("priority_areas", f"välj minst ett. Giltiga värden: {area_names}.")
     for value in area_values:
-        area = taxonomy.find_area(value)
-        if area is None:
+        found = taxonomy.find_areas(value)
+        if not found:
             fail("priority_areas", f"okänt värde \"{value}\". Giltiga värden: {area_names}.")
-        elif area not in clean["priority_areas"]:
-            clean["priority_areas"].append(area)
+        for area in found:
+            if area not in clean["priority_areas"]:
+                clean["priority_areas"].append(area)
 
     clean["partners"] = split_list(data.get("partners"))
     for partner in clean["partners"]:

@@ -39,9 +39,9 @@ class Server:
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=2)
+                urllib.request.urlopen(self.url + "/healthz", timeout=5)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out while booting
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start: " + log.read_text()[-2000:])
                 time.sleep(0.2)
