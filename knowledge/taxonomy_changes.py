@@ -157,3 +157,9 @@ def merge_districts(session: Session, user, sources: list[District], name: str) 
                  detail={"from": [d.slug for d in sources], "cases": moved})
     session.commit()
     return target
+
+
+def list_districts(session: Session) -> list[District]:
+    """Active districts first (in their order), then merged ones."""
+    return list(session.scalars(select(District).order_by(District.active.desc(),
+                                                          District.position, District.name)))

@@ -49,6 +49,13 @@ EXPECTED = {
     ("admin.audit", "GET"): (None, None, ADMIN_ONLY),
     ("admin.change_role", "POST"): (None, {"role": "coordinator"}, ADMIN_ONLY),
     ("admin.change_active", "POST"): (None, {"active": "0"}, ADMIN_ONLY),
+    ("taxonomy.overview", "GET"): (None, None, EDITOR_ONLY),
+    ("taxonomy.start_set", "POST"): (None, {"name": "Ny", "valid_from": "2027-01-01",
+                                            "areas": "ny | Nytt område"}, EDITOR_ONLY),
+    ("taxonomy.mapping", "GET"): ("area_set", None, EDITOR_ONLY),
+    ("taxonomy.mapping", "POST"): ("area_set", {}, EDITOR_ONLY),
+    ("taxonomy.activate", "POST"): ("area_set", {}, EDITOR_ONLY),
+    ("taxonomy.merge", "POST"): (None, {"sources": "1", "name": "Järva"}, EDITOR_ONLY),
     ("api.list_cases", "GET"): (None, None, LOGGED_IN),
     ("api.get_case", "GET"): ("draft", None, OWNER_ONLY),
 }
@@ -62,6 +69,10 @@ def test_every_route_has_an_expectation(app):
 
 
 def make_case(db, users, state):
+    if state == "area_set":
+        from datetime import date
+        from knowledge.taxonomy_changes import start_area_set
+        return start_area_set(db, users["editor"], "Ny", date(2027, 1, 1), [("ny", "Nytt")])
     case = cases.create_case(db, users["staff"], case_data())
     if state in ("submitted", "published"):
         cases.submit_case(db, users["staff"], case)
@@ -77,6 +88,8 @@ def url_for_route(app, endpoint, case, users):
         values["case_id"] = case.id
     if "user_id" in rule.arguments:
         values["user_id"] = users["staff2"].id
+    if "set_id" in rule.arguments:
+        values["set_id"] = case.id  # make_case returned the drafted area set
     if "filename" in rule.arguments:
         values["filename"] = "app.css"
     with app.test_request_context():

@@ -27,7 +27,7 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, api, auth, cases, main, observability, review, security
+    from . import admin, api, auth, cases, main, observability, review, security, taxonomy
 
     htmx.init_app(app)
     csrf.init_app(app)
@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     app.teardown_appcontext(close_db)
 
-    for module in (auth, main, cases, review, admin, api):
+    for module in (auth, main, cases, review, admin, taxonomy, api):
         app.register_blueprint(module.bp)
     security.init_app(app)
     observability.init_app(app)

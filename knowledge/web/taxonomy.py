@@ -1,0 +1,99 @@
+"""The central office's taxonomy pages: revise the priority areas, merge districts."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, render_template, request, url_for
+
+from .. import taxonomy_changes as changes
+from ..models import AreaSet, District
+from ..permissions import require_editor
+from ..validation import ValidationError
+from .support import actor, get_db, redirect_after_post
+
+bp = Blueprint("taxonomy", __name__, url_prefix="/taxonomy")
+
+
+@bp.route("")
+def overview():
+    require_editor(actor())
+    return _overview_page({})
+
+
+@bp.route("/sets", methods=["POST"])
+def start_set():
+    db, user = get_db(), actor()
+    require_editor(user)
+    try:
+        valid_from = date.fromisoformat(request.form.get("valid_from", ""))
+    except ValueError:
+        valid_from = None
+    try:
+        area_set = changes.start_area_set(db, user, request.form.get("name", ""), valid_from,
+                                          changes.parse_area_lines(request.form.get("areas")))
+    except ValidationError as error:
+        db.rollback()
+        return _overview_page(error.by_field(), status=422)
+    flash("Revideringen är påbörjad. Koppla nu de nuvarande områdena till de nya.", "success")
+    return redirect_after_post(url_for("taxonomy.mapping", set_id=area_set.id))
+
+
+@bp.route("/sets/<int:set_id>/mapping", methods=["GET", "POST"])
+def mapping(set_id: int):
+    db, user = get_db(), actor()
+    require_editor(user)
+    area_set = db.get(AreaSet, set_id) or abort(404)
+    errors = {}
+    if request.method == "POST":
+        chosen = {old.id: [int(v) for v in request.form.getlist(f"map-{old.id}") if v.isdigit()]
+                  for old in changes.active_area_set(db).areas}
+        try:
+            changes.map_areas(db, user, area_set, chosen)
+        except ValidationError as error:
+            db.rollback()
+            errors = error.by_field()
+        else:
+            flash("Kopplingen är sparad.", "success")
+            return redirect_after_post(url_for("taxonomy.mapping", set_id=set_id))
+    return render_template("taxonomy/mapping.html", area_set=area_set,
+                           current=changes.active_area_set(db), errors=errors), \
+        422 if errors else 200
+
+
+@bp.route("/sets/<int:set_id>/activate", methods=["POST"])
+def activate(set_id: int):
+    db, user = get_db(), actor()
+    require_editor(user)
+    area_set = db.get(AreaSet, set_id) or abort(404)
+    try:
+        count = changes.activate_area_set(db, user, area_set)
+    except ValidationError as error:
+        db.rollback()
+        flash(" ".join(e.message for e in error.errors), "error")
+        return redirect_after_post(url_for("taxonomy.mapping", set_id=set_id))
+    flash(f"{area_set.name} gäller nu. {count} publicerade exempel finns under de nya "
+          "områdena.", "success")
+    return redirect_after_post(url_for("taxonomy.overview"))
+
+
+@bp.route("/districts/merge", methods=["POST"])
+def merge():
+    db, user = get_db(), actor()
+    require_editor(user)
+    sources = [d for d in (db.get(District, int(v)) for v in request.form.getlist("sources")
+                           if v.isdigit()) if d is not None and d.active]
+    try:
+        target = changes.merge_districts(db, user, sources, request.form.get("name", ""))
+    except ValidationError as error:
+        db.rollback()
+        return _overview_page(error.by_field(), status=422)
+    flash(f"Exemplen finns nu under {target.name}; de gamla namnen fungerar fortfarande.",
+          "success")
+    return redirect_after_post(url_for("taxonomy.overview"))
+
+
+def _overview_page(errors, status=200):
+    db = get_db()
+    return render_template("taxonomy/overview.html", area_sets=changes.list_area_sets(db),
+                           districts=changes.list_districts(db), errors=errors,
+                           form=request.form), status
