@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, render_template, request, url_f
 from .. import cases as domain
 from .. import search
 from ..permissions import can_edit_case, is_author, require_author_role
-from ..taxonomy import current_taxonomy
+from ..taxonomy import current_area_slugs, current_taxonomy
 from ..validation import LABELS, ValidationError, strip_control
 from . import searching
 from .support import actor, get_db, redirect_after_post, render_page, search_index
@@ -64,7 +64,9 @@ def edit_case(case_id: int):
     if not can_edit_case(user, case):
         raise domain.PermissionDenied("Du får inte ändra det här exemplet.")
     if request.method == "GET":
-        return _form_page(case=case, values=domain.case_fields(case), errors={})
+        # A case filed under an older set of areas is offered the areas they map to now.
+        values = {**domain.case_fields(case), "priority_areas": current_area_slugs(case.areas)}
+        return _form_page(case=case, values=values, errors={})
     data = _form_data()
     try:
         domain.update_case(db, user, case, data, submit=_wants_submit())
