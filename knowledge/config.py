@@ -16,6 +16,16 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
 
 
+def parse_role_map(text: str) -> dict[str, str]:
+    """ "group=role,group=role" → {group: role}, e.g. "eb-redaktorer=editor,eb-admin=admin"."""
+    mapping = {}
+    for pair in text.split(","):
+        group, _, role = pair.partition("=")
+        if group.strip() and role.strip():
+            mapping[group.strip()] = role.strip()
+    return mapping
+
+
 def load_config(instance_path: str) -> dict:
     """Read settings from the environment. Paths default to the instance folder."""
     instance = Path(instance_path)
@@ -49,10 +59,25 @@ def load_config(instance_path: str) -> dict:
         "SESSION_ABSOLUTE": timedelta(hours=int(os.environ.get("SESSION_MAX_HOURS", "10"))),
         "PERMANENT_SESSION_LIFETIME": timedelta(
             hours=int(os.environ.get("SESSION_MAX_HOURS", "10"))),
+        # Single sign-on (OpenID Connect); off unless OIDC_ISSUER is set.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", ""),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_GROUP_CLAIM": os.environ.get("OIDC_GROUP_CLAIM", "groups"),
+        "OIDC_ROLE_MAP": parse_role_map(os.environ.get("OIDC_ROLE_MAP", "")),
+        "OIDC_DEFAULT_ROLE": os.environ.get("OIDC_DEFAULT_ROLE") or None,
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),  # or "json"
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),  # proxies in front of the app
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS",
                                                              "30")),
+        # E-mail digests (`send-digests`). Off outside production unless asked for: a
+        # development machine rarely has an SMTP server on port 25.
+        "MAIL_ENABLED": _bool(os.environ.get("MAIL_ENABLED"), production),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", "erfarenhetsbanken@localhost"),
+        # Links in e-mail: a command has no request to take the host from.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
     }

@@ -105,3 +105,50 @@ def log_out(session: Session, token: Optional[str], address: str = "") -> None:
 def end_all_sessions(session: Session, user: User) -> None:
     """Used when a user is deactivated; the caller commits."""
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def role_from_groups(groups: list[str], role_map: dict[str, str],
+                     default_role: Optional[str]) -> Optional[str]:
+    """The highest role any of the person's groups maps to, else the default (or None)."""
+    ranking = ("staff", "coordinator", "editor", "admin")
+    roles = [role_map[g] for g in groups if g in role_map]
+    if roles:
+        return max(roles, key=ranking.index)
+    return default_role
+
+
+def log_in_external(session: Session, *, email: str, name: str, groups: list[str],
+                    role_map: dict[str, str], default_role: Optional[str],
+                    address: str) -> tuple[Optional[User], Optional[str]]:
+    """A login vouched for by the city's identity provider (OpenID Connect).
+
+    The organisation account decides the role through its groups, at every login, so a
+    person who leaves a group loses the role the next time. Returns (None, None) if the
+    groups give no role or the account has been deactivated here.
+    """
+    begin_write(session)
+    email = normalise_email(email)
+    role = role_from_groups(groups, role_map, default_role)
+    user = session.scalar(select(User).where(User.email == email))
+    if role is None or not email or (user is not None and not user.active):
+        record_event(session, "login_failed", actor_email=email, address=address,
+                     detail={"via": "oidc", "groups": groups[:20]})
+        session.commit()
+        return None, None
+    if user is None:
+        user = User(email=email, name=name or "", role=role, password_hash=None)
+        session.add(user)
+        session.flush()
+        record_event(session, "user_created", actor=user, address=address,
+                     detail={"via": "oidc", "role": role})
+    elif user.role != role:
+        record_event(session, "role_changed", actor=user, target=user.email, address=address,
+                     detail={"from": user.role, "to": role, "via": "oidc groups"})
+        user.role = role
+    if name and not user.name:
+        user.name = name
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(id=_hash(token), user_id=user.id))
+    record_event(session, "login", actor=user, address=address, detail={"via": "oidc"})
+    session.commit()
+    return user, token

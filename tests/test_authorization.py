@@ -56,6 +56,9 @@ EXPECTED = {
     ("taxonomy.mapping", "POST"): ("area_set", {}, EDITOR_ONLY),
     ("taxonomy.activate", "POST"): ("area_set", {}, EDITOR_ONLY),
     ("taxonomy.merge", "POST"): (None, {"sources": "1", "name": "Järva"}, EDITOR_ONLY),
+    # Single sign-on is off in the tests' configuration: 404 for everyone.
+    ("sso.start", "GET"): (None, None, {a: "denied" for a in ACTORS}),
+    ("sso.callback", "GET"): (None, None, {a: "denied" for a in ACTORS}),
     ("api.list_cases", "GET"): (None, None, LOGGED_IN),
     ("api.get_case", "GET"): ("draft", None, OWNER_ONLY),
 }

@@ -40,6 +40,10 @@ def init_app(app: Flask) -> None:
 
     for module in (auth, main, cases, review, admin, taxonomy, api):
         app.register_blueprint(module.bp)
+    from . import sso
+    sso.init_app(app)
+    app.register_blueprint(sso.bp)
+    app.jinja_env.globals["sso_enabled"] = sso.sso_enabled
     security.init_app(app)
     observability.init_app(app)
     csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
@@ -78,7 +82,7 @@ def init_app(app: Flask) -> None:
                                 "försök igen.")
 
 
-OPEN_ENDPOINTS = {"auth.login", "main.healthz", "static"}
+OPEN_ENDPOINTS = {"auth.login", "main.healthz", "static", "sso.start", "sso.callback"}
 
 
 def _require_login_and_open_writes():
