@@ -1,6 +1,8 @@
 """Reading search parameters from a request (shared by the search page and the API)."""
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
@@ -39,6 +41,13 @@ class FacetOption:
     label: str
     count: int
     selected: bool
+
+    @property
+    def dom_id(self) -> str:
+        """Stable across swaps (htmx gives focus back to the element with the same id), and
+        unique even for free-text values such as organisations."""
+        readable = re.sub(r"[^a-z0-9]+", "-", self.value.lower()).strip("-")[:40]
+        return f"{readable}-{hashlib.sha1(self.value.encode()).hexdigest()[:6]}"
 
 
 @dataclass
