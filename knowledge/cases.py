@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "featured": "Lyfte fram på startsidan",
     "district_merged": "Flyttade vid sammanslagning av stadsdelsområden",
     "unfeatured": "Tog bort från startsidan",
+    "restored": "Återställde en tidigare version",
     "reviewed": "Bekräftade att exemplet är aktuellt",
 }
 # Fields copied as they are from clean input to the model.

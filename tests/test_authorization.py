@@ -61,6 +61,14 @@ EXPECTED = {
     ("sso.callback", "GET"): (None, None, {a: "denied" for a in ACTORS}),
     ("api.list_cases", "GET"): (None, None, LOGGED_IN),
     ("api.get_case", "GET"): ("draft", None, OWNER_ONLY),
+    # Follow-up reads published data only: everyone logged in (knowledge/reports.py).
+    ("reports.statistics", "GET"): (None, None, LOGGED_IN),
+    ("reports.compilation", "GET"): (None, None, LOGGED_IN),
+    ("reports.compilation_csv", "GET"): (None, None, LOGGED_IN),
+    ("reports.compilation_xlsx", "GET"): (None, None, LOGGED_IN),
+    ("reports.export_search_csv", "GET"): (None, None, LOGGED_IN),
+    ("reports.export_search_xlsx", "GET"): (None, None, LOGGED_IN),
+    ("reports.restore_revision", "POST"): ("published", {}, EDITOR_ONLY),
 }
 
 
@@ -93,6 +101,8 @@ def url_for_route(app, endpoint, case, users):
         values["user_id"] = users["staff2"].id
     if "set_id" in rule.arguments:
         values["set_id"] = case.id  # make_case returned the drafted area set
+    if "revision_id" in rule.arguments:
+        values["revision_id"] = case.revisions[0].id
     if "filename" in rule.arguments:
         values["filename"] = "app.css"
     with app.test_request_context():

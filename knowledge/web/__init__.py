@@ -38,7 +38,8 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     app.teardown_appcontext(close_db)
 
-    for module in (auth, main, cases, review, admin, taxonomy, api):
+    from . import reports
+    for module in (auth, main, cases, review, admin, taxonomy, api, reports):
         app.register_blueprint(module.bp)
     from . import sso
     sso.init_app(app)

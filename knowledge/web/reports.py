@@ -1,0 +1,181 @@
+"""Follow-up pages: statistics, the yearly compilation, downloads, and restoring a revision.
+
+Everyone logged in may view and download (it is published data, see knowledge.reports);
+only editors restore revisions (knowledge.history).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, current_app, flash, render_template, request, url_for
+from markupsafe import Markup
+
+from .. import cases as case_domain
+from .. import charts, history, reports
+from ..permissions import require_editor
+from ..taxonomy import current_taxonomy
+from ..validation import ValidationError
+from . import searching
+from .support import actor, get_db, redirect_after_post, search_index
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.route("/statistik")
+def statistics():
+    stats = reports.case_statistics(get_db(), actor())
+    return render_template("reports/statistics.html", stats=stats,
+                           charts=_statistics_charts(stats))
+
+
+@bp.route("/sammanstallning")
+def compilation():
+    return _compilation_response(None)
+
+
+@bp.route("/sammanstallning.csv")
+def compilation_csv():
+    return _compilation_response("csv")
+
+
+@bp.route("/sammanstallning.xlsx")
+def compilation_xlsx():
+    return _compilation_response("xlsx")
+
+
+@bp.route("/cases/export.csv")
+def export_search_csv():
+    return _search_export("csv")
+
+
+@bp.route("/cases/export.xlsx")
+def export_search_xlsx():
+    return _search_export("xlsx")
+
+
+@bp.route("/cases/<int:case_id>/revisions/<int:revision_id>/restore", methods=["POST"])
+def restore_revision(case_id: int, revision_id: int):
+    db, user = get_db(), actor()
+    # The role is checked before the case is looked up, so nobody learns which ids exist.
+    require_editor(user)
+    case = case_domain.get_case(db, user, case_id)
+    try:
+        history.restore_revision(db, user, case, revision_id)
+    except ValidationError as error:
+        db.rollback()
+        flash("Versionen kunde inte återställas. " + " ".join(e.message for e in error.errors),
+              "error")
+    else:
+        flash("Den tidigare versionen är återställd och sparad som en ny version.", "success")
+    return redirect_after_post(url_for("cases.show_case", case_id=case.id))
+
+
+@bp.app_template_global()
+def case_history_for(case):
+    """For templates/cases/_history.html, which the case page includes with only `case`."""
+    return history.case_history(get_db(), actor(), case)
+
+
+@bp.app_template_global()
+def search_export_url(file_format: str) -> str:
+    """The current search's download link: the same parameters as /cases, without the page."""
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    endpoint = "reports.export_search_xlsx" if file_format == "xlsx" else \
+        "reports.export_search_csv"
+    return url_for(endpoint, **args)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _compilation_response(file_format):
+    db, user = get_db(), actor()
+    # Last year by default: the yearly follow-up is written after the year has ended.
+    year = request.args.get("year", "").strip() or str(date.today().year - 1)
+    district = request.args.get("district", "").strip() or None
+    area = request.args.get("area", "").strip() or None
+    try:
+        compiled = reports.compile_year(db, user, year, district=district, area=area)
+    except ValidationError as error:
+        return _compilation_page(None, year, district, area, errors=error.errors), 400
+    if file_format is None:
+        return _compilation_page(compiled, year, district, area)
+    name = "-".join(["arssammanstallning", str(compiled.year)]
+                    + [chosen.slug for chosen in (compiled.district, compiled.area) if chosen])
+    if file_format == "csv":
+        rows = [reports.export_row(case, _case_url, compiled.evidence_names)
+                for case in compiled.cases]
+        return _download(reports.cases_csv(rows), f"{name}.csv", "text/csv")
+    return _download(reports.compilation_workbook(compiled, _case_url), f"{name}.xlsx",
+                     reports.XLSX_MIMETYPE)
+
+
+def _compilation_page(compiled, year, district, area, errors=()):
+    db = get_db()
+    years = reports.report_years(db)
+    if compiled is not None and compiled.year not in years:
+        years = sorted({*years, compiled.year}, reverse=True)
+    return render_template("reports/compilation.html", compilation=compiled,
+                           taxonomy=current_taxonomy(db), years=years, errors=list(errors),
+                           chosen={"year": year, "district": district or "", "area": area or ""},
+                           notes=reports.compilation_notes(compiled) if compiled else [])
+
+
+def _search_export(file_format: str):
+    db, user = get_db(), actor()
+    taxonomy = current_taxonomy(db)
+    # Unknown filter values are ignored, as on the search page the link was taken from.
+    search_request, _unknown = searching.search_request(request.args, taxonomy, page=1,
+                                                        per_page=reports.MAX_EXPORT)
+    found, total = reports.search_for_export(search_index(), db, user, search_request)
+    names = reports.evidence_names(taxonomy)
+    stamp = date.today().isoformat()
+    if file_format == "csv":
+        rows = [reports.export_row(case, _case_url, names) for case in found]
+        return _download(reports.cases_csv(rows), f"sokresultat-{stamp}.csv",
+                         "text/csv")
+    sort = "senast publicerade" if search_request.sort == "newest" else "mest relevant"
+    search_url = url_for("cases.list_cases", _external=True, **request.args.to_dict(flat=False))
+    description = [f"Sökord: {search_request.text or '(inga)'}",
+                   *(f"{searching.LEGENDS[facet]}: {', '.join(values)}"
+                     for facet, values in search_request.filters.items()),
+                   f"Sortering: {sort}", f"Uttaget: {stamp}", f"Sökningen: {search_url}"]
+    if total > len(found):
+        description.append(f"Obs: filen har de {len(found)} första av {total} träffar.")
+    return _download(reports.search_workbook(found, total, description, _case_url, names),
+                     f"sokresultat-{stamp}.xlsx", reports.XLSX_MIMETYPE)
+
+
+def _case_url(case) -> str:
+    return url_for("cases.show_case", case_id=case.id, _external=True)
+
+
+def _download(body: bytes, filename: str, mimetype: str):
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _statistics_charts(stats: reports.Statistics) -> dict[str, Markup]:
+    area_names = dict(stats.areas)
+    evidence_names = dict(stats.evidence)
+    return {
+        "area_year": charts.grouped_bar_chart(
+            "chart-area-year", "Exempel per prioriterat samverkansområde och år",
+            "Stapeldiagram. För varje år en stapel per område med antalet publicerade "
+            "exempel som pågick det året. Samma siffror finns i tabellen bredvid.",
+            [str(year) for year in stats.years],
+            [(area_names[slug], [stats.by_area_year[slug][y] for y in stats.years])
+             for slug, _ in stats.areas]),
+        "district": charts.bar_chart(
+            "chart-district", "Exempel per stadsdelsområde",
+            "Liggande stapeldiagram med antalet publicerade exempel i varje "
+            "stadsdelsområde. Samma siffror finns i tabellen bredvid.",
+            [(name, stats.by_district[slug]) for slug, name in stats.districts]),
+        "evidence": charts.bar_chart(
+            "chart-evidence", "Exempel per kunskapsläge",
+            "Liggande stapeldiagram med antalet publicerade exempel på varje kunskapsläge. "
+            "Samma siffror finns i tabellen bredvid.",
+            [(evidence_names[slug], stats.by_evidence[slug]) for slug, _ in stats.evidence],
+            colour=charts.PALETTE[2]),
+    }
