@@ -28,6 +28,12 @@ EVENT_LABELS = {
     "area_set_started": "Påbörjad revidering av samverkansområden",
     "area_set_activated": "Aktiverade nya samverkansområden",
     "districts_merged": "Slog ihop stadsdelsområden",
+    "feed_token_created": "Skapade flödesnyckel",
+    "feed_token_revoked": "Spärrade flödesnyckel",
+    "collection_created": "Skapade tema",
+    "collection_updated": "Ändrade tema",
+    "collection_deleted": "Tog bort tema",
+    "case_reviewed": "Bekräftade att exemplet är aktuellt",
 }
 # Control characters (new lines included) and bidirectional overrides: a value written to the
 # log cannot start a fake entry or reorder what an admin reads.

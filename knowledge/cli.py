@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from .audit import record_event
 from .backup import BackupError, backup_database, restore_database
 from .demo import load_demo_data
+from .exchange.commands import send_digests_command
 from .migrate import upgrade_database
 from .taxonomy import load_reference_data
 from .transfer import export_cases, import_file
@@ -180,5 +181,5 @@ def users_token_command(email: str):
 def init_app(app: Flask) -> None:
     for command in (init_db_command, demo_data_command, import_command, export_command,
                     reindex_command, index_status_command, backup_command, restore_command,
-                    users_cli):
+                    users_cli, send_digests_command):
         app.cli.add_command(command)

@@ -245,3 +245,5 @@ class AuditEvent(Base):
     target: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+from .exchange import models as _exchange_models  # noqa: E402,F401  (registers those tables)

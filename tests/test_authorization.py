@@ -10,6 +10,7 @@ import pytest
 from knowledge import cases
 from knowledge.users import issue_token
 from tests.conftest import ROLE_EMAILS, case_data, fresh
+from tests import test_exchange_authorization as exchange
 
 ACTORS = ("anonymous", "staff", "staff2", "coordinator", "editor", "admin")
 EVERYONE = {a: "ok" for a in ACTORS}
@@ -69,6 +70,46 @@ EXPECTED = {
     ("reports.export_search_csv", "GET"): (None, None, LOGGED_IN),
     ("reports.export_search_xlsx", "GET"): (None, None, LOGGED_IN),
     ("reports.restore_revision", "POST"): ("published", {}, EDITOR_ONLY),
+    # Experience exchange (knowledge/exchange). A callable state builds the objects the
+    # route names and tells url_for_route their ids (case.route_values).
+    ("exchange.ask", "POST"): (exchange.published, {"body": "Hur gick det?"}, LOGGED_IN),
+    ("exchange.answer", "POST"): (exchange.with_question, {"body": "Bra!"}, OWNER_ONLY),
+    ("exchange.report_adoption", "GET"): (exchange.published, None, AUTHORS),
+    ("exchange.report_adoption", "POST"): (exchange.published, {
+        "district": "farsta", "context": "Hökarängen", "status": "planerad"}, AUTHORS),
+    ("exchange.update_adoption", "POST"): (exchange.with_adoption, {"body": "Klart nu."}, {
+        **OWNER_ONLY, "staff": "denied", "coordinator": "ok"}),
+    ("exchange.bookmark", "POST"): (exchange.published, {}, LOGGED_IN),
+    ("exchange.follow_case", "POST"): (exchange.published, {}, LOGGED_IN),
+    ("exchange.confirm_current", "POST"): (exchange.published, {}, {
+        **OWNER_ONLY, "editor": "ok"}),
+    ("personal.notifications_page", "GET"): (None, None, LOGGED_IN),
+    ("personal.mark_read", "POST"): (exchange.with_notification, {}, OWNER_ONLY),
+    ("personal.mark_all_read", "POST"): (None, {}, LOGGED_IN),
+    ("personal.saved", "GET"): (None, None, LOGGED_IN),
+    ("personal.settings", "GET"): (None, None, LOGGED_IN),
+    ("personal.settings", "POST"): (None, {"digest": "weekly"}, LOGGED_IN),
+    ("personal.follow", "POST"): (None, {"kind": "area", "target": "unga-i-riskzon"},
+                                  LOGGED_IN),
+    ("personal.unfollow", "POST"): (exchange.with_follow, {}, OWNER_ONLY),
+    ("personal.create_feed_token", "POST"): (None, {}, LOGGED_IN),
+    ("personal.revoke_feed_token", "POST"): (None, {}, LOGGED_IN),
+    ("curation.collections", "GET"): (None, None, LOGGED_IN),
+    ("curation.show_collection", "GET"): (exchange.with_collection, None, LOGGED_IN),
+    ("curation.new_collection", "GET"): (None, None, EDITOR_ONLY),
+    ("curation.new_collection", "POST"): (None, {"title": "Trygg i tunnelbanan"}, EDITOR_ONLY),
+    ("curation.edit_collection", "GET"): (exchange.with_collection, None, EDITOR_ONLY),
+    ("curation.edit_collection", "POST"): (exchange.with_collection, {"title": "Sommar"},
+                                           EDITOR_ONLY),
+    ("curation.delete_collection", "POST"): (exchange.with_collection, {}, EDITOR_ONLY),
+    ("curation.add_case", "POST"): (exchange.with_collection, {"case": "1"}, EDITOR_ONLY),
+    ("curation.remove_case", "POST"): (exchange.with_collection, {}, EDITOR_ONLY),
+    ("curation.move_case", "POST"): (exchange.with_collection, {"direction": "up"},
+                                     EDITOR_ONLY),
+    ("curation.stale_cases", "GET"): (None, None, EDITOR_ONLY),
+    # Feed readers use ?token= (tests/test_exchange_authorization.py); a browser, its login.
+    ("feeds.search_feed", "GET"): (None, None, LOGGED_IN),
+    ("feeds.collection_feed", "GET"): (exchange.with_collection, None, LOGGED_IN),
 }
 
 
@@ -105,6 +146,8 @@ def url_for_route(app, endpoint, case, users):
         values["revision_id"] = case.revisions[0].id
     if "filename" in rule.arguments:
         values["filename"] = "app.css"
+    values.update({name: value for name, value in getattr(case, "route_values", {}).items()
+                   if name in rule.arguments})
     with app.test_request_context():
         from flask import url_for
         return url_for(endpoint, **values)
@@ -128,7 +171,10 @@ def classify(response, api: bool) -> str:
 def test_route_by_role(app, client, auth, db, users, route, who):
     endpoint, method = route
     state, data, expected = EXPECTED[route]
-    case = make_case(db, users, state) if state else None
+    if callable(state):
+        case = state(db, users)
+    else:
+        case = make_case(db, users, state) if state else None
     url = url_for_route(app, endpoint, case, users)
     headers = {}
     api = endpoint.startswith("api.")

@@ -41,6 +41,9 @@ def init_app(app: Flask) -> None:
     from . import reports
     for module in (auth, main, cases, review, admin, taxonomy, api, reports):
         app.register_blueprint(module.bp)
+    from . import exchange, exchange_curation, exchange_feeds, exchange_personal
+    for module in (exchange, exchange_personal, exchange_curation, exchange_feeds):
+        app.register_blueprint(module.bp)
     from . import sso
     sso.init_app(app)
     app.register_blueprint(sso.bp)
@@ -83,7 +86,9 @@ def init_app(app: Flask) -> None:
                                 "försök igen.")
 
 
-OPEN_ENDPOINTS = {"auth.login", "main.healthz", "static", "sso.start", "sso.callback"}
+OPEN_ENDPOINTS = {"auth.login", "main.healthz", "static", "sso.start", "sso.callback",
+                  # Atom feeds: feed readers cannot log in; the view checks the feed token.
+                  "feeds.search_feed", "feeds.collection_feed"}
 
 
 def _require_login_and_open_writes():

@@ -1,0 +1,52 @@
+"""Small helpers shared by the exchange modules."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy.orm import Session
+
+from ..models import Case, User
+from ..permissions import is_author
+from ..validation import FieldError, ValidationError, strip_control
+
+TEXT_MAX = 5_000
+
+
+def clean_text(data: dict[str, Any], field: str, label: str, errors: list[FieldError], *,
+               required: bool = False, limit: int = TEXT_MAX) -> str:
+    """The field's text without control characters; problems are added to `errors`."""
+    text = strip_control(str(data.get(field) or "")).strip()
+    if required and not text:
+        errors.append(FieldError(field, f"{label}: måste fyllas i."))
+    elif len(text) > limit:
+        errors.append(FieldError(field, f"{label}: får vara högst {limit} tecken "
+                                        f"(nu {len(text)})."))
+    return text
+
+
+def raise_if(errors: list[FieldError]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def is_contact(user: Optional[User], case: Case) -> bool:
+    """The case's contact person, when her address is a user's address."""
+    return bool(user and case.contact_email
+                and user.email == case.contact_email.strip().lower())
+
+
+def is_responsible(user: Optional[User], case: Case) -> bool:
+    """The people who answer for a case: its author and its contact."""
+    return bool(user and user.active and (is_author(user, case) or is_contact(user, case)))
+
+
+def excerpt(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def finish(session: Session, commit: bool) -> None:
+    if commit:
+        session.commit()
+    else:
+        session.flush()

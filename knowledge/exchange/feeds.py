@@ -1,0 +1,113 @@
+"""Atom feeds and the personal feed tokens that let feed readers (which cannot log in) read
+them. A token is a long random string; only its sha256 is kept, so it is shown once, when
+it is made, and a lost token is replaced (which stops the old one) rather than looked up.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Optional
+
+from feedgen.feed import FeedGenerator
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..audit import record_event
+from ..db import begin_write
+from ..models import Case, User, utcnow
+from ..permissions import require
+from .common import finish
+from .models import FeedToken
+
+TOKEN_PREFIX = "ef_"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _require_user(user: Optional[User]) -> None:
+    require(bool(user and user.active), "Logga in för att hantera din flödesnyckel.")
+
+
+def active_feed_token(session: Session, user: Optional[User]) -> Optional[FeedToken]:
+    if not (user and user.active):
+        return None
+    return session.scalar(select(FeedToken).where(
+        FeedToken.user_id == user.id, FeedToken.revoked_at.is_(None))
+        .order_by(FeedToken.id.desc()))
+
+
+def issue_feed_token(session: Session, user: Optional[User], *, address: str = "") -> str:
+    """A new feed token for her; any earlier one stops working. Returns the token itself."""
+    _require_user(user)
+    begin_write(session)
+    _revoke_all(session, user)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(FeedToken(user_id=user.id, token_hash=_hash(token)))
+    record_event(session, "feed_token_created", actor=user, address=address)
+    session.commit()
+    return token
+
+
+def revoke_feed_tokens(session: Session, user: Optional[User], *, address: str = "",
+                       commit: bool = True) -> int:
+    _require_user(user)
+    begin_write(session)
+    count = _revoke_all(session, user)
+    if count:
+        record_event(session, "feed_token_revoked", actor=user, address=address)
+    finish(session, commit)
+    return count
+
+
+def _revoke_all(session: Session, user: User) -> int:
+    result = session.execute(update(FeedToken).where(
+        FeedToken.user_id == user.id, FeedToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))
+    return result.rowcount or 0
+
+
+def user_for_feed_token(session: Session, token: str) -> Optional[User]:
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = session.scalar(select(FeedToken).where(FeedToken.token_hash == _hash(token),
+                                                 FeedToken.revoked_at.is_(None)))
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def _aware(moment: Optional[datetime]) -> datetime:
+    # The database keeps naive UTC; Atom wants the offset written out.
+    return (moment or utcnow()).replace(tzinfo=timezone.utc)
+
+
+def atom_feed(*, feed_id: str, title: str, subtitle: str, self_url: str, page_url: str,
+              cases: Iterable[Case], case_url: Callable[[Case], str]) -> bytes:
+    """An Atom document listing the cases (published ones only: callers pass those)."""
+    cases = list(cases)
+    feed = FeedGenerator()
+    feed.id(feed_id)
+    feed.title(title)
+    feed.subtitle(subtitle)
+    feed.language("sv")
+    feed.author({"name": "Erfarenhetsbanken"})
+    feed.link(href=self_url, rel="self", type="application/atom+xml")
+    feed.link(href=page_url, rel="alternate", type="text/html")
+    moments = [case.updated_at or case.published_at for case in cases]
+    feed.updated(_aware(max(moments)) if moments else _aware(None))
+    for case in cases:
+        entry = feed.add_entry(order="append")
+        url = case_url(case)
+        entry.id(url)
+        entry.title(case.title)
+        entry.link(href=url, rel="alternate", type="text/html")
+        entry.summary(case.summary)
+        entry.published(_aware(case.published_at))
+        entry.updated(_aware(case.updated_at or case.published_at))
+        entry.author({"name": case.district.name})
+        for area in case.areas:
+            entry.category(term=area.slug, label=area.name)
+    return feed.atom_str(pretty=True)
