@@ -8,9 +8,9 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..cases import InvalidTransition, NotFound
+from ..cases import InvalidTransition, NotFound, enqueue_for_search
 from ..db import begin_write
-from ..models import Case, OutboxEntry, User, utcnow
+from ..models import Case, User, utcnow
 from ..permissions import AUTHOR_ROLES, can_view_case, require
 from ..taxonomy import current_taxonomy
 from ..validation import FieldError
@@ -185,5 +185,4 @@ def _reindex(session: Session, case: Case) -> None:
     # Adoption counts are meant for the search index ("adopted elsewhere", "most reused"),
     # which re-reads a case from its outbox row; a row per report keeps the index current.
     if case.status == "published":
-        session.add(OutboxEntry(case_id=case.id))
-        session.info["outbox_written"] = True
+        enqueue_for_search(session, case)

@@ -15,14 +15,7 @@ from ..search import SearchIndex, SearchRequest, parse_filters, search_cases
 from ..taxonomy import Taxonomy
 from ..validation import FieldError, ValidationError, strip_control
 
-URL_FACETS = {
-    "area": "priority_areas",
-    "district": "district",
-    "evidence": "evidence_level",
-    "year": "year",
-    "organisation": "organisation",
-    "partner": "partners",
-}
+from ..search.documents import URL_FACETS  # noqa: E402  (one list for all)
 TEXT_PARAM = "q"
 QUERY_MAX = 1000
 LABEL = "Sökning"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ..models import Case
 from ..taxonomy import Taxonomy
-from .documents import BODY_FIELDS, FACET_FIELDS, plain_text
+from .documents import BODY_FIELDS, FACET_FIELDS, URL_FACETS, plain_text
 from .index import IndexUnavailable, SearchIndex
 from .query import SearchRequest, run_search, snippet
 from .similar import similar_case_ids
@@ -24,7 +24,7 @@ from .similar import similar_case_ids
 log = logging.getLogger(__name__)
 
 __all__ = ["SearchIndex", "SearchRequest", "SearchResult", "IndexUnavailable", "search_cases",
-           "similar_cases", "sync_after_commit", "FACET_FIELDS", "parse_filters"]
+           "similar_cases", "sync_after_commit", "FACET_FIELDS", "URL_FACETS", "parse_filters"]
 
 
 @dataclass
@@ -70,7 +70,7 @@ def parse_filters(taxonomy: Taxonomy, raw: dict[str, list[str]]) -> tuple[dict[s
             unknown.append(("district", value))
         else:
             clean.setdefault("district", []).append(district.slug)
-    for name in ("evidence_level", "year", "organisation", "partners"):
+    for name in ("evidence_level", "year", "organisation", "partners", "adopted"):
         values = [v for v in raw.get(name, []) if v.strip()]
         if values:
             clean[name] = values

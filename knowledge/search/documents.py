@@ -22,6 +22,18 @@ FACET_FIELDS = {
     "year": "year",
     "organisation": "organisation",
     "partners": "partners",
+    "adopted": "adopted",
+}
+
+# URL parameter → facet name, shared by the search page, the API, saved searches and feeds.
+URL_FACETS = {
+    "area": "priority_areas",
+    "district": "district",
+    "evidence": "evidence_level",
+    "year": "year",
+    "organisation": "organisation",
+    "partner": "partners",
+    "adopted": "adopted",
 }
 
 
@@ -43,6 +55,9 @@ def make_schema() -> Schema:
         organisation=KEYWORD(commas=True, lowercase=False),
         partners=KEYWORD(commas=True, lowercase=False),
         published=NUMERIC(int, bits=64, sortable=True, signed=False),
+        # "ja" when another district has reported trying the case; "reuse" counts them.
+        adopted=ID,
+        reuse=NUMERIC(int, bits=32, sortable=True, signed=False),
     )
 
 
@@ -69,7 +84,7 @@ def _keywords(values) -> str:
     return ",".join(v.replace(",", " ").strip() for v in values if v and v.strip())
 
 
-def case_document(case: Case) -> dict:
+def case_document(case: Case, adoptions: int = 0) -> dict:
     body = " \n".join([case.organisation or "", " ".join(case.partners or [])]
                       + [getattr(case, name) or "" for name in BODY_FIELDS])
     everything = " \n".join([case.title, case.summary, body])
@@ -90,4 +105,6 @@ def case_document(case: Case) -> dict:
         # Microseconds, so that cases published in the same second still sort apart.
         "published": int(published.replace(tzinfo=timezone.utc).timestamp() * 1_000_000)
         if isinstance(published, datetime) else 0,
+        "adopted": "ja" if adoptions else "nej",
+        "reuse": adoptions,
     }

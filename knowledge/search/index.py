@@ -240,10 +240,11 @@ class SearchIndex:
             cases = {case.id: case for case in session.scalars(
                 select(Case).where(Case.id.in_(case_ids))
                 .options(selectinload(Case.areas)))}
+            reuse = adoption_counts(session, case_ids)
             for case_id in case_ids:
                 case = cases.get(case_id)
                 if case is not None and case.status == "published":
-                    writer.update_document(**case_document(case))
+                    writer.update_document(**case_document(case, reuse.get(case_id, 0)))
                 else:
                     writer.delete_by_term("id", str(case_id))
 
@@ -302,9 +303,10 @@ class SearchIndex:
             for offset in range(0, len(ids), 500):
                 chunk = ids[offset:offset + 500]
                 with self.sessions() as session:
+                    reuse = adoption_counts(session, chunk)
                     for case in session.scalars(select(Case).where(Case.id.in_(chunk))
                                                 .options(selectinload(Case.areas))):
-                        writer.add_document(**case_document(case))
+                        writer.add_document(**case_document(case, reuse.get(case.id, 0)))
                         count += 1
                 if progress:
                     progress(count, total)
@@ -369,6 +371,13 @@ def _abandon(writer) -> None:
                 lock.release()
             except Exception:  # released by cancel() after all
                 pass
+
+
+def adoption_counts(session: Session, case_ids: list[int]) -> dict[int, int]:
+    # Imported here: knowledge.exchange reads saved searches through this package.
+    from ..exchange.adoptions import adoption_counts as count
+
+    return count(session, case_ids)
 
 
 def _os_message(error: OSError, path: Path) -> str:

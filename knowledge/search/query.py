@@ -13,7 +13,7 @@ from rapidfuzz.distance import Levenshtein
 from whoosh import highlight
 from whoosh.query import And, Every, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
-from whoosh.sorting import FieldFacet
+from whoosh.sorting import FieldFacet, MultiFacet
 
 from .analysis import ParsedQuery, parse_query, swedish_analyzer
 from .documents import FACET_FIELDS
@@ -29,7 +29,7 @@ MIN_PART = 3              # the shortest word part that counts in a compound
 class SearchRequest:
     text: str = ""
     filters: dict[str, list[str]] = field(default_factory=dict)  # facet name → values
-    sort: str = "relevance"        # or "newest"
+    sort: str = "relevance"        # or "newest", "reused"
     page: int = 1
     per_page: int = 20
 
@@ -133,7 +133,12 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
     hits: list[EngineHit] = []
     if total:
         start = (max(1, request.page) - 1) * request.per_page
-        if request.sort == "newest" or not parts:
+        if request.sort == "reused":
+            # Most reused first: reported tried in the most other districts, then newest.
+            found = searcher.search(query, filter=final, limit=page_end, sortedby=MultiFacet(
+                [FieldFacet("reuse", reverse=True), FieldFacet("published", reverse=True)]))
+            ranked = [(None, hit.docnum, int(hit["id"])) for hit in found]
+        elif request.sort == "newest" or not parts:
             found = searcher.search(query, filter=final, limit=page_end,
                                     sortedby=FieldFacet("published", reverse=True))
             ranked = [(None, hit.docnum, int(hit["id"])) for hit in found]

@@ -7,21 +7,12 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from ..search import SearchRequest, SearchResult, parse_filters
+from ..search import URL_FACETS, SearchRequest, SearchResult, parse_filters
 from ..taxonomy import Taxonomy
 from ..validation import strip_control
 
-# URL parameter → facet name. The URL keeps short names: ?area=…&district=….
-URL_FACETS = {
-    "area": "priority_areas",
-    "district": "district",
-    "evidence": "evidence_level",
-    "year": "year",
-    "organisation": "organisation",
-    "partner": "partners",
-}
 FACET_PARAMS = {facet: param for param, facet in URL_FACETS.items()}
-SORTS = ("relevance", "newest")
+SORTS = ("relevance", "newest", "reused")
 
 
 def search_request(args: MultiDict, taxonomy: Taxonomy, *, page: int, per_page: int
@@ -65,6 +56,7 @@ LEGENDS = {
     "year": "År (pågående)",
     "organisation": "Organisation",
     "partners": "Samverkanspart",
+    "adopted": "Provat på annat håll",
 }
 TOP_VALUES = 10  # organisations and partners are free text: show the most common
 
@@ -77,6 +69,7 @@ def facet_groups(result: SearchResult, taxonomy: Taxonomy) -> list[FacetGroup]:
         "district": {d.slug: d.name for d in taxonomy.districts},
         "evidence_level": {**{e.slug: e.name for e in taxonomy.evidence_levels},
                            "ej-angivet": "Ej angivet"},
+        "adopted": {"ja": "Ja, i andra stadsdelsområden", "nej": "Inte ännu"},
     }
     groups = []
     for name, legend in LEGENDS.items():

@@ -1,0 +1,36 @@
+"""Adoption reports in search: "Provat på annat håll" filter and "Mest återanvända" sort."""
+from __future__ import annotations
+
+from knowledge import cases
+from knowledge.exchange.adoptions import report_adoption
+from knowledge.search import SearchRequest, search_cases
+from tests.conftest import case_data
+
+
+def publish(db, users, title, district="Järva"):
+    case = cases.create_case(db, users["staff"], case_data(title=title, district=district),
+                             submit=True)
+    return cases.publish_case(db, users["editor"], case)
+
+
+def test_adopted_elsewhere_filter_and_most_reused_sort(app, client, auth, db, users):
+    index = app.extensions["search_index"]
+    once = publish(db, users, "Läxhjälp i Husby")
+    twice = publish(db, users, "Läxhjälp i Tensta")
+    never = publish(db, users, "Läxhjälp i Kista")
+    for case, districts in ((once, ["Farsta"]), (twice, ["Farsta", "Skärholmen"])):
+        for district in districts:
+            report_adoption(db, users["coordinator"], case,
+                            {"district": district, "context": "Vi provade", "status": "pågår"})
+    adopted = search_cases(index, db, SearchRequest(text="läxhjälp",
+                                                    filters={"adopted": ["ja"]}))
+    assert {f.case.id for f in adopted.results} == {once.id, twice.id}
+    assert adopted.facets["adopted"] == {"ja": 2, "nej": 1}
+    reused = search_cases(index, db, SearchRequest(text="läxhjälp", sort="reused"))
+    assert [f.case.id for f in reused.results] == [twice.id, once.id, never.id]
+
+    auth.login("coordinator")
+    page = client.get("/cases?q=l%C3%A4xhj%C3%A4lp&adopted=ja&sort=reused").text
+    assert "Provat på annat håll" in page and "Mest återanvända" in page
+    assert page.index("Läxhjälp i Tensta") < page.index("Läxhjälp i Husby")
+    assert "Läxhjälp i Kista</a>" not in page
