@@ -226,3 +226,26 @@ def test_publish_to_searchable_within_a_second(index, db, users):
     assert case.id in found_ids(index, db, "snabbindexerad")
     # Recorded, not asserted as a benchmark: the after-commit sync makes it synchronous.
     assert time.monotonic() - started < 30
+
+
+def test_counts_leave_out_replaced_and_removed_documents(tmp_path):
+    # Deleted documents stay in a segment until it is merged; the document sets that
+    # matching and counting use (Whoosh postings, all_doc_ids) must leave them out.
+    from whoosh import index as whoosh_index
+    from knowledge.search.documents import make_schema
+    from knowledge.search.query import SearcherCache
+
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    writer = ix.writer()
+    for n in (1, 2):
+        writer.add_document(id=str(n), title="Gatufest", body="gatufest", district="farsta")
+    writer.commit()
+    writer = ix.writer()
+    writer.delete_by_term("id", "2")
+    writer.commit(merge=False)
+    searcher = ix.searcher()
+    assert searcher.reader().has_deletions()
+    cache = SearcherCache(searcher)
+    assert len(cache.term_docs("body", "gatufest")) == 1
+    assert len(cache.live_docs()) == 1
+    searcher.close()

@@ -21,7 +21,7 @@ from .documents import FACET_FIELDS
 TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("body", 1.0))
 MIN_AND_HITS = 3          # fewer AND hits than this: fall back to a ranked OR
 COMPOUND_WEIGHT = 0.6     # a compound found through one of its parts weighs less
-MAX_EXPANSIONS = 25
+MAX_EXPANSIONS = 6       # the most common compounds; more cost scoring time, add little
 MIN_PART = 3              # the shortest word part that counts in a compound
 
 
@@ -63,6 +63,34 @@ class SearcherCache:
         self.searcher = searcher
         self._facets: dict[str, dict[str, frozenset[int]]] = {}
         self._vocabulary: Optional[tuple[list[str], list[int]]] = None
+        self._term_docs: dict[tuple[str, str], frozenset[int]] = {}
+        self._compounds: dict[str, list[str]] = {}
+        self._live: Optional[frozenset[int]] = None
+
+    def term_docs(self, fieldname: str, term: str) -> frozenset[int]:
+        """The documents containing a term (Whoosh's postings already leave out deleted
+        ones). Matching is done with these sets, so Whoosh's matchers only run once, for
+        scoring the page."""
+        key = (fieldname, term)
+        docs = self._term_docs.get(key)
+        if docs is None:
+            reader = self.searcher.reader()
+            docs = frozenset(reader.postings(fieldname, term).all_ids()) \
+                if (fieldname, term) in reader else frozenset()
+            if len(self._term_docs) > 20_000:
+                self._term_docs.clear()  # a crude bound; the common terms come back quickly
+            self._term_docs[key] = docs
+        return docs
+
+    def live_docs(self) -> frozenset[int]:
+        if self._live is None:
+            self._live = frozenset(self.searcher.reader().all_doc_ids())
+        return self._live
+
+    def compounds(self, stem: str) -> list[str]:
+        if stem not in self._compounds:
+            self._compounds[stem] = compounds_of(self.searcher.reader(), stem)
+        return self._compounds[stem]
 
     def facet_sets(self, index_field: str) -> dict[str, frozenset[int]]:
         if index_field not in self._facets:
@@ -106,16 +134,21 @@ def run_search(searcher: Searcher, cache: SearcherCache, request: SearchRequest)
 def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
          parsed: ParsedQuery) -> EngineResult:
     terms: set[str] = set()
-    parts = [] if parsed.is_empty else _text_parts(searcher, parsed, terms)
+    parts = [] if parsed.is_empty else _text_parts(searcher, cache, parsed, terms)
+    queries = [query for query, _docs in parts]
     selected = _selected_sets(cache, request.filters)
     allowed = _intersect(selected.values())
 
     broadened = False
-    query: Query = And(parts) if parts else Every()
-    matching = _docs(searcher, query)
+    if parts:
+        query: Query = And(queries)
+        matching = set(_intersect(docs for _query, docs in parts))
+    else:
+        query = Every()
+        matching = set(cache.live_docs())
     if len(parts) > 1 and _count(matching, allowed) < MIN_AND_HITS:
-        query = Or(parts, scale=0.9)
-        matching = _docs(searcher, query)
+        query = Or(queries, scale=0.9)
+        matching = set().union(*(docs for _query, docs in parts))
         broadened = True
 
     facets = {}
@@ -155,10 +188,6 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
                         broadened=broadened)
 
 
-def _docs(searcher: Searcher, query: Query) -> set[int]:
-    return set(searcher.docs_for_query(query))
-
-
 def _count(docs: set[int], allowed: Optional[set[int]]) -> int:
     return len(docs if allowed is None else docs & allowed)
 
@@ -183,19 +212,27 @@ def _selected_sets(cache: SearcherCache, filters: dict[str, list[str]]) -> dict[
     return selected
 
 
-def _text_parts(searcher: Searcher, parsed: ParsedQuery, terms: set[str]) -> list[Query]:
-    parts: list[Query] = []
-    reader = searcher.reader()
+def _text_parts(searcher: Searcher, cache: SearcherCache, parsed: ParsedQuery,
+                terms: set[str]) -> list[tuple[Query, frozenset[int]]]:
+    """One (query, matching documents) per word or phrase.
+
+    A word matches in title, summary or body; the compounds it is part of match in the body
+    only (where they nearly always are too), which keeps the number of terms to score low.
+    """
+    parts: list[tuple[Query, frozenset[int]]] = []
     for _word, stem in parsed.words:
         clauses: list[Query] = [Term(f, stem, boost=b) for f, b in TEXT_FIELDS]
+        docs = set().union(*(cache.term_docs(f, stem) for f, _b in TEXT_FIELDS))
         terms.add(stem)
-        for compound in compounds_of(reader, stem):
+        for compound in cache.compounds(stem):
             terms.add(compound)
-            clauses.extend(Term(f, compound, boost=b * COMPOUND_WEIGHT) for f, b in TEXT_FIELDS)
-        parts.append(Or(clauses))
+            clauses.append(Term("body", compound, boost=COMPOUND_WEIGHT))
+            docs |= cache.term_docs("body", compound)
+        parts.append((Or(clauses), frozenset(docs)))
     for phrase in parsed.phrases:
         terms.update(phrase)
-        parts.append(Or([Phrase(f, phrase, boost=b) for f, b in TEXT_FIELDS]))
+        query = Or([Phrase(f, phrase, boost=b) for f, b in TEXT_FIELDS])
+        parts.append((query, frozenset(searcher.docs_for_query(query))))
     return parts
 
 
@@ -287,11 +324,14 @@ def snippet(fields: list[str], terms: frozenset[str]) -> Optional[str]:
     """HTML (escaped, with <mark>) from the field with most matches, or None."""
     if not terms:
         return None
+    # Swedish stems are prefixes of the words they come from, so counting them as substrings
+    # finds the best field without analysing every field of every hit on the page.
     best_text, best_count = None, 0
     for text in fields:
         if not text:
             continue
-        count = sum(1 for token in _SNIPPET_ANALYZER(text) if token.text in terms)
+        lowered = text.lower()
+        count = sum(lowered.count(term) for term in terms)
         if count > best_count:
             best_text, best_count = text, count
     if best_text is None:

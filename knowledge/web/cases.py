@@ -27,7 +27,8 @@ def list_cases():
         request.args, taxonomy, page=page, per_page=current_app.config["PER_PAGE"])
     result = search.search_cases(search_index(), db, search_request)
     return render_page("cases/list.html", "cases/_results.html", result=result,
-                       facets=searching.facet_groups(result, taxonomy))
+                       facets=searching.facet_groups(result, taxonomy),
+                       follow_target=searching.query_string_without_page(request.args))
 
 
 @bp.route("/<int:case_id>")

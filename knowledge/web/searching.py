@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlencode
 import re
 from dataclasses import dataclass
 
@@ -89,3 +90,9 @@ def facet_groups(result: SearchResult, taxonomy: Taxonomy) -> list[FacetGroup]:
             groups.append(FacetGroup(name=name, param=FACET_PARAMS[name], legend=legend,
                                      options=options))
     return groups
+
+
+def query_string_without_page(args: MultiDict) -> str:
+    """The search as it stands, for following it: clean values, no page number."""
+    return urlencode([(key, strip_control(value)) for key, value in args.items(multi=True)
+                      if key != "page"])
