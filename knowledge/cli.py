@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from .audit import record_event
 from .backup import BackupError, backup_database, restore_database
-from .demo import load_demo_data
+from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo_data
 from .exchange.commands import send_digests_command
 from .migrate import upgrade_database
 from .taxonomy import load_reference_data
@@ -55,6 +55,8 @@ def demo_data_command():
         created = load_demo_data(session)
     if not created:
         click.echo("Databasen har redan innehåll; inga demodata lästes in.")
+        click.echo("Demoanvändarna (om de finns kvar) loggar in med lösenordet "
+                   f"{DEMO_PASSWORD}: " + ", ".join(email for email, _r, _n in DEMO_USERS))
         return
     click.echo("Demodata inlästa. Logga in med någon av dessa användare:")
     for email, role, password in created:

@@ -29,6 +29,7 @@ FORM = {**case_data(), "partners": "Polisen", "action": "save"}
 EXPECTED = {
     ("main.index", "GET"): (None, None, LOGGED_IN),
     ("main.healthz", "GET"): (None, None, EVERYONE),
+    ("main.accessibility", "GET"): (None, None, EVERYONE),
     ("auth.login", "GET"): (None, None, EVERYONE),
     ("auth.login", "POST"): (None, {"email": "x@test.se", "password": "fel"}, EVERYONE),
     ("auth.logout", "POST"): (None, {}, LOGGED_IN),

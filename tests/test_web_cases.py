@@ -140,3 +140,15 @@ def test_list_filters_by_area_and_district(client, auth, db, users):
     assert "Belysning i Farsta" not in html and "Nattvandring i Bromma" not in html
     html = client.get("/cases?district=farsta&district=bromma&area=unga-i-riskzon").text
     assert "Nattvandring i Farsta" in html and "Nattvandring i Bromma" in html
+
+
+def test_accessibility_statement_is_open_and_says_how_to_report(client):
+    page = client.get("/tillganglighet")
+    assert page.status_code == 200
+    assert "Rapportera brister" in page.text and "WCAG 2.1" in page.text
+
+
+def test_htmx_request_after_the_session_ended_is_sent_to_the_login_page(client):
+    response = client.get("/cases?q=x", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/login?next=")

@@ -163,10 +163,11 @@ def run_search(searcher: Searcher, cache: SearcherCache, request: SearchRequest)
 def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
          parsed: ParsedQuery) -> EngineResult:
     terms: set[str] = set()
-    parts = [] if parsed.is_empty else _text_parts(searcher, cache, parsed, terms)
-    queries = [query for query, _docs in parts]
     selected = _selected_sets(cache, request.filters)
     allowed = _intersect(selected.values())
+    parts = [] if parsed.is_empty else _text_parts(searcher, cache, parsed, terms,
+                                                   _counting_domain(selected))
+    queries = [query for query, _docs in parts]
 
     broadened = False
     if parts:
@@ -240,8 +241,21 @@ def _selected_sets(cache: SearcherCache, filters: dict[str, list[str]]) -> dict[
     return selected
 
 
+def _counting_domain(selected: dict[str, set[int]]) -> Optional[set[int]]:
+    """The documents that results and facet counts can look at, or None for all of them.
+
+    Each facet's counts respect every selection but its own, so with two or more facets
+    selected nothing outside the union of the selections is ever counted or shown.
+    """
+    if len(selected) < 2:
+        return None
+    return set().union(*(_intersect(s for other, s in selected.items() if other != name)
+                         for name in selected))
+
+
 def _text_parts(searcher: Searcher, cache: SearcherCache, parsed: ParsedQuery,
-                terms: set[str]) -> list[tuple[Query, frozenset[int]]]:
+                terms: set[str], domain: Optional[set[int]] = None
+                ) -> list[tuple[Query, frozenset[int]]]:
     """One (query, matching documents) per word or phrase.
 
     A word matches in title, summary or body; the compounds it is part of match in the body
@@ -260,10 +274,15 @@ def _text_parts(searcher: Searcher, cache: SearcherCache, parsed: ParsedQuery,
     for phrase in parsed.phrases:
         terms.update(phrase)
         query = Or([Phrase(f, phrase, boost=b) for f, b in TEXT_FIELDS])
-        # Positions are only checked in documents that have every word of the phrase.
-        candidates = _intersect(set().union(*(cache.term_docs(f, stem) for f, _b in TEXT_FIELDS))
-                                for stem in phrase)
-        parts.append((query, frozenset(_docs_within(searcher, query, candidates or set()))))
+        # Positions are the costly part: check them field by field, only in documents that
+        # have every word of the phrase in that field (and that can count at all).
+        matched: set[int] = set()
+        for fieldname, _boost in TEXT_FIELDS:
+            candidates = _intersect(cache.term_docs(fieldname, stem) for stem in phrase) or set()
+            if domain is not None:
+                candidates &= domain
+            matched.update(_docs_within(searcher, Phrase(fieldname, phrase), candidates))
+        parts.append((query, frozenset(matched)))
     return parts
 
 

@@ -1,7 +1,7 @@
 """The web layer: blueprints that read the request, call the domain and render."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request, session
+from flask import Flask, make_response, render_template, request, session, url_for
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -86,7 +86,8 @@ def init_app(app: Flask) -> None:
                                 "försök igen.")
 
 
-OPEN_ENDPOINTS = {"auth.login", "main.healthz", "static", "sso.start", "sso.callback",
+OPEN_ENDPOINTS = {"auth.login", "main.healthz", "main.accessibility", "static", "sso.start",
+                  "sso.callback",
                   # Atom feeds: feed readers cannot log in; the view checks the feed token.
                   "feeds.search_feed", "feeds.collection_feed"}
 
@@ -100,6 +101,12 @@ def _require_login_and_open_writes():
     if request.blueprint == "api":
         return None  # the API authenticates with bearer tokens itself
     if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
+        if htmx and not htmx.history_restore_request:
+            # An htmx request would swap the login page into a fragment; send the whole
+            # page there instead, and come back afterwards.
+            response = make_response("", 401)
+            response.headers["HX-Redirect"] = url_for("auth.login", next=request.full_path)
+            return response
         return login_manager.unauthorized()
     return None
 

@@ -22,6 +22,13 @@ def index():
     )
 
 
+@bp.route("/tillganglighet")
+def accessibility():
+    """The accessibility statement: open to everyone, as the law on digital public services
+    expects, so that someone who cannot log in can still find out how to get help."""
+    return render_template("accessibility.html")
+
+
 @bp.route("/healthz")
 def healthz():
     healthy, report = check_health(get_db(), search_index())

@@ -106,6 +106,25 @@ def test_admin_pages(new_page, assert_accessible, link):
     assert_accessible(page)
 
 
+@pytest.mark.parametrize("role,path", [
+    (None, "/tillganglighet"),
+    ("coordinator", "/statistik"),
+    ("coordinator", "/sammanstallning?year=2024"),
+    ("coordinator", "/teman"),
+    ("coordinator", "/notiser"),
+    ("coordinator", "/installningar"),
+    ("coordinator", "/sparade"),
+    ("editor", "/taxonomy"),
+    ("editor", "/aktualitet"),
+])
+def test_follow_up_exchange_and_taxonomy_pages(new_page, assert_accessible, role, path):
+    page = new_page(role)
+    response = page.goto(path)
+    assert response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+
+
 def test_not_found_page(new_page, assert_accessible):
     page = new_page("staff")
     response = page.goto("/cases/999999")
