@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from .exchange.adoptions import adoption_counts
 from .models import Case, District, PriorityArea, User
 from .permissions import require
 from .search import SearchIndex, SearchRequest, search_cases
@@ -181,6 +182,8 @@ class Statistics:
     by_district: dict[str, int] = field(default_factory=dict)
     by_evidence: dict[str, int] = field(default_factory=dict)
     matrix: dict[str, dict[str, int]] = field(default_factory=dict)  # district → area → n
+    # (case, number of other districts that reported trying it), most reused first.
+    most_reused: list[tuple[Case, int]] = field(default_factory=list)
 
     @property
     def gaps(self) -> list[tuple[str, str]]:
@@ -222,6 +225,9 @@ def case_statistics(session: Session, user: Optional[User],
             for year in case_years:
                 per_year = stats.by_area_year[area_slug]
                 per_year[year] = per_year.get(year, 0) + 1
+    reuse = adoption_counts(session, [case.id for case in cases])
+    stats.most_reused = sorted(((case, reuse[case.id]) for case in cases if case.id in reuse),
+                               key=lambda item: (-item[1], item[0].title))[:10]
     # Every year between the first and the last, so a year with nothing shows as nothing.
     stats.years = list(range(min(years), max(years) + 1)) if years else []
     for per_year in stats.by_area_year.values():

@@ -303,7 +303,7 @@ def test_statistics_page_charts_are_valid_svg_with_the_right_bars(client, auth, 
     assert "Unga i riskzon för destruktivt beteende, 2024: 3" in labels
     # The gaps: the word, not only the look.
     assert page.count('class="gap-text">saknas</span>') == len(stats.gaps)
-    assert "visas inte här ännu" in page                        # adoption counts: not yet
+    assert "Mest återanvända exempel" in page                   # adoption counts, as a table
 
 
 def test_charts_escape_labels_and_scale_bars():
@@ -333,3 +333,22 @@ def test_empty_bank_gives_empty_statistics_and_compilation(client, auth, users, 
     assert client.get("/statistik").status_code == 200
     page = client.get("/sammanstallning?year=2024").text
     assert "Inga publicerade exempel inom området" in page
+
+
+def test_statistics_list_the_most_reused_cases(client, auth, db, users):
+    from knowledge import cases as domain
+    from knowledge.exchange.adoptions import report_adoption
+    made = []
+    for title in ("Läxhjälp i Husby", "Läxhjälp i Tensta"):
+        case = domain.create_case(db, users["staff"], case_data(title=title), submit=True)
+        made.append(domain.publish_case(db, users["editor"], case))
+    for district in ("Farsta", "Skärholmen"):
+        report_adoption(db, users["coordinator"], made[1],
+                        {"district": district, "context": "Vi provade", "status": "pågår"})
+    report_adoption(db, users["coordinator"], made[0],
+                    {"district": "Farsta", "context": "Vi provade", "status": "planerad"})
+    auth.login("coordinator")
+    html = client.get("/statistik").text
+    assert "Mest återanvända exempel" in html
+    assert html.index("Läxhjälp i Tensta</a></td><td>Järva</td><td>2") < \
+        html.index("Läxhjälp i Husby</a></td><td>Järva</td><td>1")
