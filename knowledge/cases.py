@@ -106,7 +106,17 @@ def case_fields(case: Case) -> dict[str, Any]:
     return data
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; larger numbers are simply no case
+
+
+def is_case_id(text: str) -> bool:
+    """Digits only (not "²"), and a number a database id can be."""
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
+
+
 def get_case(session: Session, user: Optional[User], case_id: int) -> Case:
+    if not 0 < case_id <= MAX_ID:
+        raise NotFound(case_id)
     case = session.get(Case, case_id)
     if case is None or not can_view_case(user, case):
         raise NotFound(case_id)
@@ -146,6 +156,10 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
     case.updated_at = utcnow()
     after = case_fields(case)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes and case.status == "published":
+        # A published case is read by everyone at once: an edit gets the same personal-data
+        # check as publishing (the editor removes what is found; nothing is saved before).
+        _guard_personal_data(case)
     if changes:
         record_revision(session, case, user, action, changes)
         if case.status == "published":

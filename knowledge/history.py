@@ -48,6 +48,9 @@ class RevisionEntry:
     changed_labels: list[str]
     changes: list[FieldChange]   # empty for readers who may not see the differences
     restorable: bool
+    # Review comments talk about the text before it was fixed (often quoting what had to
+    # go, personal data included): only editors and the author read them.
+    comment: str = ""
 
 
 def may_see_differences(user: Optional[User], case: Case) -> bool:
@@ -82,6 +85,7 @@ def case_history(session: Session, user: Optional[User], case: Case) -> list[Rev
             # Offered where the case would actually change; a status-only revision has
             # the same content as the one before it, which is offered instead.
             restorable=restore and bool(fields) and _content(state) != current,
+            comment=revision.comment if show else "",
         ))
     return entries[::-1]
 

@@ -309,3 +309,67 @@ def test_import_is_audited(runner, db, tmp_path):
     assert runner.invoke(args=["import", str(path)]).exit_code == 0
     event = events(db, "imported")[-1]
     assert event.detail["created"] == 1 and event.target == "in.jsonl"
+
+
+# --- found in review ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\\evil.example", "//evil.example",
+                                    "https://evil.example/", "/\n/evil.example"])
+def test_no_open_redirect_through_next(client, auth, db, users, target):
+    case = published_case(db, users)
+    auth.login("coordinator")
+    response = client.post(f"/cases/{case.id}/spara", data={"next": target})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(f"/cases/{case.id}")
+    login = client.post(f"/login?next={target}", data={"email": ROLE_EMAILS["staff"],
+                                                       "password": PASSWORD})
+    assert "evil" not in login.headers.get("Location", "")
+
+
+def test_review_comments_are_not_shown_to_other_readers(client, auth, db, users):
+    case = cases.create_case(db, users["staff"], case_data(), submit=True)
+    cases.return_case(db, users["editor"], case, "Ta bort namnet Kalle Svensson ur texten.")
+    cases.submit_case(db, users["staff"], case)
+    cases.publish_case(db, users["editor"], case)
+    auth.login("staff2")
+    assert "Kalle Svensson" not in client.get(f"/cases/{case.id}").text
+    auth.logout()
+    auth.login("staff")
+    assert "Kalle Svensson" in client.get(f"/cases/{case.id}").text
+
+
+def test_editing_a_published_case_gets_the_personal_data_check(client, auth, db, users):
+    case = published_case(db, users)
+    auth.login("editor")
+    form = {**case_data(results="Mamman 19811218-9876 ringde."), "partners": "Polisen",
+            "action": "save"}
+    response = client.post(f"/cases/{case.id}/edit", data=form)
+    assert response.status_code == 422 and "personnummer" in response.text
+    fresh(db)
+    assert "19811218-9876" not in cases.get_case(db, users["editor"], case.id).results
+
+
+@pytest.mark.parametrize("path,method,data", [
+    ("/cases/99999999999999999999", "GET", None),
+    ("/cases/99999999999999999999/edit", "GET", None),
+    ("/api/v1/cases/99999999999999999999", "GET", None),
+    ("/bevakningar", "POST", {"kind": "case", "target": "99999999999999999999"}),
+    ("/bevakningar", "POST", {"kind": "case", "target": "²"}),
+])
+def test_out_of_range_ids_are_not_found_not_server_errors(client, auth, db, users, path,
+                                                         method, data):
+    auth.login("coordinator")
+    headers = {"Authorization": f"Bearer {issue_token(db, users['coordinator'])}"}
+    response = client.open(path, method=method, data=data, headers=headers)
+    assert response.status_code in (404, 422)
+
+
+@pytest.mark.parametrize("own_case_id", ["²", "99999999999999999999"])
+def test_adoption_form_with_an_odd_own_case_id_gets_a_message(client, auth, db, users,
+                                                              own_case_id):
+    case = published_case(db, users)
+    auth.login("coordinator")
+    response = client.post(f"/cases/{case.id}/provat", data={
+        "district": "farsta", "context": "Hökarängen", "status": "planerad",
+        "own_case_id": own_case_id})
+    assert response.status_code == 422

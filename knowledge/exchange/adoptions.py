@@ -8,7 +8,7 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..cases import InvalidTransition, NotFound, enqueue_for_search
+from ..cases import InvalidTransition, NotFound, enqueue_for_search, is_case_id
 from ..db import begin_write
 from ..models import Case, User, utcnow
 from ..permissions import AUTHOR_ROLES, can_view_case, require
@@ -95,7 +95,7 @@ def _own_case(session: Session, user: User, case: Case, value: Any,
     text = str(value or "").strip()
     if not text:
         return None
-    own = session.get(Case, int(text)) if text.isdigit() else None
+    own = session.get(Case, int(text)) if is_case_id(text) else None
     if own is None or own.author_id != user.id or own.id == case.id:
         errors.append(FieldError("own_case_id", f"{LABELS['own_case_id']}: välj ett av dina "
                                                 "egna exempel, eller inget."))

@@ -7,7 +7,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..cases import NotFound, get_case
+from ..cases import NotFound, get_case, is_case_id
 from ..db import begin_write
 from ..models import Case, User
 from ..permissions import require
@@ -54,10 +54,9 @@ def follow(session: Session, user: Optional[User], kind: str, target: str, *,
 
 
 def _case_id(target: str) -> int:
-    try:
-        return int(target)
-    except ValueError:
-        raise NotFound(target) from None
+    if not is_case_id(target):
+        raise NotFound(target)
+    return int(target)
 
 
 def _clean_target(kind: str, target: str, taxonomy: Taxonomy) -> str:

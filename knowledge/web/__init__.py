@@ -5,8 +5,9 @@ from flask import Flask, make_response, render_template, request, session, url_f
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
-from ..cases import ACTION_LABELS, STATUS_LABELS, InvalidTransition, NotFound, \
+from ..cases import ACTION_LABELS, MAX_ID, STATUS_LABELS, InvalidTransition, NotFound, \
     personal_data_in
 from ..privacy import describe
 from ..search import IndexUnavailable
@@ -29,6 +30,9 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 def init_app(app: Flask) -> None:
     from . import admin, api, auth, cases, main, observability, review, security, taxonomy
 
+    # Ids in URLs stay within what the database can hold: /cases/99999999999999999999 is a
+    # plain 404, not an overflow deep in the driver.
+    app.url_map.converters["int"] = BoundedIntConverter
     htmx.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
@@ -84,6 +88,12 @@ def init_app(app: Flask) -> None:
     def csrf_error(_error):
         return _error_page(400, "Sidan var för gammal för att skicka. Ladda om sidan och "
                                 "försök igen.")
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 OPEN_ENDPOINTS = {"auth.login", "main.healthz", "main.accessibility", "static", "sso.start",

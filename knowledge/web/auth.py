@@ -1,14 +1,12 @@
 """Log in and log out."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, \
     url_for
 from flask_login import login_user, logout_user
 
 from .. import logins
-from .support import get_db
+from .support import get_db, safe_local_url
 
 bp = Blueprint("auth", __name__)
 
@@ -56,8 +54,4 @@ def logout():
 
 
 def _safe_next(target: str | None) -> str:
-    # Only paths on this site: never an open redirect to another host.
-    if target and target.startswith("/") and not target.startswith("//") \
-            and not urlsplit(target).netloc:
-        return target
-    return url_for("main.index")
+    return safe_local_url(target, url_for("main.index"))

@@ -17,7 +17,8 @@ from ..exchange.notifications import unread_count
 from ..permissions import can_edit_case, is_author
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post, render_page, wants_fragment
+from .support import (actor, get_db, redirect_after_post, render_page, safe_local_url,
+                      wants_fragment)
 
 bp = Blueprint("exchange", __name__)
 
@@ -131,10 +132,8 @@ def _changed(case, fragment: str, anchor: str, message: str):
     if wants_fragment():
         return render_template(fragment, case=case, done_message=message)
     flash(message, "success")
-    target = request.form.get("next", "")
-    # Only paths on this site: the field must not turn the form into an open redirect.
-    if not (target.startswith("/") and not target.startswith("//")):
-        target = url_for("cases.show_case", case_id=case.id, _anchor=anchor or None)
+    target = safe_local_url(request.form.get("next"),
+                            url_for("cases.show_case", case_id=case.id, _anchor=anchor or None))
     return redirect(target, code=303)
 
 

@@ -1,6 +1,9 @@
 """What every view needs: the request's database session, the actor, and page-or-fragment."""
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from typing import Optional
 
 from flask import current_app, g, redirect, render_template
@@ -57,3 +60,18 @@ def redirect_after_post(url: str):
     if wants_fragment():
         return htmx_response(redirect=url)
     return redirect(url, code=303)
+
+
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x20\\\x7f]")
+
+
+def safe_local_url(target: str | None, fallback: str) -> str:
+    """`target` if it is a path on this site, else `fallback`: never an open redirect.
+
+    Browsers drop tabs and new lines and read a backslash as a slash, so "/\t/evil" or
+    "/\\evil" would leave the site; such targets are refused outright.
+    """
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not _UNSAFE_IN_URL.search(target) and not urlsplit(target).netloc:
+        return target
+    return fallback
