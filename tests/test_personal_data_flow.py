@@ -70,3 +70,21 @@ def test_editor_must_give_a_reason_which_is_audited(client, auth, db, users):
     assert event.detail["reason"] == "Numret är fiktivt och godkänt."
     assert event.detail["found"] == ["goals:personnummer"]
     assert PNR not in str(event.detail)  # the audit log never holds the case text
+
+
+def test_questions_and_adoption_reports_get_the_personal_data_guard(db, users):
+    from knowledge.exchange.adoptions import report_adoption
+    from knowledge.exchange.questions import ask_question
+    from knowledge.validation import ValidationError
+    case = cases.create_case(db, users["staff"], case_data(), submit=True)
+    cases.publish_case(db, users["editor"], case)
+    with pytest.raises(ValidationError) as raised:
+        ask_question(db, users["coordinator"], case, {"body": f"Gäller det {PNR}?"})
+    assert "personnummer" in raised.value.errors[0].message
+    db.rollback()
+    with pytest.raises(ValidationError):
+        report_adoption(db, users["coordinator"], case, {
+            "district": "Farsta", "status": "pågår",
+            "context": "Ring Anna på 070-123 45 67 om detaljerna."})
+    db.rollback()
+    ask_question(db, users["coordinator"], case, {"body": "Hur rekryterade ni vandrarna?"})

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Case, User
 from ..permissions import is_author
+from ..privacy import scan_text
 from ..validation import FieldError, ValidationError, strip_control
 
 TEXT_MAX = 5_000
@@ -21,6 +22,11 @@ def clean_text(data: dict[str, Any], field: str, label: str, errors: list[FieldE
     elif len(text) > limit:
         errors.append(FieldError(field, f"{label}: får vara högst {limit} tecken "
                                         f"(nu {len(text)})."))
+    # Questions, answers and reports are read by everyone, like a published case: the same
+    # personal-data guard applies (contact goes through the app's notifications instead).
+    for finding in scan_text(text, field):
+        errors.append(FieldError(field, f"{label}: innehåller {finding.label} "
+                                        f"(\"{finding.text}\"). Ta bort det innan du skickar."))
     return text
 
 
