@@ -93,6 +93,11 @@ def test_revision_and_merge_keep_every_case_found_and_counted(corpus, db, users)
                              taxonomy)
     assert clean["district"].slug == "vastra-jarva-och-bromma"
     assert [a.slug for a in clean["priority_areas"]] == ["platser"]
+    from knowledge.search import parse_filters
+    filters, unknown = parse_filters(taxonomy, {"priority_areas": ["kriminella-miljoer"],
+                                                "district": ["jarva"]})
+    assert filters == {"priority_areas": ["unga", "ekonomisk-brottslighet"],
+                       "district": ["vastra-jarva-och-bromma"]} and unknown == []
     # Nothing was deleted.
     assert db.scalar(select(func.count(District.id)).where(District.slug == "jarva")) == 1
 

@@ -58,18 +58,18 @@ def parse_filters(taxonomy: Taxonomy, raw: dict[str, list[str]]) -> tuple[dict[s
     """
     clean: dict[str, list[str]] = {}
     unknown: list[tuple[str, str]] = []
-    for value in raw.get("priority_areas", []):
-        area = taxonomy.find_area(value)
-        if area is None:
-            unknown.append(("area", value))
-        else:
-            clean.setdefault("priority_areas", []).append(area.slug)
-    for value in raw.get("district", []):
-        district = taxonomy.find_district(value)
-        if district is None:
-            unknown.append(("district", value))
-        else:
-            clean.setdefault("district", []).append(district.slug)
+    # Old names and slugs (from before a revision or a merge) resolve to the current ones.
+    lookups = (("priority_areas", "area", taxonomy.find_areas),
+               ("district", "district",
+                lambda v: [d] if (d := taxonomy.find_district(v)) else []))
+    for name, parameter, find in lookups:
+        for value in raw.get(name, []):
+            found = find(value)
+            if not found:
+                unknown.append((parameter, value))
+            for item in found:
+                if item.slug not in clean.get(name, []):
+                    clean.setdefault(name, []).append(item.slug)
     for name in ("evidence_level", "year", "organisation", "partners", "adopted"):
         values = [v for v in raw.get(name, []) if v.strip()]
         if values:

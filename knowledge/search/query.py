@@ -129,19 +129,26 @@ class DocSetTopCollector(TopCollector):
         self._docnums = sorted(docnums)
 
     def collect_matches(self) -> None:
-        matcher, offset = self.matcher, self.offset
-        first = bisect_left(self._docnums, offset)
-        last = bisect_left(self._docnums, offset + self.subsearcher.doc_count_all())
-        for global_docnum in self._docnums[first:last]:
-            local = global_docnum - offset
+        for local in skip_through(self.matcher, self._docnums, self.offset,
+                                  self.subsearcher.doc_count_all()):
+            self.collect(local)
+
+
+def skip_through(matcher, ordered: list[int], offset: int, doc_count: int):
+    """Yield, of the sorted global docnums in one segment (offset, doc_count), the local
+    docnums the matcher matches, skipping it straight from one candidate to the next."""
+    first = bisect_left(ordered, offset)
+    last = bisect_left(ordered, offset + doc_count)
+    for global_docnum in ordered[first:last]:
+        local = global_docnum - offset
+        if not matcher.is_active():
+            return
+        if matcher.id() < local:
+            matcher.skip_to(local)
             if not matcher.is_active():
                 return
-            if matcher.id() < local:
-                matcher.skip_to(local)
-                if not matcher.is_active():
-                    return
-            if matcher.id() == local:
-                self.collect(local)
+        if matcher.id() == local:
+            yield local
 
 
 # --- the search ---------------------------------------------------------------------------
@@ -288,23 +295,10 @@ def _text_parts(searcher: Searcher, cache: SearcherCache, parsed: ParsedQuery,
 
 def _docs_within(searcher: Searcher, query: Query, candidates: set[int]) -> list[int]:
     """The candidates that the query really matches, skipping the matcher between them."""
-    found: list[int] = []
     ordered = sorted(candidates)
-    for subsearcher, offset in searcher.leaf_searchers():
-        matcher = query.matcher(subsearcher)
-        first = bisect_left(ordered, offset)
-        last = bisect_left(ordered, offset + subsearcher.doc_count_all())
-        for global_docnum in ordered[first:last]:
-            if not matcher.is_active():
-                break
-            local = global_docnum - offset
-            if matcher.id() < local:
-                matcher.skip_to(local)
-                if not matcher.is_active():
-                    break
-            if matcher.id() == local:
-                found.append(global_docnum)
-    return found
+    return [offset + local for subsearcher, offset in searcher.leaf_searchers()
+            for local in skip_through(query.matcher(subsearcher), ordered, offset,
+                                      subsearcher.doc_count_all())]
 
 
 def compounds_of(reader, stem: str) -> list[str]:
