@@ -14,6 +14,7 @@ from .backup import BackupError, backup_database, restore_database
 from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo_data
 from .exchange.commands import send_digests_command
 from .migrate import upgrade_database
+from .search.vocabulary import load_starter_vocabulary
 from .taxonomy import load_reference_data
 from .transfer import export_cases, import_file
 from .users import create_user, find_user, issue_token, system_user
@@ -31,11 +32,21 @@ def session_scope():
 
 
 def init_db() -> None:
-    """Migrate the schema to the newest version and load the reference data."""
+    """Migrate the schema to the newest version, load the reference data and the starter
+    search vocabulary (into an empty vocabulary only), and rebuild the search index if it
+    was built with an older text analysis."""
     upgrade_database(current_app.config["DATABASE_URL"])
     with session_scope() as session:
         load_reference_data(session)
+        loaded = load_starter_vocabulary(session)
         session.commit()
+    if loaded:
+        click.echo(f"Sökordslistan fylldes med {loaded} ord från startlistan.")
+    index = current_app.extensions["search_index"]
+    if index.analysis_outdated():
+        click.echo("Sökningens textanalys har ändrats; sökindexet byggs om …")
+        count = index.rebuild()
+        click.echo(f"Sökindexet är ombyggt ({count} exempel).")
 
 
 @click.command("init-db")

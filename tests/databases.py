@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.migrate import upgrade_database
+from knowledge.search.vocabulary import load_starter_vocabulary
 from knowledge.taxonomy import load_reference_data
 
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -26,6 +27,7 @@ def _prepare(url: str) -> None:
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
         load_reference_data(session)
+        load_starter_vocabulary(session)   # as init-db does: the search speaks with it
         session.commit()
     engine.dispose()
 
@@ -108,6 +110,7 @@ def _empty(url: str) -> None:
             conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
     with make_sessionmaker(engine)() as session:
         load_reference_data(session)
+        load_starter_vocabulary(session)   # as init-db does: the search speaks with it
         session.commit()
     engine.dispose()
 

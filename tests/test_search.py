@@ -49,13 +49,13 @@ def test_a_part_of_a_compound_finds_the_compound(corpus, db):
 
 def test_compound_matching_does_not_flood_with_noise(corpus):
     from knowledge.search.query import compounds_of
-    reader = corpus.searcher_and_cache()[0].reader()
+    cache = corpus.searcher_and_cache()[1]
     # "Ringvägen" is ring + väg; "vandring" and "planering" are not compounds of "ring".
-    ring = compounds_of(reader, "ring")
+    ring = compounds_of(cache, "ring")
     assert "ringväg" in ring
     assert not {"vandring", "trygghetsvandring", "planering", "rapportering"} & set(ring)
     # "från" ends in "rån" but "f" is no word part; ungdom|s|rån and rån|serie are compounds.
-    assert sorted(compounds_of(reader, "rån")) == ["rånseri", "ungdomsrån"]
+    assert sorted(compounds_of(cache, "rån")) == ["rånseri", "ungdomsrån"]
 
 
 def test_swedish_letters_are_not_folded(app, db, users, corpus):
@@ -98,10 +98,12 @@ def test_misspelling_shows_corrected_results(corpus, db):
     assert any("rygghetsvandring" in t for t in titles(result, 3))
 
 
-def test_suggestion_when_query_also_finds_something(corpus, db):
+def test_a_likely_misspelling_is_corrected_and_says_so(corpus, db):
+    # One edit from a word in several cases: corrected at once, and the answer says so.
     result = find(corpus, db, "nattvandrare brottsofer")
     assert result.suggestion == "nattvandrare brottsoffer"
-    assert result.total > 0 and result.corrected_from is None
+    assert result.corrected_from == "nattvandrare brottsofer"
+    assert result.total > 0
 
 
 def test_highlights_mark_the_matching_words(corpus, db):

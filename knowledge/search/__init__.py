@@ -44,6 +44,8 @@ class SearchResult:
     corrected_from: Optional[str] = None
     broadened: bool = False
     lagging: bool = False
+    expansions: list[dict] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -85,7 +87,7 @@ def search_cases(index: SearchIndex, session: Session, request: SearchRequest) -
         # never wait long for a busy lock; the answer then says the index is catching up.
         lagging = index.sync(timeout=0.2).busy
     searcher, cache = index.searcher_and_cache()
-    engine = run_search(searcher, cache, request)
+    engine = run_search(searcher, cache, request, index.vocabulary.current(session))
     cases = _load_published(session, [hit.case_id for hit in engine.hits])
     results = []
     for hit in engine.hits:
@@ -97,7 +99,8 @@ def search_cases(index: SearchIndex, session: Session, request: SearchRequest) -
     return SearchResult(request=request, total=engine.total, results=results,
                         facets=engine.facets, suggestion=engine.suggestion,
                         corrected_from=engine.corrected_from, broadened=engine.broadened,
-                        lagging=lagging)
+                        lagging=lagging, expansions=engine.expansions,
+                        unmatched=engine.unmatched)
 
 
 def similar_cases(index: SearchIndex, session: Session, case: Case, limit: int = 5) -> list[Case]:

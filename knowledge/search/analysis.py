@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 
 # whoosh-reloaded's default expression keeps '*', so Markdown's **Ungdomar** would be indexed
@@ -21,22 +21,69 @@ SWEDISH_STOP_WORDS = frozenset(stopwords_for_language("sv"))
 
 _snowball = stemmer_for_language("sv")
 
+# Stored with every index generation; when the analysis below changes, `init-db` (run at every
+# deploy) rebuilds the index, since old stems would no longer meet the new query stems.
+ANALYSIS_VERSION = "2"
+
+_VOWELS = set("aeiouyåäö")
+
 
 @lru_cache(maxsize=200_000)
 def swedish_stem(word: str) -> str:
-    """Snowball Swedish, plus the definite singular it leaves alone.
+    """Snowball Swedish, plus the definite singular it leaves alone, plus stems that drop
+    an -e-.
 
     Snowball keeps -an and -et, so "tunnelbanan" would not meet "tunnelbana", nor "våldet"
-    meet "våld". The same rule runs on the index and on queries, so it only has to be
-    consistent, not perfect Swedish morphology ("budget" becomes "budg" on both sides).
+    meet "våld". Words whose last syllable loses its -e- when inflected (fönster/fönstren,
+    vinter/vintrar, syster/systrar, cykel/cyklar, exempel/exemplet) get two Snowball stems
+    ("fönst" and "fönstr"); `_drop_e` brings both to one. The same rule runs on the index
+    and on queries, so it only has to be consistent, not perfect Swedish morphology.
     """
     stem = _snowball(word)
     if stem == word and len(word) >= 6:
         if word.endswith("an"):
-            return _snowball(word[:-1])
-        if word.endswith("et"):
-            return word[:-2]
+            stem = _snowball(word[:-1])
+        elif word.endswith("et"):
+            stem = word[:-2]
+    return _drop_e(stem)
+
+
+def _drop_e(stem: str) -> str:
+    # cykel → cykl, exempel → exempl: the unstressed -e- before a final l/r/n goes, as it
+    # does in cyklar and exemplet (only after a consonant, so "ren" and "hel" stay).
+    if len(stem) >= 5 and stem[-1] in "lrn" and stem[-2] == "e" and stem[-3] not in _VOWELS:
+        stem = stem[:-2] + stem[-1]
+    # fönstr → fönst, vintr → vint, systr → syst: after two consonants a final l/r/n is
+    # what is left of the -e- syllable, which Snowball already cut from fönster and vinter.
+    if len(stem) >= 4 and stem[-1] in "lrn" and stem[-2] not in _VOWELS \
+            and stem[-3] not in _VOWELS and stem[-2] not in "lrn":
+        stem = stem[:-1]
     return stem
+
+
+def is_acronym(text: str) -> bool:
+    """Typed in capitals (MVP, BID, SSPF, VAR): never a stop word, whatever it spells."""
+    letters = [c for c in text if c.isalpha()]
+    return 2 <= len(letters) <= 8 and all(c.isupper() for c in letters)
+
+
+class SwedishStopFilter(Filter):
+    """Lower-cases and drops Swedish stop words, but keeps acronyms written in capitals:
+    "VAR" (a programme) is not "var" (where). Positions are renumbered, as Whoosh's own
+    StopFilter does, so phrases run over the removed words."""
+
+    def __call__(self, tokens):
+        position = None
+        for token in tokens:
+            keep = is_acronym(token.text)
+            token.text = token.text.lower()
+            if not keep and (len(token.text) < 2 or token.text in SWEDISH_STOP_WORDS):
+                continue
+            if token.positions:
+                position = token.pos if position is None else position + 1
+                token.pos = position
+            token.stopped = False
+            yield token
 
 
 class SwedishStemFilter(Filter):
@@ -60,8 +107,7 @@ class ReverseFilter(Filter):
 
 
 def swedish_analyzer():
-    return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
-            | StopFilter(stoplist=SWEDISH_STOP_WORDS, minsize=2) | SwedishStemFilter())
+    return RegexTokenizer(TOKEN_PATTERN) | SwedishStopFilter() | SwedishStemFilter()
 
 
 def reversed_stem_analyzer():
@@ -86,36 +132,68 @@ def words(text: str) -> list[str]:
     return [token.text for token in _WORDS(text)]
 
 
+_TYPED = RegexTokenizer(TOKEN_PATTERN)
+MAX_QUERY_TOKENS = 40      # a pasted page is cut here: the work a query causes is bounded
+MAX_PHRASES = 3
+
+
+def query_tokens(text: str) -> list[str]:
+    """The words of a text as typed (case kept, so acronyms can be told apart)."""
+    return [token.text for token in _TYPED(text or "")]
+
+
+def query_stem(typed: str) -> str:
+    """The index stem of one typed word, or "" for a stop word (acronyms are never stop
+    words)."""
+    found = stems(typed)
+    return found[0] if found else ""
+
+
+@dataclass
+class QueryWord:
+    typed: str
+    stem: str
+
+    @property
+    def word(self) -> str:
+        return self.typed.lower()
+
+
 @dataclass
 class ParsedQuery:
-    """What the person typed: loose words (each with its stem) and quoted phrases."""
+    """What the person typed: loose words (stop words dropped) and quoted phrases."""
 
-    words: list[tuple[str, str]] = field(default_factory=list)   # (word as typed, stem)
+    tokens: list[QueryWord] = field(default_factory=list)
     phrases: list[list[str]] = field(default_factory=list)       # stems of each phrase
     phrase_texts: list[str] = field(default_factory=list)
+    typed_words: int = 0      # stop words included: "hur gör man …" is a question
+
+    @property
+    def words(self) -> list[tuple[str, str]]:
+        return [(t.word, t.stem) for t in self.tokens]
 
     @property
     def is_empty(self) -> bool:
-        return not self.words and not self.phrases
+        return not self.tokens and not self.phrases
 
 
 def parse_query(text: str) -> ParsedQuery:
     parsed = ParsedQuery()
     text = (text or "").strip()
-    for phrase in _QUOTED.findall(text):
+    for phrase in _QUOTED.findall(text)[:MAX_PHRASES]:
         phrase_stems = stems(phrase)
         if len(phrase_stems) > 1:
-            parsed.phrases.append(phrase_stems)
+            parsed.phrases.append(phrase_stems[:8])
             parsed.phrase_texts.append(phrase.strip())
         elif phrase_stems:
-            parsed.words.append((phrase.strip().lower(), phrase_stems[0]))
+            parsed.tokens.append(QueryWord(phrase.strip(), phrase_stems[0]))
     rest = _QUOTED.sub(" ", text).replace('"', " ")
-    seen = set()
-    for word in words(rest):
-        if word in SWEDISH_STOP_WORDS:
-            continue
-        stemmed = stems(word)
-        if stemmed and stemmed[0] not in seen:
-            seen.add(stemmed[0])
-            parsed.words.append((word, stemmed[0]))
+    seen = {t.stem for t in parsed.tokens}
+    typed = query_tokens(rest)
+    parsed.typed_words = len(typed)
+    for typed in typed[:MAX_QUERY_TOKENS]:
+        stem = query_stem(typed)
+        if stem and stem not in seen:
+            seen.add(stem)
+            parsed.tokens.append(QueryWord(typed, stem))
     return parsed

@@ -34,7 +34,9 @@ from whoosh.searching import Searcher
 
 from ..models import Case, OutboxEntry
 from .documents import case_document, make_schema
+from .analysis import ANALYSIS_VERSION
 from .query import SearcherCache
+from .vocabulary import VocabularyCache
 
 # An id below the newest applied one that is missing may belong to a PostgreSQL transaction
 # that has not committed yet; it is looked for again for this long.
@@ -85,6 +87,8 @@ class SearchIndex:
         # The last failure to apply the outbox (disk full, read-only directory…), shown by
         # /healthz until a sync succeeds again.
         self.last_error: Optional[str] = None
+        # The editable vocabulary, expanded at query time (no reindex when it changes).
+        self.vocabulary = VocabularyCache()
 
     # --- generations ------------------------------------------------------------------------
 
@@ -115,6 +119,7 @@ class SearchIndex:
         try:
             path.mkdir(parents=True)
             whoosh_index.create_in(str(path), make_schema())
+            (path / "analysis.txt").write_text(ANALYSIS_VERSION)
         except OSError as error:
             raise IndexUnavailable(_os_message(error, path)) from error
         return name
@@ -128,6 +133,18 @@ class SearchIndex:
         for old in self.root.glob("gen-*"):
             if old.name not in (name, previous):
                 shutil.rmtree(old, ignore_errors=True)
+
+    def analysis_outdated(self) -> bool:
+        """Was the current generation built with older text analysis? Then the stems in it
+        no longer meet the stems of queries, and `init-db` rebuilds it."""
+        name = self.current_generation()
+        if name is None:
+            return False
+        try:
+            built = (self.root / name / "analysis.txt").read_text().strip()
+        except FileNotFoundError:
+            built = "1"
+        return built != ANALYSIS_VERSION
 
     def position(self, name: Optional[str] = None) -> Position:
         name = name or self.ensure()

@@ -9,21 +9,21 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Optional
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 from whoosh import highlight
-from whoosh.query import And, Every, Or, Phrase, Query, Term
+from whoosh.query import And, ConstantScoreQuery, Every, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 from whoosh.collectors import TopCollector
 
-from .analysis import ParsedQuery, parse_query, swedish_analyzer
+from .analysis import parse_query, swedish_analyzer
+from .concepts import (TEXT_FIELDS, Alternative, Concept, _text, build_concepts, compounds_of,
+                       correct_word, expansions_shown, weigh)
 from .documents import FACET_FIELDS
+from .vocabulary import Vocabulary
 
-TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("body", 1.0))
-MIN_AND_HITS = 3          # fewer AND hits than this: fall back to a ranked OR
-COMPOUND_WEIGHT = 0.6     # a compound found through one of its parts weighs less
-MAX_EXPANSIONS = 6       # the most common compounds; more cost scoring time, add little
-MIN_PART = 3              # the shortest word part that counts in a compound
+MIN_AND_HITS = 3          # fewer cases with every concept: add those that miss one (reported)
+
+__all__ = ["SearchRequest", "EngineResult", "SearcherCache", "run_search", "snippet",
+           "compounds_of"]
 
 
 @dataclass
@@ -33,6 +33,7 @@ class SearchRequest:
     sort: str = "relevance"        # or "newest", "reused"
     page: int = 1
     per_page: int = 20
+    exact: bool = False            # only the typed words: no vocabulary, compounds, spelling
 
 
 @dataclass
@@ -49,7 +50,9 @@ class EngineResult:
     terms: frozenset[str]          # stems to highlight
     suggestion: Optional[str] = None
     corrected_from: Optional[str] = None   # the query as typed, when we show a correction
-    broadened: bool = False        # the AND found too little; results are a ranked OR
+    broadened: bool = False        # not every typed word matched: partial matches shown
+    expansions: list[dict] = field(default_factory=list)  # what the vocabulary etc. added
+    unmatched: list[str] = field(default_factory=list)     # typed words found nowhere
 
 
 # --- per-searcher caches ------------------------------------------------------------------
@@ -88,9 +91,32 @@ class SearcherCache:
             self._live = frozenset(self.searcher.reader().all_doc_ids())
         return self._live
 
+    def stem_docs(self, stem: str) -> frozenset[int]:
+        """Live documents with the stem in any text field."""
+        key = ("*", stem)
+        docs = self._term_docs.get(key)
+        if docs is None:
+            docs = frozenset().union(*(self.term_docs(f, stem) for f, _b in TEXT_FIELDS))
+            self._term_docs[key] = docs
+        return docs
+
+    def stem_frequency(self, stem: str) -> int:
+        return len(self.stem_docs(stem))
+
+    def is_indexed_word(self, text: str) -> bool:
+        """A word or stem the index has heard of (cheap: the lexicon, not the postings)."""
+        reader = self.searcher.reader()
+        return bool(reader.doc_frequency("words", text) or reader.doc_frequency("body", text)
+                    or reader.doc_frequency("title", text))
+
+    def is_written_word(self, text: str) -> bool:
+        return bool(self.searcher.reader().doc_frequency("words", text))
+
     def compounds(self, stem: str) -> list[str]:
         if stem not in self._compounds:
-            self._compounds[stem] = compounds_of(self.searcher.reader(), stem)
+            if len(self._compounds) > 20_000:
+                self._compounds.clear()
+            self._compounds[stem] = compounds_of(self, stem)
         return self._compounds[stem]
 
     def facet_sets(self, index_field: str) -> dict[str, frozenset[int]]:
@@ -153,40 +179,89 @@ def skip_through(matcher, ordered: list[int], offset: int, doc_count: int):
 
 # --- the search ---------------------------------------------------------------------------
 
-def run_search(searcher: Searcher, cache: SearcherCache, request: SearchRequest) -> EngineResult:
+def run_search(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
+               vocabulary: Optional[Vocabulary] = None) -> EngineResult:
+    """Analyse the query, correct what is very likely misspelt, match, rank, count facets.
+
+    What the search did beyond the typed words is part of the result: `expansions` (the
+    vocabulary, compound parts), `corrected_from` (a spelling correction was applied),
+    `suggestion` (a correction only offered), `broadened` (some typed words matched nothing,
+    or too few cases matched them all, and cases matching fewer of them are shown).
+    """
     parsed = parse_query(request.text)
-    result = _run(searcher, cache, request, parsed)
-    suggestion = suggest(searcher, cache, parsed)
-    if suggestion and result.total == 0:
-        corrected = _run(searcher, cache, request, parse_query(suggestion))
-        if corrected.total:
-            corrected.corrected_from = request.text
-            corrected.suggestion = suggestion
-            return corrected
+    vocabulary = vocabulary or Vocabulary()
+    concepts = build_concepts(cache, parsed, vocabulary, exact=request.exact)
+    suggestion, corrected = None, False
+    if not request.exact:
+        suggestion, corrected = _spelling(cache, parsed, concepts, vocabulary)
+    result = _run(searcher, cache, request, concepts)
+    result.expansions = expansions_shown(concepts)
     result.suggestion = suggestion
+    if corrected:
+        result.corrected_from = request.text
     return result
 
 
+def _spelling(cache: SearcherCache, parsed, concepts: list[Concept],
+              vocabulary: Vocabulary) -> tuple[Optional[str], bool]:
+    """Words found nowhere (not as typed, not through the vocabulary or compound parts):
+    a confident correction replaces the word's concept; otherwise it is only suggested."""
+    replacements: dict[str, str] = {}
+    applied = False
+    for position, concept in enumerate(concepts):
+        if concept.docs or concept.label.startswith('"') or " " in concept.label:
+            continue
+        correction = correct_word(cache, concept.label.lower())
+        if correction is None:
+            continue
+        replacements[concept.label] = correction.replacement
+        if correction.confident:
+            fixed = build_concepts(cache, parse_query(correction.replacement), vocabulary)
+            if fixed and fixed[0].docs:
+                concepts[position] = fixed[0]
+                applied = True
+    if not replacements:
+        return None, False
+    words = [replacements.get(t.typed, t.typed) for t in parsed.tokens]
+    phrases = [f'"{p}"' for p in parsed.phrase_texts]
+    return " ".join(words + phrases), applied
+
+
 def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
-         parsed: ParsedQuery) -> EngineResult:
+         concepts: list[Concept]) -> EngineResult:
     terms: set[str] = set()
     selected = _selected_sets(cache, request.filters)
     allowed = _intersect(selected.values())
-    parts = [] if parsed.is_empty else _text_parts(searcher, cache, parsed, terms,
-                                                   _counting_domain(selected))
-    queries = [query for query, _docs in parts]
+    domain = _counting_domain(selected)
+    for concept in concepts:
+        terms.update(concept.stems)
+        if any(a.phrase for a in concept.alternatives):
+            concept.docs = frozenset(_phrase_docs(searcher, cache, concept.alternatives[0],
+                                                  domain))
+    live = cache.live_docs()
+    weigh(concepts, len(live))
+    known = [c for c in concepts if c.docs]
+    unmatched = [c.label for c in concepts if not c.docs]
+    required = [c for c in known if not c.optional]
 
-    broadened = False
-    if parts:
-        query: Query = And(queries)
-        matching = set(_intersect(docs for _query, docs in parts))
+    broadened = bool(unmatched) and bool(known)
+    coverage: dict[int, float] = {}      # partial matches: the idf of what they match
+    if not concepts:
+        full = set(live)
+    elif not known:
+        full = set()
     else:
-        query = Every()
-        matching = set(cache.live_docs())
-    if len(parts) > 1 and _count(matching, allowed) < MIN_AND_HITS:
-        query = Or(queries, scale=0.9)
-        matching = set().union(*(docs for _query, docs in parts))
-        broadened = True
+        full = set(_intersect(c.docs for c in required) or set())
+        if len(required) > 1 and _count(full, allowed) < MIN_AND_HITS:
+            # Too few cases have every word: add those that have some, ordered by how much
+            # of the query's meaning (idf) they cover, so that rare words decide the order.
+            for concept in required:
+                for docnum in concept.docs:
+                    if docnum not in full:
+                        coverage[docnum] = coverage.get(docnum, 0.0) + concept.weight
+            if _count(set(coverage), allowed):
+                broadened = True
+    matching = full | set(coverage)
 
     facets = {}
     for name, index_field in FACET_FIELDS.items():
@@ -197,31 +272,92 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
         facets[name] = {value: n for value, docs in cache.facet_sets(index_field).items()
                         if (n := len(base & docs)) > 0}
 
-    final = matching if allowed is None else matching & allowed
-    total = len(final)
-    page_end = max(1, request.page) * request.per_page
-    hits: list[EngineHit] = []
-    if total:
-        start = (max(1, request.page) - 1) * request.per_page
-        reader = searcher.reader()
-        published = reader.column_reader("published")
-        if request.sort in ("newest", "reused") or not parts:
-            # Orders by stored columns need no scoring at all: sort the matching set.
-            reuse = reader.column_reader("reuse")
-            key = (lambda d: (-reuse[d], -published[d])) if request.sort == "reused" \
-                else (lambda d: -published[d])
-            ranked = [(None, docnum) for docnum in sorted(final, key=key)[:page_end]]
-        else:
-            collector = DocSetTopCollector(final, limit=page_end + 20)
-            searcher.search_with_collector(query, collector)
-            # Equal scores (near-identical texts) go newest first, the same way every time,
-            # whatever order the documents happen to have in the index's segments.
-            ranked = sorted(((round(score, 6), -negated) for score, negated in collector.items),
-                            key=lambda item: (-item[0], -published[item[1]]))
-        hits = [EngineHit(case_id=int(searcher.stored_fields(docnum)["id"]), score=score)
-                for score, docnum in ranked[start:page_end]]
+    total = _count(matching, allowed)
+    hits = _rank(searcher, request, concepts, full, coverage, allowed) if total else []
     return EngineResult(total=total, hits=hits, facets=facets, terms=frozenset(terms),
-                        broadened=broadened)
+                        broadened=broadened, unmatched=unmatched)
+
+
+def _rank(searcher: Searcher, request: SearchRequest, concepts: list[Concept], full: set[int],
+          coverage: dict[int, float], allowed: Optional[set[int]]) -> list[EngineHit]:
+    start = (max(1, request.page) - 1) * request.per_page
+    page_end = max(1, request.page) * request.per_page
+    reader = searcher.reader()
+    published = reader.column_reader("published")
+    full = full if allowed is None else full & allowed
+    partial = coverage if allowed is None else {d: c for d, c in coverage.items() if d in allowed}
+    ranked: list[tuple[Optional[float], int]] = []
+    if request.sort in ("newest", "reused") or not concepts:
+        # Orders by stored columns need no scoring at all: sort the matching set.
+        reuse = reader.column_reader("reuse")
+        key = (lambda d: (-reuse[d], -published[d])) if request.sort == "reused" \
+            else (lambda d: -published[d])
+        ranked = [(None, docnum) for docnum in sorted(full | set(partial), key=key)[:page_end]]
+    else:
+        query = Or([_concept_query(c) for c in concepts if c.docs])
+        ranked = _scored(searcher, query, full, page_end, published)
+        if len(ranked) < page_end and partial:
+            # Score only the partial matches that can reach the page: the best covered
+            # ones (ties at the edge included), then order by coverage, then by score.
+            ordered = sorted(partial, key=lambda d: -partial[d])
+            needed = page_end - len(ranked)
+            edge = partial[ordered[min(needed, len(ordered)) - 1]]
+            candidates = {d for d in ordered[:needed + 50] if partial[d] >= edge} \
+                | set(ordered[:needed])
+            scored = _scored(searcher, query, candidates, len(candidates), published)
+            ranked += sorted(scored, key=lambda item: (-round(partial[item[1]], 6),
+                                                       -(item[0] or 0)))
+    return [EngineHit(case_id=int(searcher.stored_fields(docnum)["id"]), score=score)
+            for score, docnum in ranked[start:page_end]]
+
+
+def _scored(searcher: Searcher, query: Query, docs: set[int], limit: int,
+            published) -> list[tuple[Optional[float], int]]:
+    if not docs:
+        return []
+    collector = DocSetTopCollector(docs, limit=limit + 20)
+    searcher.search_with_collector(query, collector)
+    # Equal scores (near-identical texts) go newest first, the same way every time,
+    # whatever order the documents happen to have in the index's segments.
+    return sorted(((round(score, 6), -negated) for score, negated in collector.items),
+                  key=lambda item: (-item[0], -published[item[1]]))
+
+
+def _concept_query(concept: Concept) -> Query:
+    scale = 0.5 if concept.optional else 1.0
+    clauses = []
+    for alternative in concept.alternatives:
+        weight = alternative.weight * scale
+        if alternative.district:
+            clauses.append(ConstantScoreQuery(Term("district", alternative.district),
+                                              score=weight))
+        elif alternative.phrase:
+            clauses.append(Or([Phrase(f, list(alternative.stems), boost=b * weight)
+                               for f, b in TEXT_FIELDS]))
+        elif alternative.compound:
+            clauses.append(Term("body", alternative.stems[0], boost=weight))
+        elif len(alternative.stems) == 1:
+            clauses.extend(Term(f, alternative.stems[0], boost=b * weight)
+                           for f, b in TEXT_FIELDS)
+        else:
+            clauses.append(And([Or([Term(f, stem, boost=b * weight) for f, b in TEXT_FIELDS])
+                                for stem in alternative.stems]))
+    return Or(clauses)
+
+
+def _phrase_docs(searcher: Searcher, cache: SearcherCache, alternative: Alternative,
+                 domain: Optional[set[int]]) -> set[int]:
+    # Positions are the costly part: check them field by field, only in documents that
+    # have every word of the phrase in that field (and that can count at all).
+    matched: set[int] = set()
+    phrase = list(alternative.stems)
+    for fieldname, _boost in TEXT_FIELDS:
+        candidates = _intersect(cache.term_docs(fieldname, stem) for stem in phrase) or set()
+        if domain is not None:
+            candidates &= domain
+        if candidates:
+            matched.update(_docs_within(searcher, Phrase(fieldname, phrase), candidates))
+    return matched
 
 
 def _count(docs: set[int], allowed: Optional[set[int]]) -> int:
@@ -260,124 +396,12 @@ def _counting_domain(selected: dict[str, set[int]]) -> Optional[set[int]]:
                          for name in selected))
 
 
-def _text_parts(searcher: Searcher, cache: SearcherCache, parsed: ParsedQuery,
-                terms: set[str], domain: Optional[set[int]] = None
-                ) -> list[tuple[Query, frozenset[int]]]:
-    """One (query, matching documents) per word or phrase.
-
-    A word matches in title, summary or body; the compounds it is part of match in the body
-    only (where they nearly always are too), which keeps the number of terms to score low.
-    """
-    parts: list[tuple[Query, frozenset[int]]] = []
-    for _word, stem in parsed.words:
-        clauses: list[Query] = [Term(f, stem, boost=b) for f, b in TEXT_FIELDS]
-        docs = set().union(*(cache.term_docs(f, stem) for f, _b in TEXT_FIELDS))
-        terms.add(stem)
-        for compound in cache.compounds(stem):
-            terms.add(compound)
-            clauses.append(Term("body", compound, boost=COMPOUND_WEIGHT))
-            docs |= cache.term_docs("body", compound)
-        parts.append((Or(clauses), frozenset(docs)))
-    for phrase in parsed.phrases:
-        terms.update(phrase)
-        query = Or([Phrase(f, phrase, boost=b) for f, b in TEXT_FIELDS])
-        # Positions are the costly part: check them field by field, only in documents that
-        # have every word of the phrase in that field (and that can count at all).
-        matched: set[int] = set()
-        for fieldname, _boost in TEXT_FIELDS:
-            candidates = _intersect(cache.term_docs(fieldname, stem) for stem in phrase) or set()
-            if domain is not None:
-                candidates &= domain
-            matched.update(_docs_within(searcher, Phrase(fieldname, phrase), candidates))
-        parts.append((query, frozenset(matched)))
-    return parts
-
-
 def _docs_within(searcher: Searcher, query: Query, candidates: set[int]) -> list[int]:
     """The candidates that the query really matches, skipping the matcher between them."""
     ordered = sorted(candidates)
     return [offset + local for subsearcher, offset in searcher.leaf_searchers()
             for local in skip_through(query.matcher(subsearcher), ordered, offset,
                                       subsearcher.doc_count_all())]
-
-
-def compounds_of(reader, stem: str) -> list[str]:
-    """Indexed compounds that have `stem` as a part, judged by the index's own vocabulary.
-
-    "vandring" finds "trygghetsvandring" (the head, found through the reversed-stem field)
-    and "trygghet" finds "trygghetsvandring" (the first part), but only when the rest of
-    the compound is itself a word in the index (allowing the linking -s), so "ring" does
-    not find "vandring" unless "vand" were a word.
-    """
-    if len(stem) < MIN_PART:
-        return []
-    found: dict[str, int] = {}
-    for reversed_term in reader.expand_prefix("rev", stem[::-1]):
-        compound = _text(reversed_term)[::-1]
-        if compound != stem and _is_word(reader, compound[:-len(stem)]):
-            found[compound] = reader.doc_frequency("body", compound)
-    for term in reader.expand_prefix("body", stem):
-        compound = _text(term)
-        if compound != stem and _is_word(reader, compound[len(stem):], leading_s=True):
-            found[compound] = reader.doc_frequency("body", compound)
-    ranked = sorted(found, key=lambda c: -found[c])
-    return ranked[:MAX_EXPANSIONS]
-
-
-def _is_word(reader, part: str, leading_s: bool = False) -> bool:
-    """Is this part of a compound a word of its own in the index (after linking letters)?"""
-    candidates = [part]
-    if part.endswith("s"):
-        candidates.append(part[:-1])       # the linking -s: trygghet|s|vandring
-    if leading_s and part[:1] in ("s", "e"):
-        candidates.append(part[1:])        # tunnelban|e|station, ungdom|s|gård
-    # Exact words (as written) or exact stems only: stemming the part as well would let
-    # "plan|e|ring" pass as a compound of "ring".
-    return any(len(candidate) >= MIN_PART and (
-        reader.doc_frequency("words", candidate) or reader.doc_frequency("body", candidate)
-        or reader.doc_frequency("title", candidate)) for candidate in candidates)
-
-
-def _text(term) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
-
-
-# --- "Menade du …?" -----------------------------------------------------------------------
-
-def suggest(searcher: Searcher, cache: SearcherCache, parsed: ParsedQuery) -> Optional[str]:
-    """The query with unknown words replaced by the closest indexed word, or None."""
-    if not parsed.words:
-        return None
-    reader = searcher.reader()
-    changed = False
-    corrected = []
-    for word, stem in parsed.words:
-        if reader.doc_frequency("words", word) or any(
-                reader.doc_frequency(f, stem) for f, _boost in TEXT_FIELDS):
-            corrected.append(word)
-            continue
-        replacement = closest_word(cache, word)
-        if replacement:
-            corrected.append(replacement)
-            changed = True
-        else:
-            corrected.append(word)
-    phrases = [f'"{p}"' for p in parsed.phrase_texts]
-    return " ".join(corrected + phrases) if changed else None
-
-
-def closest_word(cache: SearcherCache, word: str) -> Optional[str]:
-    words, freqs = cache.vocabulary()
-    if not words:
-        return None
-    max_distance = 1 if len(word) <= 4 else 2
-    matches = process.extract(word, words, scorer=Levenshtein.distance,
-                              score_cutoff=max_distance, limit=20)
-    if not matches:
-        return None
-    # Nearest first; among equally near, the most common word.
-    best = min(matches, key=lambda m: (m[1], -freqs[m[2]]))
-    return best[0]
 
 
 # --- snippets -----------------------------------------------------------------------------

@@ -85,7 +85,12 @@ def list_cases():
             "score": found.score,
         } for found in result.results],
         facets=result.facets,
+        # What the search did, so a client can tell a fallback from a match.
         suggestion=result.suggestion,
+        corrected_from=result.corrected_from,
+        broadened=result.broadened,
+        expansions=result.expansions,
+        unmatched=result.unmatched,
     )
 
 

@@ -28,6 +28,8 @@ def list_cases():
     result = search.search_cases(search_index(), db, search_request)
     return render_page("cases/list.html", "cases/_results.html", result=result,
                        facets=searching.facet_groups(result, taxonomy),
+                       notices=searching.search_notices(url_for("cases.list_cases"),
+                                                        request.args, result),
                        follow_target=searching.query_string_without_page(request.args))
 
 

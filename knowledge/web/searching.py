@@ -23,8 +23,31 @@ def search_request(args: MultiDict, taxonomy: Taxonomy, *, page: int, per_page: 
     sort = args.get("sort", "relevance")
     request = SearchRequest(text=strip_control(args.get("q", ""))[:500], filters=filters,
                             sort=sort if sort in SORTS else "relevance",
-                            page=page, per_page=per_page)
+                            page=page, per_page=per_page,
+                            exact=args.get("exact", "") in ("1", "ja", "true"))
     return request, unknown
+
+
+@dataclass
+class SearchNotices:
+    """Links for what the search did: search only the typed words, or the suggestion."""
+
+    exact_url: str
+    suggestion_url: str
+    broad_url: str
+
+
+def search_notices(base_url: str, args: MultiDict, result: SearchResult) -> SearchNotices:
+    def url(**changes: str) -> str:
+        kept = [(k, strip_control(v)) for k, v in args.items(multi=True)
+                if k not in changes and k != "page"]
+        kept += [(k, v) for k, v in changes.items() if v]
+        return f"{base_url}?{urlencode(kept)}"
+
+    return SearchNotices(
+        exact_url=url(q=result.corrected_from or result.request.text, exact="1"),
+        suggestion_url=url(q=result.suggestion or "", exact=""),
+        broad_url=url(q=result.request.text, exact=""))
 
 
 @dataclass

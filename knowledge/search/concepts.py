@@ -1,0 +1,339 @@
+"""Query analysis: from what a person typed to the concepts a search has to match.
+
+Each concept is one thing the person asked for ("snatteri", "Rinkeby", "skolkonflikter",
+a quoted phrase). A document matches a concept if it matches any of its alternatives:
+
+- the typed word itself (weight 1), and the indexed compounds it is a part of (0.6);
+- the vocabulary's expansions: synonyms, narrower terms, full names of an abbreviation,
+  the Swedish words for an English term (0.7, narrower terms 0.6);
+- a place: the documents of its district (0.4), and other names of the place;
+- a compound typed by the person that the texts write apart: its parts (0.8).
+
+The search requires every concept (an AND), ranks with BM25F, and relaxes in known,
+reported ways (see query.run_search). Everything here works on the index's own vocabulary,
+read through the searcher's cache, and on the editable vocabulary.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from .analysis import SWEDISH_STOP_WORDS, ParsedQuery, QueryWord, swedish_stem
+from .vocabulary import KIND_REASONS, Vocabulary
+
+TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("body", 1.0))
+COMPOUND_WEIGHT = 0.6     # a compound found through one of its parts weighs less
+SPLIT_WEIGHT = 0.8        # the parts of a typed compound, found apart
+EXPANSION_WEIGHTS = {"synonym": 0.7, "abbreviation": 0.7, "english": 0.7, "broader": 0.6,
+                     "place": 0.7}
+DISTRICT_WEIGHT = 0.4     # a place: any case of its district
+MAX_COMPOUNDS = 8         # the most common compounds of a word; more add cost, little recall
+MAX_CONCEPTS = 10         # the rarest ten of a long pasted text carry its meaning
+MIN_PART = 3              # the shortest word part that counts in a compound
+# Words that make a question a question ("finns det några exempel på …") but say nothing
+# about the subject. Dropped only from queries of four or more words.
+QUESTION_WORDS = frozenset(swedish_stem(w) for w in (
+    "finns", "några", "något", "någon", "exempel", "tips", "jobbat", "arbetat", "gjort",
+    "goda", "bra", "erfarenhet", "erfarenheter", "vilka", "vill", "söker", "letar",
+    "information", "kunna", "kan", "hur", "man", "andra", "stadsdelar", "arbeta", "jobba",
+    "fungerar", "fungerat", "fungera", "lyckats", "testat", "provat", "använt", "göra",
+    "gör", "lära", "vet", "känner", "hittar", "hitta", "sätt", "metoder", "metod",
+    "stoppa", "stoppar", "minska", "minskar", "förebygga", "förebygger", "motverka",
+    "motverkar", "hantera", "hanterar", "förhindra", "förhindrar", "få", "får", "bort",
+    "öka", "ökar", "förbättra", "skapa", "skapar", "bäst", "bästa", "vanligt", "vanliga",
+    "lösa", "löser", "komma", "åt", "jobbar", "arbetar", "hjälpa", "hjälper", "ska",
+    "borde", "behöver", "liknande", "annan", "annat", "stadsdel"))
+
+
+@dataclass(frozen=True)
+class Alternative:
+    stems: tuple[str, ...] = ()     # every stem must occur (in any text field)
+    weight: float = 1.0
+    phrase: bool = False            # a quoted phrase: positions are checked
+    district: Optional[str] = None  # a place: the cases of this district
+    compound: bool = False          # a compound that contains the typed word
+
+
+@dataclass
+class Concept:
+    label: str                      # as typed
+    alternatives: list[Alternative]
+    added: list[tuple[str, str]] = field(default_factory=list)  # (shown text, kind)
+    docs: frozenset[int] = frozenset()
+    optional: bool = False          # a very common word: ranks, but is not required
+    weight: float = 1.0             # idf, for ranking partial matches
+
+    @property
+    def stems(self) -> set[str]:
+        return {s for a in self.alternatives for s in a.stems}
+
+
+def build_concepts(cache, parsed: ParsedQuery, vocabulary: Vocabulary,
+                   exact: bool = False) -> list[Concept]:
+    """Concepts for the typed words and phrases; each knows its matching documents."""
+    tokens = list(parsed.tokens)
+    if parsed.typed_words >= 4:
+        kept = [t for t in tokens if t.stem not in QUESTION_WORDS]
+        tokens = kept or tokens
+    concepts: list[Concept] = []
+    position = 0
+    while position < len(tokens):
+        matched = None if exact else _vocabulary_match(vocabulary, tokens, position)
+        if matched is not None:
+            length, expansions = matched
+            span = tokens[position:position + length]
+            concepts.append(_vocabulary_concept(cache, span, expansions))
+            position += length
+            continue
+        concepts.append(_word_concept(cache, tokens[position], exact))
+        position += 1
+    for stems_, text in zip(parsed.phrases, parsed.phrase_texts):
+        concepts.append(Concept(label=f'"{text}"',
+                                alternatives=[Alternative(tuple(stems_), phrase=True)]))
+    for concept in concepts:
+        if not any(a.phrase for a in concept.alternatives):
+            concept.docs = docs_of(cache, concept.alternatives)
+    return concepts
+
+
+def _vocabulary_match(vocabulary: Vocabulary, tokens: list[QueryWord], position: int):
+    for length in range(min(vocabulary.longest, len(tokens) - position), 0, -1):
+        key = tuple(t.stem for t in tokens[position:position + length])
+        found = vocabulary.lookup(key)
+        if found:
+            return length, found
+    return None
+
+
+def _vocabulary_concept(cache, span: list[QueryWord], expansions) -> Concept:
+    label = " ".join(t.typed for t in span)
+    own = tuple(t.stem for t in span)
+    alternatives = [Alternative(own)]
+    if len(own) == 1:
+        alternatives += _compound_alternatives(cache, own[0])
+    added: list[tuple[str, str]] = []
+    for expansion in expansions:
+        if expansion.district:
+            alternatives.append(Alternative(district=expansion.district,
+                                            weight=DISTRICT_WEIGHT))
+        else:
+            alternatives.append(Alternative(expansion.stems,
+                                            weight=EXPANSION_WEIGHTS[expansion.kind]))
+        added.append((expansion.text, expansion.kind))
+    return Concept(label=label, alternatives=_unique(alternatives), added=added)
+
+
+def _word_concept(cache, token: QueryWord, exact: bool) -> Concept:
+    alternatives = [Alternative((token.stem,))]
+    added: list[tuple[str, str]] = []
+    if not exact:
+        alternatives += _compound_alternatives(cache, token.stem)
+        if cache.stem_frequency(token.stem) < 2:
+            parts = split_compound(cache, token.word)
+            if parts:
+                alternatives.append(Alternative(tuple(s for _t, s in parts),
+                                                weight=SPLIT_WEIGHT))
+                added.append((" + ".join(t for t, _s in parts), "split"))
+    return Concept(label=token.typed, alternatives=alternatives, added=added)
+
+
+def _unique(alternatives: list[Alternative]) -> list[Alternative]:
+    seen, kept = set(), []
+    for alternative in alternatives:
+        key = (alternative.stems, alternative.district, alternative.phrase)
+        if key not in seen:
+            seen.add(key)
+            kept.append(alternative)
+    return kept
+
+
+def docs_of(cache, alternatives: list[Alternative]) -> frozenset[int]:
+    docs: set[int] = set()
+    for alternative in alternatives:
+        if alternative.district:
+            docs |= cache.facet_sets("district").get(alternative.district, frozenset())
+        elif alternative.compound:
+            docs |= cache.term_docs("body", alternative.stems[0])
+        elif alternative.stems:
+            found: Optional[set[int]] = None
+            for stem in alternative.stems:
+                stem_docs = cache.stem_docs(stem)
+                found = set(stem_docs) if found is None else found & stem_docs
+                if not found:
+                    break
+            docs |= found or set()
+    return frozenset(docs)
+
+
+def weigh(concepts: list[Concept], live: int) -> None:
+    """Idf weights; words in a large share of cases are not required (they still rank)."""
+    for concept in concepts:
+        df = len(concept.docs)
+        concept.weight = math.log(1 + live / (1 + df)) if live else 1.0
+    if live >= 30:
+        specific = [c for c in concepts if len(c.docs) <= 0.35 * live]
+        if specific:
+            for concept in concepts:
+                concept.optional = concept not in specific
+    required = sorted((c for c in concepts if not c.optional), key=lambda c: len(c.docs))
+    for concept in required[MAX_CONCEPTS:]:
+        concept.optional = True
+
+
+def expansions_shown(concepts: list[Concept]) -> list[dict]:
+    """What the search added beyond the typed words, for the page and the API."""
+    shown = []
+    for concept in concepts:
+        if concept.added:
+            shown.append({"term": concept.label,
+                          "added": [text for text, _kind in concept.added],
+                          "kinds": sorted({kind for _text, kind in concept.added}),
+                          "reasons": sorted({KIND_REASONS.get(kind, "delar av ordet")
+                                             for _text, kind in concept.added})})
+    return shown
+
+
+# --- compounds ----------------------------------------------------------------------------
+
+def _compound_alternatives(cache, stem: str) -> list[Alternative]:
+    return [Alternative((compound,), weight=COMPOUND_WEIGHT, compound=True)
+            for compound in cache.compounds(stem)]
+
+
+def compounds_of(cache, stem: str) -> list[str]:
+    """Indexed compounds, in live documents, that have `stem` as their last or first part,
+    judged by the index's own vocabulary.
+
+    "stöld" finds "butiksstöld" (through the reversed-stem field) and "trygghet" finds
+    "trygghetsvandring", but only when the rest of the compound is itself a word in the
+    index (allowing a linking -s- or -e-), so "ring" does not find "vandring" unless "vand"
+    were a word.
+    """
+    if len(stem) < MIN_PART or stem in SWEDISH_STOP_WORDS:
+        return []
+    reader = cache.searcher.reader()
+    found: dict[str, int] = {}
+    for reversed_term in reader.expand_prefix("rev", stem[::-1]):
+        compound = _text(reversed_term)[::-1]
+        if compound != stem and _is_word(cache, compound[:-len(stem)]):
+            found[compound] = 0
+    for term in reader.expand_prefix("body", stem):
+        compound = _text(term)
+        if compound != stem and _is_word(cache, compound[len(stem):], leading=True):
+            found[compound] = 0
+    for compound in found:
+        found[compound] = len(cache.term_docs("body", compound))  # live documents only
+    ranked = sorted((c for c in found if found[c]), key=lambda c: -found[c])
+    return ranked[:MAX_COMPOUNDS]
+
+
+def _is_word(cache, part: str, leading: bool = False) -> bool:
+    """Is this part of a compound a word of its own in the index (after linking letters)?
+
+    A first part is checked against the words as written (ungdom|s|rån, skol|gård with
+    "skola", kvinno|jour with "kvinna"): checking stems would let "vand|ring" pass, since
+    "vandra" stems to "vand". A last part is the end of a stem, so it is checked as a stem.
+    """
+    if leading:
+        candidates = [part]
+        if part[:1] in ("s", "e"):
+            candidates.append(part[1:])    # tunnelban|e|station, ungdom|s|gård
+        if part.startswith("hets"):
+            candidates.append(part[4:])    # trygg|hets|vandring: the stem cut off -het
+        return any(len(c) >= MIN_PART and cache.is_indexed_word(c) for c in candidates)
+    candidates = [part, part + "a"]
+    if part.endswith("s"):
+        candidates.append(part[:-1])       # the linking -s: trygghet|s|vandring
+    if part[-1:] in ("o", "u", "e"):
+        candidates.append(part[:-1] + "a")  # kvinno|jour, gatu|belysning, pojk|e
+    return any(len(c) >= MIN_PART and cache.is_written_word(c) for c in candidates)
+
+
+def split_compound(cache, word: str, depth: int = 0) -> Optional[list[tuple[str, str]]]:
+    """A compound typed by the person, split into parts that the index knows, as (typed
+    part, stem) pairs: "skolkonflikter" → skol + konflikter, "nattvandrare" → natt +
+    vandrare. The split whose parts are most common wins (the geometric mean of their
+    document frequencies), as in Koehn and Knight's compound splitter; parts shorter than
+    three letters and stop words never count."""
+    if len(word) < 2 * MIN_PART + 1 or not word.isalpha():
+        return None
+    best, best_score = None, 0.0
+    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+        head, tail = word[:cut], word[cut:]
+        tail_stem = swedish_stem(tail)
+        tail_df = cache.stem_frequency(tail_stem) if len(tail_stem) >= MIN_PART \
+            and tail not in SWEDISH_STOP_WORDS else 0
+        tail_parts = [(tail, tail_stem)]
+        if not tail_df and depth == 0:
+            deeper = split_compound(cache, tail, depth + 1)
+            if deeper:
+                tail_parts = deeper
+                tail_df = min(cache.stem_frequency(s) for _t, s in deeper)
+        if not tail_df:
+            continue
+        for head_form in _head_forms(head):
+            head_stem = head_form if cache.stem_frequency(head_form) else swedish_stem(head_form)
+            if len(head_stem) < MIN_PART or head_form in SWEDISH_STOP_WORDS:
+                continue
+            head_df = cache.stem_frequency(head_stem)
+            if head_df:
+                score = math.sqrt(head_df * tail_df)
+                if score > best_score:
+                    best, best_score = [(head_form, head_stem)] + tail_parts, score
+    return best
+
+
+def _head_forms(head: str) -> list[str]:
+    forms = [head]
+    if len(head) > MIN_PART and head[-1] in "se":
+        forms.append(head[:-1])            # linking -s- and -e-: trygghets|, tunnelbane|
+    if len(head) > MIN_PART and head[-1] in "aou":
+        forms.append(head[:-1])            # kvinno|jour, gatu|belysning: the vowel changes
+    return forms
+
+
+def _text(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+# --- spelling -----------------------------------------------------------------------------
+
+@dataclass
+class Correction:
+    word: str
+    replacement: str
+    confident: bool   # one edit to a common word: applied; otherwise only suggested
+
+
+def correct_word(cache, word: str) -> Optional[Correction]:
+    """The closest word in live documents, never a stop word. Confident (applied at once)
+    only for one edit to a word found in several cases; two edits are only suggested."""
+    words, _freqs = cache.vocabulary()
+    if not words or len(word) < 4:
+        return None
+    max_distance = 1 if len(word) <= 5 else 2
+    matches = process.extract(word, words, scorer=Levenshtein.distance,
+                              score_cutoff=max_distance, limit=25)
+    candidates = []
+    for text, distance, _index in matches:
+        if text in SWEDISH_STOP_WORDS or text == word:
+            continue
+        live = len(cache.term_docs("words", text))   # never a word from a removed text
+        if live:
+            candidates.append((distance, -live, text))
+    if not candidates:
+        return None
+    distance, negative_live, text = min(candidates)
+    common = 2 if len(cache.live_docs()) >= 100 else 1
+    confident = distance == 1 and -negative_live >= common or \
+        (distance == 2 and len(word) >= 8 and -negative_live >= 5
+         and _is_transposition(word, text))
+    return Correction(word, text, confident)
+
+
+def _is_transposition(word: str, other: str) -> bool:
+    return sorted(word) == sorted(other) and len(word) == len(other)

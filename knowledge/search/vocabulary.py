@@ -1,0 +1,377 @@
+"""The editable search vocabulary ("Sökord och synonymer"): storage, editing, CSV, and the
+compiled form that query analysis looks words up in.
+
+Entries are expanded at query time (never written into the index), so an editor's change
+takes effect at the next search in every worker without a reindex; each worker notices a
+change by a cheap stamp query (count and newest change) before a search.
+
+The starter vocabulary is a CSV file beside this module, loaded by `init-db` into an empty
+table; from then on the table is the city's own and editors maintain it in the app.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..audit import record_event
+from ..models import District, SearchTerm, User, utcnow
+from ..permissions import require_editor
+from ..validation import FieldError, ValidationError, strip_control
+from .analysis import query_tokens, stems
+
+STARTER_FILE = Path(__file__).with_name("vocabulary.csv")
+CSV_COLUMNS = ("kind", "term", "expansions", "district", "note")
+
+KINDS = {
+    "synonym": "Synonymer (likvärdiga ord)",
+    "broader": "Överordnat begrepp → underordnade",
+    "abbreviation": "Förkortning eller programnamn",
+    "english": "Engelsk term",
+    "place": "Plats → stadsdelsområde",
+}
+# What the search adds is shown to people as "Sökte även på: …"; these say why.
+KIND_REASONS = {
+    "synonym": "synonym",
+    "broader": "underordnat begrepp",
+    "abbreviation": "förkortning",
+    "english": "svensk motsvarighet",
+    "place": "plats i stadsdelsområdet",
+}
+TERM_MAX = 200
+MAX_EXPANSIONS = 30
+
+
+# --- editing ------------------------------------------------------------------------------
+
+@dataclass
+class TermInput:
+    kind: str
+    term: str
+    expansions: list[str] = field(default_factory=list)
+    district: str = ""
+    note: str = ""
+
+
+def clean_term_input(session: Session, raw: TermInput) -> TermInput:
+    """Validate one entry; raises ValidationError naming each field and the valid values."""
+    errors: list[FieldError] = []
+    kind = strip_control(raw.kind or "").strip().lower()
+    term = " ".join(strip_control(raw.term or "").split())
+    expansions: list[str] = []
+    for value in raw.expansions:
+        value = " ".join(strip_control(value or "").split())
+        if value and value.lower() not in {e.lower() for e in expansions} \
+                and value.lower() != term.lower():
+            expansions.append(value[:TERM_MAX])
+    district = strip_control(raw.district or "").strip()
+    if kind not in KINDS:
+        errors.append(FieldError("kind", "Typ måste vara en av: "
+                                 + ", ".join(f"{k} ({label})" for k, label in KINDS.items())
+                                 + "."))
+    if not term:
+        errors.append(FieldError("term", "Ange sökordet."))
+    elif len(term) > TERM_MAX:
+        errors.append(FieldError("term", f"Sökordet får vara högst {TERM_MAX} tecken."))
+    elif not query_tokens(term):
+        errors.append(FieldError("term", "Sökordet måste innehålla minst ett ord "
+                                         "(bokstäver eller siffror)."))
+    if len(expansions) > MAX_EXPANSIONS:
+        errors.append(FieldError("expansions", f"Högst {MAX_EXPANSIONS} ord per rad."))
+    if kind in ("synonym", "broader", "abbreviation", "english") and not expansions:
+        errors.append(FieldError("expansions", "Ange minst ett ord som sökningen ska ta med "
+                                               "(skilj flera åt med semikolon)."))
+    slugs = {d.slug: d for d in session.scalars(select(District).where(District.active))}
+    if kind == "place":
+        found = _find_district(session, district)
+        if found is None:
+            errors.append(FieldError("district", "Stadsdelsområde måste vara ett av: "
+                                     + ", ".join(f"{d.name} ({d.slug})" for d in slugs.values())
+                                     + "."))
+        else:
+            district = found.slug
+    elif district:
+        errors.append(FieldError("district", "Stadsdelsområde anges bara för platser."))
+    if errors:
+        raise ValidationError(errors)
+    return TermInput(kind=kind, term=term, expansions=expansions,
+                     district=district if kind == "place" else "",
+                     note=" ".join(strip_control(raw.note or "").split())[:500])
+
+
+def _find_district(session: Session, value: str) -> Optional[District]:
+    from ..taxonomy import current_taxonomy  # the taxonomy resolves old names and slugs
+
+    if not value:
+        return None
+    return current_taxonomy(session).find_district(value)
+
+
+def list_terms(session: Session, kind: Optional[str] = None,
+               text: str = "") -> list[SearchTerm]:
+    query = select(SearchTerm).order_by(SearchTerm.kind, func.lower(SearchTerm.term))
+    if kind:
+        query = query.where(SearchTerm.kind == kind)
+    rows = list(session.scalars(query))
+    if text:
+        needle = text.lower()
+        rows = [r for r in rows if needle in r.term.lower()
+                or any(needle in e.lower() for e in r.expansions)]
+    return rows
+
+
+def get_term(session: Session, term_id: int) -> Optional[SearchTerm]:
+    return session.get(SearchTerm, term_id)
+
+
+def save_term(session: Session, actor: User, raw: TermInput,
+              term_id: Optional[int] = None) -> SearchTerm:
+    """Create (term_id None) or change an entry. Flushes; the caller commits."""
+    require_editor(actor)
+    clean = clean_term_input(session, raw)
+    row = session.get(SearchTerm, term_id) if term_id is not None else None
+    if term_id is not None and row is None:
+        raise ValidationError([FieldError("term", "Sökordet finns inte längre.")])
+    clash = session.scalar(select(SearchTerm).where(SearchTerm.kind == clean.kind,
+                                                    SearchTerm.term == clean.term))
+    if clash is not None and clash is not row:
+        raise ValidationError([FieldError("term", f"”{clean.term}” finns redan som "
+                                                  f"{KINDS[clean.kind].lower()}.")])
+    before = _as_dict(row) if row is not None else None
+    if row is None:
+        row = SearchTerm(kind=clean.kind, term=clean.term)
+        session.add(row)
+    row.kind, row.term, row.expansions = clean.kind, clean.term, clean.expansions
+    row.district_slug = clean.district or None
+    row.note = clean.note
+    row.updated_at = utcnow()
+    row.updated_by_id = actor.id
+    session.flush()
+    record_event(session, "search_term_saved" if before else "search_term_created",
+                 actor=actor, target=f"{row.kind}: {row.term}",
+                 detail={"before": before, "after": _as_dict(row)})
+    return row
+
+
+def delete_term(session: Session, actor: User, term_id: int) -> None:
+    require_editor(actor)
+    row = session.get(SearchTerm, term_id)
+    if row is None:
+        return
+    record_event(session, "search_term_deleted", actor=actor, target=f"{row.kind}: {row.term}",
+                 detail={"before": _as_dict(row)})
+    session.delete(row)
+    session.flush()
+
+
+def _as_dict(row: SearchTerm) -> dict:
+    return {"kind": row.kind, "term": row.term, "expansions": list(row.expansions or []),
+            "district": row.district_slug or ""}
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+@dataclass
+class VocabularyImport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def read_csv(text: str) -> Iterable[tuple[int, dict[str, str]]]:
+    text = text.lstrip("\ufeff")
+    sample = text[:2000]
+    delimiter = ";" if sample.count(";") > sample.count(",") and "kind;" in sample else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    for row in reader:
+        yield reader.line_num, {k.strip().lower(): (v or "") for k, v in row.items() if k}
+
+
+def import_csv(session: Session, actor: User, text: str) -> VocabularyImport:
+    """Add or update entries from CSV (columns kind, term, expansions, district, note;
+    expansions separated by ';'). All or nothing: any bad row and nothing is changed."""
+    require_editor(actor)
+    result = VocabularyImport()
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    columns = {h.strip().lower() for h in header}
+    if not {"kind", "term"} <= columns:
+        result.errors.append("Filen saknar kolumnerna kind och term. Första raden ska vara: "
+                             + ",".join(CSV_COLUMNS))
+        return result
+    unknown = columns - set(CSV_COLUMNS) - {""}
+    if unknown:
+        result.errors.append(f"Okända kolumner: {', '.join(sorted(unknown))}. Giltiga: "
+                             + ", ".join(CSV_COLUMNS) + ".")
+        return result
+    existing = {(r.kind, r.term): r for r in session.scalars(select(SearchTerm))}
+    seen: set[tuple[str, str]] = set()
+    pending: list[tuple[TermInput, Optional[SearchTerm]]] = []
+    for line, row in read_csv(text):
+        raw = TermInput(kind=row.get("kind", ""), term=row.get("term", ""),
+                        expansions=[e for e in row.get("expansions", "").split(";")],
+                        district=row.get("district", ""), note=row.get("note", ""))
+        try:
+            clean = clean_term_input(session, raw)
+        except ValidationError as error:
+            result.errors.extend(f"rad {line}: {e.message} ({e.field})" for e in error.errors)
+            continue
+        key = (clean.kind, clean.term)
+        if key in seen:
+            result.errors.append(f"rad {line}: ”{clean.term}” ({clean.kind}) finns två gånger "
+                                 "i filen.")
+            continue
+        seen.add(key)
+        pending.append((clean, existing.get(key)))
+    if result.errors:
+        return result
+    now = utcnow()
+    for clean, row in pending:
+        if row is not None and (row.expansions == clean.expansions
+                                and (row.district_slug or "") == clean.district
+                                and row.note == clean.note):
+            result.unchanged += 1
+            continue
+        if row is None:
+            row = SearchTerm(kind=clean.kind, term=clean.term)
+            session.add(row)
+            result.created += 1
+        else:
+            result.updated += 1
+        row.expansions, row.district_slug, row.note = clean.expansions, clean.district or None, \
+            clean.note
+        row.updated_at, row.updated_by_id = now, actor.id
+    session.flush()
+    record_event(session, "search_terms_imported", actor=actor,
+                 detail={"created": result.created, "updated": result.updated,
+                         "unchanged": result.unchanged})
+    return result
+
+
+def export_csv(session: Session) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in list_terms(session):
+        writer.writerow([row.kind, row.term, ";".join(row.expansions or []),
+                         row.district_slug or "", row.note or ""])
+    return out.getvalue()
+
+
+def load_starter_vocabulary(session: Session, path: Path = STARTER_FILE) -> int:
+    """Fill an empty vocabulary from the starter file (at init-db). Never touches a
+    vocabulary that editors have begun to maintain. Returns the number of entries loaded."""
+    if session.scalar(select(SearchTerm.id).limit(1)) is not None or not path.exists():
+        return 0
+    known = {d.slug for d in session.scalars(select(District))}
+    count = 0
+    seen: set[tuple[str, str]] = set()
+    for _line, row in read_csv(path.read_text(encoding="utf-8")):
+        kind, term = row.get("kind", "").strip(), " ".join(row.get("term", "").split())
+        district = row.get("district", "").strip() or None
+        if kind not in KINDS or not term or (kind, term) in seen:
+            continue
+        if kind == "place" and district not in known:
+            continue
+        seen.add((kind, term))
+        expansions = [" ".join(e.split()) for e in row.get("expansions", "").split(";")
+                      if e.strip()]
+        session.add(SearchTerm(kind=kind, term=term, expansions=expansions,
+                               district_slug=district if kind == "place" else None,
+                               note=row.get("note", "").strip()))
+        count += 1
+    session.flush()
+    return count
+
+
+# --- the compiled vocabulary that query analysis uses -------------------------------------
+
+@dataclass(frozen=True)
+class Expansion:
+    """Something a matched vocabulary key adds to the search."""
+
+    text: str                       # as shown: "butiksstöld"
+    kind: str
+    stems: tuple[str, ...] = ()     # as the index has them
+    district: Optional[str] = None  # place entries: the district slug
+
+
+@dataclass
+class Vocabulary:
+    """Keys are stem sequences, as the index analyses text: "snatterier" meets "snatteri",
+    "stölder i butiker" meets "stöld i butik", and an acronym that is also a stop word only
+    counts when typed in capitals ("VAR" is a key, "var" is no word at all)."""
+
+    entries: dict[tuple[str, ...], list[Expansion]] = field(default_factory=dict)
+    longest: int = 1
+
+    def add(self, key_text: str, text: str, kind: str, district: Optional[str] = None) -> None:
+        key = tuple(stems(key_text))
+        expansion_stems = tuple(stems(text))
+        if not key or (not expansion_stems and district is None) or (
+                expansion_stems == key and district is None):
+            return
+        expansion = Expansion(text, kind, expansion_stems if district is None else (),
+                              district)
+        found = self.entries.setdefault(key, [])
+        if expansion not in found:
+            found.append(expansion)
+        self.longest = max(self.longest, len(key))
+
+    def lookup(self, key: tuple[str, ...]) -> list[Expansion]:
+        return self.entries.get(key, [])
+
+
+def compile_vocabulary(rows: Iterable[SearchTerm], districts: dict[str, str]) -> Vocabulary:
+    """districts: slug → name, so that district names themselves work as places."""
+    vocabulary = Vocabulary()
+    for row in rows:
+        words = [row.term] + list(row.expansions or [])
+        if row.kind in ("synonym", "abbreviation"):
+            for word in words:            # every member finds every other
+                for other in words:
+                    if other is not word:
+                        vocabulary.add(word, other, row.kind)
+        elif row.kind in ("broader", "english"):
+            for other in row.expansions or []:  # one way: the term finds the narrower words
+                vocabulary.add(row.term, other, row.kind)
+        elif row.kind == "place" and row.district_slug:
+            for word in words:
+                vocabulary.add(word, districts.get(row.district_slug, row.district_slug),
+                               "place", row.district_slug)
+                for other in words:
+                    if other is not word:
+                        vocabulary.add(word, other, "place")
+    for slug, name in districts.items():
+        vocabulary.add(name, name, "place", slug)
+    return vocabulary
+
+
+class VocabularyCache:
+    """The compiled vocabulary of one process, recompiled when the table changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp: Optional[tuple] = None
+        self._vocabulary = Vocabulary()
+
+    def current(self, session: Session) -> Vocabulary:
+        stamp = tuple(session.execute(select(func.count(SearchTerm.id),
+                                             func.max(SearchTerm.updated_at),
+                                             func.max(SearchTerm.id))).one())
+        stamp += tuple(session.execute(select(func.count(District.id),
+                                              func.max(District.id))).one())
+        with self._lock:
+            if stamp != self._stamp:
+                districts = {d.slug: d.name for d in session.scalars(
+                    select(District).where(District.active))}
+                self._vocabulary = compile_vocabulary(session.scalars(select(SearchTerm)),
+                                                      districts)
+                self._stamp = stamp
+            return self._vocabulary
