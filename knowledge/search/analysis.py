@@ -45,6 +45,8 @@ def swedish_stem(word: str) -> str:
             stem = _snowball(word[:-1])
         elif word.endswith("et"):
             stem = word[:-2]
+    if stem == word and len(word) >= 6 and word.endswith(("eln", "ern")):
+        stem = word[:-1]                   # cykeln, fönstern: the definite -n
     return _drop_e(stem)
 
 

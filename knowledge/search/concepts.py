@@ -156,8 +156,6 @@ def docs_of(cache, alternatives: list[Alternative]) -> frozenset[int]:
     for alternative in alternatives:
         if alternative.district:
             docs |= cache.facet_sets("district").get(alternative.district, frozenset())
-        elif alternative.compound:
-            docs |= cache.term_docs("body", alternative.stems[0])
         elif alternative.stems:
             found: Optional[set[int]] = None
             for stem in alternative.stems:
@@ -219,14 +217,20 @@ def compounds_of(cache, stem: str) -> list[str]:
     found: dict[str, int] = {}
     for reversed_term in reader.expand_prefix("rev", stem[::-1]):
         compound = _text(reversed_term)[::-1]
-        if compound != stem and _is_word(cache, compound[:-len(stem)]):
+        head = compound[:-len(stem)]
+        # A word of five letters or more at the end of a longer word is nearly always its
+        # last part (butiks|stöld, källar|fönster); shorter ones need a head that is a word.
+        if compound != stem and (len(stem) >= 5 and len(head) >= MIN_PART
+                                 or _is_word(cache, head)):
             found[compound] = 0
-    for term in reader.expand_prefix("body", stem):
-        compound = _text(term)
-        if compound != stem and _is_word(cache, compound[len(stem):], leading=True):
-            found[compound] = 0
+    for fieldname, _boost in TEXT_FIELDS:
+        for term in reader.expand_prefix(fieldname, stem):
+            compound = _text(term)
+            if compound != stem and compound not in found \
+                    and _is_word(cache, compound[len(stem):], leading=True):
+                found[compound] = 0
     for compound in found:
-        found[compound] = len(cache.term_docs("body", compound))  # live documents only
+        found[compound] = cache.stem_frequency(compound)  # live documents only
     ranked = sorted((c for c in found if found[c]), key=lambda c: -found[c])
     return ranked[:MAX_COMPOUNDS]
 
@@ -245,7 +249,7 @@ def _is_word(cache, part: str, leading: bool = False) -> bool:
         if part.startswith("hets"):
             candidates.append(part[4:])    # trygg|hets|vandring: the stem cut off -het
         return any(len(c) >= MIN_PART and cache.is_indexed_word(c) for c in candidates)
-    candidates = [part, part + "a"]
+    candidates = [part, part + "a", part + "e"]
     if part.endswith("s"):
         candidates.append(part[:-1])       # the linking -s: trygghet|s|vandring
     if part[-1:] in ("o", "u", "e"):

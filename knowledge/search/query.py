@@ -334,8 +334,6 @@ def _concept_query(concept: Concept) -> Query:
         elif alternative.phrase:
             clauses.append(Or([Phrase(f, list(alternative.stems), boost=b * weight)
                                for f, b in TEXT_FIELDS]))
-        elif alternative.compound:
-            clauses.append(Term("body", alternative.stems[0], boost=weight))
         elif len(alternative.stems) == 1:
             clauses.extend(Term(f, alternative.stems[0], boost=b * weight)
                            for f, b in TEXT_FIELDS)

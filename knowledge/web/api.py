@@ -90,7 +90,6 @@ def list_cases():
         corrected_from=result.corrected_from,
         broadened=result.broadened,
         expansions=result.expansions,
-        unmatched=result.unmatched,
     )
 
 

@@ -1,0 +1,193 @@
+"""Search that speaks the practitioners' language: what a coordinator types is not always
+what the case says. Each test publishes cases the way staff write them and searches the way
+coordinators type."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge import cases
+from knowledge.models import SearchTerm
+from knowledge.search import SearchRequest, search_cases
+from knowledge.search.analysis import parse_query, swedish_stem
+from knowledge.search.concepts import MAX_CONCEPTS, build_concepts, weigh
+from tests.conftest import case_data
+
+EMPTY = dict(situation="", cause_analysis="", measures="", goals="", results="", lessons="",
+             gender_analysis="", child_rights_analysis="", target_group="", partners=[],
+             organisation="")
+
+
+def publish(db, users, title, summary, **fields):
+    case = cases.create_case(db, users["staff"], case_data(title=title, summary=summary,
+                                                           **{**EMPTY, **fields}), submit=True)
+    return cases.publish_case(db, users["editor"], case)
+
+
+@pytest.fixture
+def index(app):
+    return app.extensions["search_index"]
+
+
+def search(index, db, text, **options):
+    return search_cases(index, db, SearchRequest(text=text, per_page=50, **options))
+
+
+def titles(result):
+    return [f.case.title for f in result.results]
+
+
+def add_term(db, kind, term, expansions, district=None):
+    db.add(SearchTerm(kind=kind, term=term, expansions=expansions, district_slug=district,
+                      note=""))
+    db.commit()
+
+
+@pytest.mark.parametrize("forms", [
+    ("fönster", "fönstren", "fönstret"),
+    ("vinter", "vintrar", "vintern"),
+    ("syster", "systrar"),
+    ("cykel", "cyklar", "cykeln"),
+    ("exempel", "exemplet", "exemplen"),
+    ("klotter", "klottret"),
+])
+def test_stems_that_drop_an_e_meet(forms):
+    assert len({swedish_stem(form) for form in forms}) == 1, forms
+
+
+def test_a_word_finds_its_forms_with_a_dropped_e_and_in_compounds(index, db, users):
+    publish(db, users, "Krossade fönstren lagades samma dag",
+            "Fastighetsägaren bytte fönstren i trapphusen inom ett dygn.")
+    publish(db, users, "Källarfönstren låstes", "Vi satte galler på källarfönstren.")
+    publish(db, users, "Aktiviteter under vintrarna", "Fotboll i hallen när det är kallt.")
+    assert set(titles(search(index, db, "fönster"))) == {
+        "Krossade fönstren lagades samma dag", "Källarfönstren låstes"}
+    assert titles(search(index, db, "vinter")) == ["Aktiviteter under vintrarna"]
+
+
+def test_a_synonym_from_the_vocabulary_finds_the_case_and_says_so(index, db, users):
+    add_term(db, "synonym", "snatteri", ["butiksstöld", "stöld i butik"])
+    publish(db, users, "Butiksstölder i Skärholmen centrum",
+            "Handlarna och polisen samarbetade mot butiksstölder.")
+    result = search(index, db, "snatteri")
+    assert titles(result) == ["Butiksstölder i Skärholmen centrum"]
+    assert result.expansions and "butiksstöld" in result.expansions[0]["added"]
+    assert not result.broadened and result.corrected_from is None
+    # "Search only for what I typed": no expansion, no hit.
+    assert search(index, db, "snatteri", exact=True).total == 0
+
+
+def test_the_typed_word_ranks_above_its_synonym(index, db, users):
+    add_term(db, "synonym", "mobbning", ["kränkande behandling"])
+    publish(db, users, "Arbete mot kränkande behandling i skolan",
+            "Elevhälsan och fritidsgården samarbetade.")
+    publish(db, users, "Mobbning på nätet", "Föräldramöten om mobbning.")
+    assert titles(search(index, db, "mobbning")) == [
+        "Mobbning på nätet", "Arbete mot kränkande behandling i skolan"]
+
+
+def test_a_neighbourhood_finds_the_cases_of_its_district(index, db, users):
+    add_term(db, "place", "Hagsätra", [], "enskede-arsta-vantor")
+    in_district = publish(db, users, "Fritidsgård med längre öppettider",
+                          "Fler unga fick en plats på kvällarna.",
+                          district="Enskede-Årsta-Vantör")
+    publish(db, users, "Fritidsgård i Tensta", "Öppet på helger.", district="Järva")
+    result = search(index, db, "Hagsätra")
+    assert titles(result) == [in_district.title]
+    assert result.expansions[0]["added"] == ["Enskede-Årsta-Vantör"]
+
+
+def test_a_typed_compound_finds_texts_that_write_it_apart(index, db, users):
+    publish(db, users, "Medling vid konflikter i skolan",
+            "Skolan utbildade elever till kamratmedlare.")
+    publish(db, users, "Konflikter i trapphuset", "Grannar medlade.")
+    result = search(index, db, "skolkonflikter")
+    assert titles(result)[0] == "Medling vid konflikter i skolan"
+    assert result.corrected_from is None  # never "corrected" into another word
+    assert result.expansions and result.expansions[0]["term"] == "skolkonflikter"
+
+
+def test_a_short_word_finds_the_compounds_it_ends_in(index, db, users):
+    publish(db, users, "Färre butiksstölder", "Handlare och polis samverkade.")
+    publish(db, users, "Cykelstölderna minskade", "Nya cykelställ vid stationen.")
+    assert set(titles(search(index, db, "stöld"))) == {"Färre butiksstölder",
+                                                       "Cykelstölderna minskade"}
+
+
+def test_an_acronym_in_capitals_is_never_a_stop_word(index, db, users):
+    publish(db, users, "Programmet VAR för föräldrar", "Föräldrar träffades varje vecka.")
+    publish(db, users, "Var finns de otrygga platserna?", "En kartläggning med boende.")
+    assert titles(search(index, db, "VAR")) == ["Programmet VAR för föräldrar"]
+    # Typed in lower case it is the ordinary stop word: every case, no filtering by it.
+    assert search(index, db, "var").total == 2
+
+
+def test_a_question_is_decided_by_its_rare_words(index, db, users):
+    publish(db, users, "Trygghet i centrum", "Trygghet och trygghet på torget varje dag.")
+    publish(db, users, "Snabbare insatser mot langning vid skolor",
+            "Fältassistenter och polis stoppade langning av narkotika till elever.")
+    for n in range(30):
+        publish(db, users, f"Trygghetsarbete nummer {n}", "Trygghet för alla boende.")
+    result = search(index, db, "hur kan man få bort langning av narkotika nära skolorna "
+                               "och öka tryggheten")
+    assert titles(result)[0] == "Snabbare insatser mot langning vid skolor"
+
+
+def test_a_query_with_no_answer_finds_nothing_or_says_it_broadened(index, db, users):
+    publish(db, users, "Nattvandring i Farsta", "Vuxna vandrade på fredagskvällar.",
+            district="Farsta")
+    result = search(index, db, "kryptovalutabedrägerier mot pensionärer")
+    assert result.total == 0 or result.broadened or result.corrected_from
+    result = search(index, db, "nattvandring blockkedjeteknik")
+    assert result.broadened and "blockkedjeteknik" in result.unmatched
+    assert titles(result) == ["Nattvandring i Farsta"]
+
+
+def test_the_api_says_what_the_search_did(client, db, users, index):
+    from knowledge.users import issue_token
+    add_term(db, "synonym", "hemlöshet", ["bostadslöshet"])
+    publish(db, users, "Stöd vid bostadslöshet", "Boendestöd för unga vuxna.")
+    token = issue_token(db, users["coordinator"])
+    db.commit()
+    body = client.get("/api/v1/cases?q=hemlöshet",
+                      headers={"Authorization": f"Bearer {token}"}).json
+    assert body["total"] == 1 and body["broadened"] is False
+    assert body["corrected_from"] is None
+    assert body["expansions"][0]["term"] == "hemlöshet"
+    assert "bostadslöshet" in body["expansions"][0]["added"]
+
+
+def test_a_long_pasted_text_is_bounded(index, db, users):
+    publish(db, users, "Nattvandring i Farsta", "Vuxna vandrade på fredagskvällar.")
+    text = " ".join(f"ord{n}x" for n in range(200))[:500]
+    searcher, cache = index.searcher_and_cache()
+    concepts = build_concepts(cache, parse_query(text), index.vocabulary.current(db))
+    weigh(concepts, len(cache.live_docs()))
+    assert len(concepts) <= 40
+    assert len([c for c in concepts if not c.optional]) <= MAX_CONCEPTS
+    assert search(index, db, text).total == 0
+
+
+def test_a_removed_word_is_never_suggested(index, db, users):
+    """"Menade du …?" draws only on live text: a name an editor removed, or a word of an
+    archived case, is never offered, although Whoosh keeps it in its lexicon for a while."""
+    case = publish(db, users, "Grannsamverkan i Bromma",
+                   "Kontaktperson var Zyxwerbergsson på förvaltningen.", district="Bromma")
+    other = publish(db, users, "Sommarjobb för unga",
+                    "Ungdomarna fick feriejobb hos Qwertyholmarna.")
+    assert search(index, db, "zyxwerbergson").suggestion == "zyxwerbergsson"
+    cases.update_case(db, users["editor"], case, {
+        **case_data(title=case.title, summary="Kontaktperson fanns på förvaltningen.",
+                    district="Bromma", **EMPTY)})
+    db.commit()
+    cases.archive_case(db, users["editor"], other)
+    db.commit()
+    for typed in ("zyxwerbergson", "zyxwerbergsson", "qwertyholmarna", "qwertyholmarn"):
+        result = search(index, db, typed)
+        assert result.total == 0
+        assert result.suggestion is None, typed
+
+
+def test_a_correction_is_never_a_stop_word(index, db, users):
+    publish(db, users, "Och så vidare", "Och och och.")
+    result = search(index, db, "ochh")
+    assert result.suggestion != "och"
