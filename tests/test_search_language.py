@@ -37,6 +37,8 @@ def titles(result):
 
 
 def add_term(db, kind, term, expansions, district=None):
+    """As an editor would set it (the starter vocabulary may already have the word)."""
+    db.query(SearchTerm).filter_by(kind=kind, term=term).delete()
     db.add(SearchTerm(kind=kind, term=term, expansions=expansions, district_slug=district,
                       note=""))
     db.commit()

@@ -295,18 +295,21 @@ def _rank(searcher: Searcher, request: SearchRequest, concepts: list[Concept], f
         ranked = [(None, docnum) for docnum in sorted(full | set(partial), key=key)[:page_end]]
     else:
         query = Or([_concept_query(c) for c in concepts if c.docs])
-        ranked = _scored(searcher, query, full, page_end, published)
-        if len(ranked) < page_end and partial:
-            # Score only the partial matches that can reach the page: the best covered
-            # ones (ties at the edge included), then order by coverage, then by score.
+        if not partial:
+            ranked = _scored(searcher, query, full, page_end, published)
+        else:
+            # Few cases match everything: those and the partial matches that cover most of
+            # the query's meaning (ties at the edge included) are scored together, each
+            # score scaled by the share of the query's idf the case covers.
             ordered = sorted(partial, key=lambda d: -partial[d])
-            needed = page_end - len(ranked)
-            edge = partial[ordered[min(needed, len(ordered)) - 1]]
-            candidates = {d for d in ordered[:needed + 50] if partial[d] >= edge} \
-                | set(ordered[:needed])
+            edge = partial[ordered[min(page_end, len(ordered)) - 1]]
+            candidates = full | {d for d in ordered[:page_end + 50] if partial[d] >= edge} \
+                | set(ordered[:page_end])
+            whole = sum(c.weight for c in concepts if c.docs and not c.optional) or 1.0
             scored = _scored(searcher, query, candidates, len(candidates), published)
-            ranked += sorted(scored, key=lambda item: (-round(partial[item[1]], 6),
-                                                       -(item[0] or 0)))
+            ranked = sorted(((round((score or 0) * (1.0 if d in full else partial[d] / whole),
+                                    6), d) for score, d in scored),
+                            key=lambda item: (-item[0], -published[item[1]]))
     return [EngineHit(case_id=int(searcher.stored_fields(docnum)["id"]), score=score)
             for score, docnum in ranked[start:page_end]]
 

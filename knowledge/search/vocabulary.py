@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from ..permissions import require_editor
 from ..validation import FieldError, ValidationError, strip_control
 from .analysis import query_tokens, stems
 
+_LETTER_HYPHEN = re.compile(r"(?:^|\W)\w-\w", re.UNICODE)
 STARTER_FILE = Path(__file__).with_name("vocabulary.csv")
 CSV_COLUMNS = ("kind", "term", "expansions", "district", "note")
 
@@ -312,6 +314,8 @@ class Vocabulary:
     longest: int = 1
 
     def add(self, key_text: str, text: str, kind: str, district: Optional[str] = None) -> None:
+        if _LETTER_HYPHEN.search(key_text) or (district is None and _LETTER_HYPHEN.search(text)):
+            return  # "t-bana" is "t" + "bana" to the index: it would find every "bana"
         key = tuple(stems(key_text))
         expansion_stems = tuple(stems(text))
         if not key or (not expansion_stems and district is None) or (
