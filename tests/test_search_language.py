@@ -193,3 +193,30 @@ def test_a_correction_is_never_a_stop_word(index, db, users):
     publish(db, users, "Och så vidare", "Och och och.")
     result = search(index, db, "ochh")
     assert result.suggestion != "och"
+
+
+def test_init_db_rebuilds_an_index_built_with_older_analysis(app, db, users, runner, index):
+    """After an upgrade that changes the stemming, `init-db` (run at every deploy) rebuilds
+    the index, so that old stems do not silently miss new queries."""
+    from knowledge.search.analysis import ANALYSIS_VERSION
+    publish(db, users, "Aktiviteter under vintrarna", "Fotboll i hallen när det är kallt.")
+    generation = index.root / index.current_generation()
+    (generation / "analysis.txt").write_text("1")
+    assert index.analysis_outdated()
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "byggs om" in result.output
+    assert not index.analysis_outdated()
+    assert (index.root / index.current_generation() / "analysis.txt").read_text() \
+        == ANALYSIS_VERSION
+    assert titles(search(index, db, "vinter")) == ["Aktiviteter under vintrarna"]
+
+
+def test_the_starter_vocabulary_is_loaded_once_and_editors_keep_their_changes(db, runner):
+    from knowledge.search.vocabulary import load_starter_vocabulary
+    assert db.query(SearchTerm).filter_by(kind="place", term="Rinkeby").one().district_slug \
+        == "jarva"
+    db.query(SearchTerm).filter_by(kind="place", term="Rinkeby").delete()
+    db.commit()
+    assert load_starter_vocabulary(db) == 0   # a maintained vocabulary is never overwritten
+    assert db.query(SearchTerm).filter_by(kind="place", term="Rinkeby").count() == 0
