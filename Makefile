@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres install install-dev init-db demo-data bench clean
+.PHONY: run test test-postgres install install-dev init-db demo-data bench relevance clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Hittar inte $(PYTHON); ange PYTHON=/sökväg/till/python3.11"; exit 1; }
@@ -46,6 +46,10 @@ test-postgres: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/search.py
+
+# Search quality: nDCG@10 and recall@10 on graded queries, the app against a plain baseline.
+relevance: install-dev
+	$(BIN)/python bench/relevance.py $(RELEVANCE_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
