@@ -19,7 +19,7 @@ through knowledge.search.search_cases with 10 hits per page. It measures
   recall@10  the share of the cases graded 1 or 2 that are among the first 10 hits
   honest     for no_answer queries only: 1 if the search found nothing, or says that it
              broadened the query (result.broadened) or corrected it (result.corrected_from),
-             or reports expansions (result.expansions, if the engine has that field); else 0
+             (expansions alone, e.g. a synonym that matched, do not count); else 0
 
 for (a) the app and (b) a plain baseline in the same run: a Whoosh index over the same cases
 with Snowball Swedish stemming and Swedish stop words, fields title^3, summary^2 and body (every
@@ -48,9 +48,8 @@ from whoosh.lang import stemmer_for_language, stopwords_for_language  # noqa: E4
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, WildcardPlugin  # noqa: E402
 
 from app import create_app  # noqa: E402
-from knowledge.migrate import upgrade_database  # noqa: E402
 from knowledge.search import SearchRequest, search_cases  # noqa: E402
-from knowledge.taxonomy import AREAS_2023, load_reference_data  # noqa: E402
+from knowledge.taxonomy import AREAS_2023  # noqa: E402
 from knowledge.transfer import import_file  # noqa: E402
 from knowledge.users import system_user  # noqa: E402
 
@@ -90,22 +89,23 @@ def recall(ranked: list[str], grades: dict[str, int]) -> float:
 
 def app_says_so(result) -> bool:
     """For no_answer: the search found nothing, or said what it did to find something."""
-    return (not result.results or result.broadened or bool(result.corrected_from)
-            or bool(getattr(result, "expansions", None)))
+    # Expansions alone do not count: a synonym that matches is not a sign of a fallback.
+    return not result.results or result.broadened or bool(result.corrected_from)
 
 
 # --- (a) the app --------------------------------------------------------------------------
 
 def run_app(tmp: Path, queries: list[dict]) -> dict[str, dict]:
     url = f"sqlite:///{tmp}/relevance.sqlite3"
-    upgrade_database(url)                       # as init-db: migrations, then reference data
     app = create_app({"DATABASE_URL": url, "INDEX_DIR": str(tmp / "index"),
                       "SECRET_KEY": "relevance-bench"})
     try:
+        # `init-db` itself: migrations, reference data and the starter search vocabulary.
+        done = app.test_cli_runner().invoke(args=["init-db"])
+        if done.exit_code != 0:
+            raise SystemExit(f"init-db failed: {done.output}")
         sessions, index = app.extensions["db_sessionmaker"], app.extensions["search_index"]
         with sessions() as session:
-            load_reference_data(session)
-            session.commit()
             imported = import_file(session, system_user(session), DATA / "cases.jsonl")
         if not imported.ok:
             raise SystemExit("import failed: " + "; ".join(map(str, imported.errors[:5])))
