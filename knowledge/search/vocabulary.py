@@ -272,8 +272,8 @@ def import_csv(session: Session, actor: User, text: str) -> VocabularyImport:
             continue
         key = (clean.kind, clean.term)
         if key in seen:
-            result.errors.append(f"Rad {line}: ”{clean.term}” ({clean.kind}) finns två gånger "
-                                 "i filen.")
+            result.errors.append(f"Rad {line}: ”{clean.term}” ({clean.kind}) finns två "
+                                 "gånger i filen.")
             continue
         seen.add(key)
         pending.append((clean, existing.get(key)))
