@@ -34,6 +34,10 @@ EVENT_LABELS = {
     "collection_updated": "Ändrade tema",
     "collection_deleted": "Tog bort tema",
     "case_reviewed": "Bekräftade att exemplet är aktuellt",
+    "search_term_created": "Lade till sökord",
+    "search_term_saved": "Ändrade sökord",
+    "search_term_deleted": "Tog bort sökord",
+    "search_terms_imported": "Importerade sökord",
 }
 # Control characters (new lines included) and bidirectional overrides: a value written to the
 # log cannot start a fake entry or reorder what an admin reads.

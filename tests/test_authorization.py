@@ -5,9 +5,12 @@ The table below is the specification. A route added to the app without a row her
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from knowledge import cases
+from knowledge.search import vocabulary
 from knowledge.users import issue_token
 from tests.conftest import ROLE_EMAILS, case_data, fresh
 from tests import test_exchange_authorization as exchange
@@ -24,6 +27,17 @@ ADMIN_ONLY = {"anonymous": "login", "staff": "denied", "staff2": "denied",
               "coordinator": "denied", "editor": "denied", "admin": "ok"}
 
 FORM = {**case_data(), "partners": "Polisen", "action": "save"}
+
+TERM_FORM = {"kind": "synonym", "term": "klotter", "expansions": "graffiti"}
+
+
+def with_term(db, users):
+    """A vocabulary entry, for the routes that name one."""
+    row = vocabulary.save_term(db, users["editor"], vocabulary.TermInput(
+        kind="synonym", term="snatteri", expansions=["butiksstöld"]))
+    db.commit()  # the domain only flushes; the request's own session must see it
+    return SimpleNamespace(id=row.id, route_values={"term_id": row.id})
+
 
 # (endpoint, method): (case state the route is tried on, form data, expected per actor)
 EXPECTED = {
@@ -108,6 +122,17 @@ EXPECTED = {
     ("curation.move_case", "POST"): (exchange.with_collection, {"direction": "up"},
                                      EDITOR_ONLY),
     ("curation.stale_cases", "GET"): (None, None, EDITOR_ONLY),
+    # The search vocabulary ("Sökord och synonymer"): the central office's editors only.
+    ("vocabulary.terms", "GET"): (None, None, EDITOR_ONLY),
+    ("vocabulary.new_term", "GET"): (None, None, EDITOR_ONLY),
+    ("vocabulary.new_term", "POST"): (None, TERM_FORM, EDITOR_ONLY),
+    ("vocabulary.edit_term", "GET"): (with_term, None, EDITOR_ONLY),
+    ("vocabulary.edit_term", "POST"): (with_term, TERM_FORM, EDITOR_ONLY),
+    ("vocabulary.delete_term", "GET"): (with_term, None, EDITOR_ONLY),
+    ("vocabulary.delete_term", "POST"): (with_term, {}, EDITOR_ONLY),
+    ("vocabulary.export_csv", "GET"): (None, None, EDITOR_ONLY),
+    # No file: the editor gets "choose a file" (422), everyone else is refused before that.
+    ("vocabulary.import_csv", "POST"): (None, {}, EDITOR_ONLY),
     # Feed readers use ?token= (tests/test_exchange_authorization.py); a browser, its login.
     ("feeds.search_feed", "GET"): (None, None, LOGGED_IN),
     ("feeds.collection_feed", "GET"): (exchange.with_collection, None, LOGGED_IN),

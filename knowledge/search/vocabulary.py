@@ -48,6 +48,16 @@ KIND_REASONS = {
 }
 TERM_MAX = 200
 MAX_EXPANSIONS = 30
+# Field names as the editors' form shows them; every message starts with one (the
+# convention of knowledge/validation.py), so a message read out of context, in the error
+# summary or in a list of CSV errors, still says which field it is about.
+LABELS = {
+    "kind": "Typ",
+    "term": "Sökord",
+    "expansions": "Ord som sökningen tar med",
+    "district": "Stadsdelsområde",
+    "note": "Anteckning",
+}
 
 
 # --- editing ------------------------------------------------------------------------------
@@ -74,32 +84,39 @@ def clean_term_input(session: Session, raw: TermInput) -> TermInput:
             expansions.append(value[:TERM_MAX])
     district = strip_control(raw.district or "").strip()
     if kind not in KINDS:
-        errors.append(FieldError("kind", "Typ måste vara en av: "
-                                 + ", ".join(f"{k} ({label})" for k, label in KINDS.items())
+        # "synonym (synonymer)": the code a CSV file uses, and the name the form shows.
+        errors.append(FieldError("kind", "Typ: välj en av "
+                                 + ", ".join(f"{k} ({label.split(' (')[0].split(' →')[0]})"
+                                             .lower() for k, label in KINDS.items())
                                  + "."))
     if not term:
-        errors.append(FieldError("term", "Ange sökordet."))
+        errors.append(FieldError("term", "Sökord: ange sökordet."))
     elif len(term) > TERM_MAX:
-        errors.append(FieldError("term", f"Sökordet får vara högst {TERM_MAX} tecken."))
+        errors.append(FieldError("term", f"Sökord: högst {TERM_MAX} tecken."))
     elif not query_tokens(term):
-        errors.append(FieldError("term", "Sökordet måste innehålla minst ett ord "
+        errors.append(FieldError("term", "Sökord: måste innehålla minst ett ord "
                                          "(bokstäver eller siffror)."))
     if len(expansions) > MAX_EXPANSIONS:
-        errors.append(FieldError("expansions", f"Högst {MAX_EXPANSIONS} ord per rad."))
+        errors.append(FieldError("expansions", f"{LABELS['expansions']}: högst "
+                                               f"{MAX_EXPANSIONS} ord per sökord."))
     if kind in ("synonym", "broader", "abbreviation", "english") and not expansions:
-        errors.append(FieldError("expansions", "Ange minst ett ord som sökningen ska ta med "
-                                               "(skilj flera åt med semikolon)."))
-    slugs = {d.slug: d for d in session.scalars(select(District).where(District.active))}
+        errors.append(FieldError("expansions", f"{LABELS['expansions']}: ange minst ett ord "
+                                               "(ett per rad, eller skilj dem åt med "
+                                               "semikolon)."))
     if kind == "place":
         found = _find_district(session, district)
         if found is None:
-            errors.append(FieldError("district", "Stadsdelsområde måste vara ett av: "
-                                     + ", ".join(f"{d.name} ({d.slug})" for d in slugs.values())
+            active = session.scalars(select(District).where(District.active)
+                                     .order_by(District.name))
+            errors.append(FieldError("district", "Stadsdelsområde: ange det som platsen "
+                                     "ligger i, ett av: "
+                                     + ", ".join(f"{d.name} ({d.slug})" for d in active)
                                      + "."))
         else:
             district = found.slug
     elif district:
-        errors.append(FieldError("district", "Stadsdelsområde anges bara för platser."))
+        errors.append(FieldError("district", "Stadsdelsområde: anges bara för platser "
+                                             "(typen plats)."))
     if errors:
         raise ValidationError(errors)
     return TermInput(kind=kind, term=term, expansions=expansions,
@@ -139,12 +156,14 @@ def save_term(session: Session, actor: User, raw: TermInput,
     clean = clean_term_input(session, raw)
     row = session.get(SearchTerm, term_id) if term_id is not None else None
     if term_id is not None and row is None:
-        raise ValidationError([FieldError("term", "Sökordet finns inte längre.")])
+        raise ValidationError([FieldError("term", "Sökord: finns inte längre (någon har "
+                                                  "tagit bort det).")])
     clash = session.scalar(select(SearchTerm).where(SearchTerm.kind == clean.kind,
                                                     SearchTerm.term == clean.term))
     if clash is not None and clash is not row:
-        raise ValidationError([FieldError("term", f"”{clean.term}” finns redan som "
-                                                  f"{KINDS[clean.kind].lower()}.")])
+        raise ValidationError([FieldError("term", f"Sökord: ”{clean.term}” finns redan "
+                                                  f"med typen {KINDS[clean.kind].lower()}. "
+                                                  "Ändra det i stället.")])
     before = _as_dict(row) if row is not None else None
     if row is None:
         row = SearchTerm(kind=clean.kind, term=clean.term)
@@ -187,13 +206,28 @@ class VocabularyImport:
     errors: list[str] = field(default_factory=list)
 
 
+EXTRA_FIELDS = "__extra__"  # a row with more fields than the header: values are misplaced
+
+
+def _delimiter(text: str) -> str:
+    """Comma as exported; semicolon as Swedish Excel saves. The header row decides (its
+    column names contain neither), so expansions separated by ';' do not confuse it."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    return ";" if ";" in header and "," not in header else ","
+
+
 def read_csv(text: str) -> Iterable[tuple[int, dict[str, str]]]:
+    """(line number, row) for each row that has anything in it; column names lower-case."""
     text = text.lstrip("\ufeff")
-    sample = text[:2000]
-    delimiter = ";" if sample.count(";") > sample.count(",") and "kind;" in sample else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text),
+                            restkey=EXTRA_FIELDS)
     for row in reader:
-        yield reader.line_num, {k.strip().lower(): (v or "") for k, v in row.items() if k}
+        values = {k.strip().lower(): (v or "") for k, v in row.items()
+                  if k and k != EXTRA_FIELDS}
+        if any(v.strip() for v in values.values()):  # Excel leaves rows of empty fields
+            if any((v or "").strip() for v in row.get(EXTRA_FIELDS) or []):
+                values[EXTRA_FIELDS] = "1"
+            yield reader.line_num, values
 
 
 def import_csv(session: Session, actor: User, text: str) -> VocabularyImport:
@@ -201,7 +235,8 @@ def import_csv(session: Session, actor: User, text: str) -> VocabularyImport:
     expansions separated by ';'). All or nothing: any bad row and nothing is changed."""
     require_editor(actor)
     result = VocabularyImport()
-    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=_delimiter(text)),
+                  [])
     columns = {h.strip().lower() for h in header}
     if not {"kind", "term"} <= columns:
         result.errors.append("Filen saknar kolumnerna kind och term. Första raden ska vara: "
@@ -215,19 +250,32 @@ def import_csv(session: Session, actor: User, text: str) -> VocabularyImport:
     existing = {(r.kind, r.term): r for r in session.scalars(select(SearchTerm))}
     seen: set[tuple[str, str]] = set()
     pending: list[tuple[TermInput, Optional[SearchTerm]]] = []
-    for line, row in read_csv(text):
+    try:
+        rows = list(read_csv(text))
+    except csv.Error as error:  # e.g. a quote never closed: the rest is one huge field
+        result.errors.append(f"Filen gick inte att läsa som CSV ({error}). Kontrollera "
+                             "citattecknen.")
+        return result
+    for line, row in rows:
+        if row.get(EXTRA_FIELDS):
+            result.errors.append(f"Rad {line}: fler fält än rubrikraden har kolumner. Ett "
+                                 f"värde som innehåller avgränsaren ”{_delimiter(text)}” "
+                                 "måste stå inom citattecken, t.ex. "
+                                 "\"butiksstöld;stöld i butik\".")
+            continue
         raw = TermInput(kind=row.get("kind", ""), term=row.get("term", ""),
                         expansions=[e for e in row.get("expansions", "").split(";")],
                         district=row.get("district", ""), note=row.get("note", ""))
         try:
             clean = clean_term_input(session, raw)
         except ValidationError as error:
-            result.errors.extend(f"rad {line}: {e.message} ({e.field})" for e in error.errors)
+            result.errors.extend(f"Rad {line}: {e.message} (kolumnen {e.field})"
+                                 for e in error.errors)
             continue
         key = (clean.kind, clean.term)
         if key in seen:
-            result.errors.append(f"rad {line}: ”{clean.term}” ({clean.kind}) finns två gånger "
-                                 "i filen.")
+            result.errors.append(f"Rad {line}: ”{clean.term}” ({clean.kind}) finns två "
+                                 "gånger i filen.")
             continue
         seen.add(key)
         pending.append((clean, existing.get(key)))

@@ -42,8 +42,8 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     app.teardown_appcontext(close_db)
 
-    from . import reports
-    for module in (auth, main, cases, review, admin, taxonomy, api, reports):
+    from . import reports, vocabulary
+    for module in (auth, main, cases, review, admin, taxonomy, vocabulary, api, reports):
         app.register_blueprint(module.bp)
     from . import exchange, exchange_curation, exchange_feeds, exchange_personal
     for module in (exchange, exchange_personal, exchange_curation, exchange_feeds):

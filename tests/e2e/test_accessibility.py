@@ -116,12 +116,36 @@ def test_admin_pages(new_page, assert_accessible, link):
     ("coordinator", "/sparade"),
     ("editor", "/taxonomy"),
     ("editor", "/aktualitet"),
+    ("editor", "/sokord"),
+    ("editor", "/sokord/ny"),
 ])
 def test_follow_up_exchange_and_taxonomy_pages(new_page, assert_accessible, role, path):
     page = new_page(role)
     response = page.goto(path)
     assert response.status == 200
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+
+
+def test_vocabulary_form_with_errors_and_the_filtered_list(new_page, assert_accessible):
+    page = new_page("editor")
+    page.goto("/sokord/ny")
+    page.get_by_label("Typ *", exact=True).select_option(label="Plats → stadsdelsområde")
+    page.get_by_label("Sökord *", exact=True).fill("Sätraängen")
+    with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
+        page.get_by_role("button", name="Spara").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#district-error")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Stadsdelsområde").select_option(label="Skärholmen")
+    page.get_by_role("button", name="Spara").click()
+    page.wait_for_url(re.compile(r"/sokord\?kind=place"))
+    expect(page.get_by_role("row", name=re.compile("Sätraängen"))).to_be_visible()
+    with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
+        page.get_by_label("Innehåller").fill("sätra")
+    expect(page).to_have_url(re.compile("q=s"))
+    expect(page.locator("#vocabulary-count")).to_contain_text("som innehåller")
     assert_accessible(page)
 
 
