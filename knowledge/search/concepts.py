@@ -16,10 +16,11 @@ read through the searcher's cache, and on the editable vocabulary.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from rapidfuzz import process
+from wordfreq import zipf_frequency
 from rapidfuzz.distance import Levenshtein
 
 from .analysis import SWEDISH_STOP_WORDS, ParsedQuery, QueryWord, swedish_stem
@@ -31,6 +32,10 @@ SPLIT_WEIGHT = 0.8        # the parts of a typed compound, found apart
 EXPANSION_WEIGHTS = {"synonym": 0.7, "abbreviation": 0.7, "english": 0.7, "broader": 0.6,
                      "place": 0.7}
 DISTRICT_WEIGHT = 0.4     # a place: any case of its district
+DERIVED_WEIGHT = 0.7      # the verb of a noun in -ning, and back
+HEAD_WEIGHT = 0.35        # the last part of a typed compound, alone
+NEAR_SLOP = 4             # the parts of a typed compound: at most this many words apart
+KNOWN_SWEDISH = 2.5       # wordfreq's Zipf scale: about once per 3 million words or more
 MAX_COMPOUNDS = 8         # the most common compounds of a word; more add cost, little recall
 MAX_CONCEPTS = 10         # the rarest ten of a long pasted text carry its meaning
 MIN_PART = 3              # the shortest word part that counts in a compound
@@ -56,6 +61,11 @@ class Alternative:
     phrase: bool = False            # a quoted phrase: positions are checked
     district: Optional[str] = None  # a place: the cases of this district
     compound: bool = False          # a compound that contains the typed word
+    # For several stems (an expansion like "situationell prevention", a split compound):
+    # each stem with the compounds it is part of, any of which will do.
+    variants: tuple[tuple[str, ...], ...] = ()
+    loose: bool = False             # only the last part of a typed compound: an approximation
+    near: bool = False              # the parts of a typed compound: close to each other
 
 
 @dataclass
@@ -64,6 +74,7 @@ class Concept:
     alternatives: list[Alternative]
     added: list[tuple[str, str]] = field(default_factory=list)  # (shown text, kind)
     docs: frozenset[int] = frozenset()
+    strict_docs: frozenset[int] = frozenset()   # without loose alternatives
     optional: bool = False          # a very common word: ranks, but is not required
     weight: float = 1.0             # idf, for ranking partial matches
 
@@ -86,7 +97,7 @@ def build_concepts(cache, parsed: ParsedQuery, vocabulary: Vocabulary,
         if matched is not None:
             length, expansions = matched
             span = tokens[position:position + length]
-            concepts.append(_vocabulary_concept(cache, span, expansions))
+            concepts.append(_vocabulary_concept(cache, span, expansions, vocabulary))
             position += length
             continue
         concepts.append(_word_concept(cache, tokens[position], exact))
@@ -96,8 +107,21 @@ def build_concepts(cache, parsed: ParsedQuery, vocabulary: Vocabulary,
                                 alternatives=[Alternative(tuple(stems_), phrase=True)]))
     for concept in concepts:
         if not any(a.phrase for a in concept.alternatives):
-            concept.docs = docs_of(cache, concept.alternatives)
+            concept.alternatives = [_with_variants(cache, a) for a in concept.alternatives]
+            concept.strict_docs = docs_of(cache, [a for a in concept.alternatives
+                                                  if not a.loose])
+            concept.docs = concept.strict_docs | docs_of(
+                cache, [a for a in concept.alternatives if a.loose])
+        else:
+            concept.strict_docs = concept.docs
     return concepts
+
+
+def _with_variants(cache, alternative: Alternative) -> Alternative:
+    if len(alternative.stems) < 2 or alternative.near:
+        return alternative
+    variants = tuple((stem, *cache.compounds(stem)[:4]) for stem in alternative.stems)
+    return replace(alternative, variants=variants)
 
 
 def _vocabulary_match(vocabulary: Vocabulary, tokens: list[QueryWord], position: int):
@@ -109,22 +133,42 @@ def _vocabulary_match(vocabulary: Vocabulary, tokens: list[QueryWord], position:
     return None
 
 
-def _vocabulary_concept(cache, span: list[QueryWord], expansions) -> Concept:
+def _vocabulary_concept(cache, span: list[QueryWord], expansions,
+                        vocabulary: Vocabulary) -> Concept:
     label = " ".join(t.typed for t in span)
+    if len(span) == 1:
+        concept = _word_concept(cache, span[0], exact=False)
+        alternatives, added = concept.alternatives, concept.added
+    else:
+        alternatives, added = [Alternative(tuple(t.stem for t in span))], []
     own = tuple(t.stem for t in span)
-    alternatives = [Alternative(own)]
-    if len(own) == 1:
-        alternatives += _compound_alternatives(cache, own[0])
-    added: list[tuple[str, str]] = []
-    for expansion in expansions:
+    for expansion, weight in _with_their_expansions(vocabulary, expansions):
+        if expansion.stems == own or expansion.text.lower() in {a.lower() for a, _k in added}:
+            continue
         if expansion.district:
             alternatives.append(Alternative(district=expansion.district,
                                             weight=DISTRICT_WEIGHT))
         else:
-            alternatives.append(Alternative(expansion.stems,
-                                            weight=EXPANSION_WEIGHTS[expansion.kind]))
+            alternatives.append(Alternative(expansion.stems, weight=weight))
         added.append((expansion.text, expansion.kind))
     return Concept(label=label, alternatives=_unique(alternatives), added=added)
+
+
+def _with_their_expansions(vocabulary: Vocabulary, expansions):
+    """The matched entry's expansions, and one step further: CPTED → its full English name
+    → the Swedish words for that. One step only, so that chains cannot wander off."""
+    seen: set = set()
+    for expansion in expansions:
+        if expansion not in seen:
+            seen.add(expansion)
+            yield expansion, EXPANSION_WEIGHTS[expansion.kind]
+    for expansion in expansions:
+        if expansion.district:
+            continue
+        for further in vocabulary.lookup(expansion.stems):
+            if further not in seen and not further.district:
+                seen.add(further)
+                yield further, EXPANSION_WEIGHTS[further.kind] * 0.85
 
 
 def _word_concept(cache, token: QueryWord, exact: bool) -> Concept:
@@ -132,13 +176,35 @@ def _word_concept(cache, token: QueryWord, exact: bool) -> Concept:
     added: list[tuple[str, str]] = []
     if not exact:
         alternatives += _compound_alternatives(cache, token.stem)
+        alternatives += [Alternative((stem,), weight=DERIVED_WEIGHT)
+                         for stem in derived_stems(cache, token.word, token.stem)]
         if cache.stem_frequency(token.stem) < 2:
             parts = split_compound(cache, token.word)
             if parts:
                 alternatives.append(Alternative(tuple(s for _t, s in parts),
-                                                weight=SPLIT_WEIGHT))
+                                                weight=SPLIT_WEIGHT, near=True))
                 added.append((" + ".join(t for t, _s in parts), "split"))
+                # The last part says what the thing is (barnrekrytering is a rekrytering):
+                # alone it is a weak, loose alternative, reported as a broadening if it is
+                # all that matched.
+                alternatives.append(Alternative((parts[-1][1],), weight=HEAD_WEIGHT,
+                                                loose=True))
+                added.append((parts[-1][0], "head"))
     return Concept(label=token.typed, alternatives=alternatives, added=added)
+
+
+def derived_stems(cache, word: str, stem: str) -> list[str]:
+    """The verb behind a noun in -ning/-ing and back: mobbning ↔ mobbas, mobbade;
+    övervakning ↔ övervakas; rekrytering ↔ rekryteras. Snowball leaves derivations alone,
+    but case texts use the verb as often as the noun. Only stems the index has count."""
+    found = []
+    if word.endswith("ning") and len(word) >= 8:
+        found.append(swedish_stem(word[:-4] + "a"))
+    elif word.endswith("ing") and len(word) >= 8:
+        found.append(swedish_stem(word[:-3] + "a"))
+    elif len(stem) >= 4:
+        found += [stem + "ning", stem + "ing"]
+    return [s for s in found if s != stem and len(s) >= 4 and cache.stem_frequency(s)]
 
 
 def _unique(alternatives: list[Alternative]) -> list[Alternative]:
@@ -158,13 +224,36 @@ def docs_of(cache, alternatives: list[Alternative]) -> frozenset[int]:
             docs |= cache.facet_sets("district").get(alternative.district, frozenset())
         elif alternative.stems:
             found: Optional[set[int]] = None
-            for stem in alternative.stems:
-                stem_docs = cache.stem_docs(stem)
-                found = set(stem_docs) if found is None else found & stem_docs
+            for forms in alternative.variants or [(s,) for s in alternative.stems]:
+                stem_docs = set().union(*(cache.stem_docs(form) for form in forms))
+                found = stem_docs if found is None else found & stem_docs
                 if not found:
                     break
+            if found and alternative.near:
+                found = near_docs(cache, alternative.stems, found)
             docs |= found or set()
     return frozenset(docs)
+
+
+def near_docs(cache, stems: tuple[str, ...], candidates: set[int]) -> set[int]:
+    """Of the candidates, those with the parts within a few words of each other in one
+    field, in either order: "skolkonflikter" meets "konflikter i skolan", not a text that
+    says "skolan" in one paragraph and "konflikter" in another."""
+    from whoosh.query import Term
+    from whoosh.query.spans import SpanNear2
+
+    from .query import docs_within  # the same skip-through loop as phrases
+
+    found: set[int] = set()
+    for fieldname, _boost in TEXT_FIELDS:
+        in_field = set(candidates)
+        for stem in stems:
+            in_field &= cache.term_docs(fieldname, stem)
+        if in_field:
+            query = SpanNear2([Term(fieldname, stem) for stem in stems], slop=NEAR_SLOP,
+                              ordered=False)
+            found.update(docs_within(cache.searcher, query, in_field))
+    return found
 
 
 def weigh(concepts: list[Concept], live: int) -> None:
@@ -317,8 +406,8 @@ def correct_word(cache, word: str) -> Optional[Correction]:
     """The closest word in live documents, never a stop word. Confident (applied at once)
     only for one edit to a word found in several cases; two edits are only suggested."""
     words, _freqs = cache.vocabulary()
-    if not words or len(word) < 4:
-        return None
+    if not words or len(word) < 4 or zipf_frequency(word, "sv") >= KNOWN_SWEDISH:
+        return None   # a real Swedish word that the cases do not use is not a misspelling
     max_distance = 1 if len(word) <= 5 else 2
     matches = process.extract(word, words, scorer=Levenshtein.distance,
                               score_cutoff=max_distance, limit=25)

@@ -209,7 +209,9 @@ def _spelling(cache: SearcherCache, parsed, concepts: list[Concept],
     replacements: dict[str, str] = {}
     applied = False
     for position, concept in enumerate(concepts):
-        if concept.docs or concept.label.startswith('"') or " " in concept.label:
+        # Found through the typed word, its vocabulary or its parts: not misspelt. Found
+        # only through the last part of a "compound" may well be a misspelling.
+        if concept.strict_docs or concept.label.startswith('"') or " " in concept.label:
             continue
         correction = correct_word(cache, concept.label.lower())
         if correction is None:
@@ -217,7 +219,7 @@ def _spelling(cache: SearcherCache, parsed, concepts: list[Concept],
         replacements[concept.label] = correction.replacement
         if correction.confident:
             fixed = build_concepts(cache, parse_query(correction.replacement), vocabulary)
-            if fixed and fixed[0].docs:
+            if fixed and fixed[0].strict_docs:
                 concepts[position] = fixed[0]
                 applied = True
     if not replacements:
@@ -244,7 +246,9 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
     unmatched = [c.label for c in concepts if not c.docs]
     required = [c for c in known if not c.optional]
 
-    broadened = bool(unmatched) and bool(known)
+    # Words found nowhere, or only through the last part of a typed compound: what is shown
+    # is an approximation, and the answer says so.
+    broadened = bool(known) and (bool(unmatched) or any(not c.strict_docs for c in required))
     coverage: dict[int, float] = {}      # partial matches: the idf of what they match
     if not concepts:
         full = set(live)
@@ -252,7 +256,10 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
         full = set()
     else:
         full = set(_intersect(c.docs for c in required) or set())
-        if len(required) > 1 and _count(full, allowed) < MIN_AND_HITS:
+        # Too few cases with every concept, or a question of three or more: also the cases
+        # that have some, to fill the page (they rank below, scaled by what they cover).
+        wanted = MIN_AND_HITS if len(required) < 3 else request.page * request.per_page
+        if len(required) > 1 and _count(full, allowed) < wanted:
             # Too few cases have every word: add those that have some, ordered by how much
             # of the query's meaning (idf) they cover, so that rare words decide the order.
             for concept in required:
@@ -341,8 +348,10 @@ def _concept_query(concept: Concept) -> Query:
             clauses.extend(Term(f, alternative.stems[0], boost=b * weight)
                            for f, b in TEXT_FIELDS)
         else:
-            clauses.append(And([Or([Term(f, stem, boost=b * weight) for f, b in TEXT_FIELDS])
-                                for stem in alternative.stems]))
+            forms = alternative.variants or [(stem,) for stem in alternative.stems]
+            clauses.append(And([Or([Term(f, form, boost=b * weight)
+                                    for form in group for f, b in TEXT_FIELDS])
+                                for group in forms]))
     return Or(clauses)
 
 
@@ -357,7 +366,7 @@ def _phrase_docs(searcher: Searcher, cache: SearcherCache, alternative: Alternat
         if domain is not None:
             candidates &= domain
         if candidates:
-            matched.update(_docs_within(searcher, Phrase(fieldname, phrase), candidates))
+            matched.update(docs_within(searcher, Phrase(fieldname, phrase), candidates))
     return matched
 
 
@@ -397,7 +406,7 @@ def _counting_domain(selected: dict[str, set[int]]) -> Optional[set[int]]:
                          for name in selected))
 
 
-def _docs_within(searcher: Searcher, query: Query, candidates: set[int]) -> list[int]:
+def docs_within(searcher: Searcher, query: Query, candidates: set[int]) -> list[int]:
     """The candidates that the query really matches, skipping the matcher between them."""
     ordered = sorted(candidates)
     return [offset + local for subsearcher, offset in searcher.leaf_searchers()

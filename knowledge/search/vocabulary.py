@@ -45,6 +45,8 @@ KIND_REASONS = {
     "abbreviation": "förkortning",
     "english": "svensk motsvarighet",
     "place": "plats i stadsdelsområdet",
+    "split": "delar av ordet",
+    "head": "sista ordledet",
 }
 TERM_MAX = 200
 MAX_EXPANSIONS = 30
