@@ -13,7 +13,7 @@ from .permissions import require_admin
 EVENT_LABELS = {
     "login": "Inloggning",
     "login_failed": "Misslyckad inloggning",
-    "login_throttled": "Inloggning spärrad (för många försök)",
+    "login_throttled": "Många misslyckade inloggningar (inloggningen fördröjs)",
     "logout": "Utloggning",
     "refused": "Nekad åtgärd",
     "published": "Publicerade exempel",

@@ -72,6 +72,9 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS",
                                                              "30")),
+        # Past those, each further try waits 2, 4, 8 … seconds, at most this long.
+        "LOGIN_MAX_DELAY": timedelta(seconds=int(os.environ.get("LOGIN_MAX_DELAY_SECONDS",
+                                                                "60"))),
         # E-mail digests (`send-digests`). Off outside production unless asked for: a
         # development machine rarely has an SMTP server on port 25.
         "MAIL_ENABLED": _bool(os.environ.get("MAIL_ENABLED"), production),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, \
     url_for
 from flask_login import login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import logins
 from .support import get_db, safe_local_url
@@ -16,7 +17,38 @@ def login_policy() -> logins.LoginPolicy:
     return logins.LoginPolicy(
         idle=config["SESSION_IDLE"], absolute=config["SESSION_ABSOLUTE"],
         max_failures_per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-        max_failures_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"])
+        max_failures_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        max_delay=config["LOGIN_MAX_DELAY"])
+
+
+# A signed, long-lived cookie naming the accounts that have logged in with a password from
+# this browser: their owners are not slowed down by failures a stranger causes.
+KNOWN_DEVICE_COOKIE = "eb_known_device"
+KNOWN_DEVICE_DAYS = 180
+KNOWN_DEVICE_MAX_ACCOUNTS = 5
+
+
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="known-device")
+
+
+def known_device_user_ids() -> list[int]:
+    raw = request.cookies.get(KNOWN_DEVICE_COOKIE, "")
+    if not raw or len(raw) > 500:
+        return []
+    try:
+        ids = _device_signer().loads(raw, max_age=KNOWN_DEVICE_DAYS * 86400)
+    except BadSignature:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
+def remember_device(response, user_id: int) -> None:
+    ids = [user_id] + [i for i in known_device_user_ids() if i != user_id]
+    response.set_cookie(KNOWN_DEVICE_COOKIE,
+                        _device_signer().dumps(ids[:KNOWN_DEVICE_MAX_ACCOUNTS]),
+                        max_age=KNOWN_DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -28,7 +60,8 @@ def login():
         email = request.form.get("email", "")
         try:
             user, token = logins.log_in(get_db(), email, request.form.get("password", ""),
-                                        request.remote_addr or "", login_policy())
+                                        request.remote_addr or "", login_policy(),
+                                        known_user_ids=known_device_user_ids())
         except logins.LoginThrottled as throttled:
             user, token, error, status = None, None, str(throttled), 429
         else:
@@ -38,7 +71,9 @@ def login():
                 session.permanent = True
                 login_user(user)
                 flash(f"Välkommen, {user.display_name}!", "success")
-                return redirect(_safe_next(request.args.get("next")), code=303)
+                response = redirect(_safe_next(request.args.get("next")), code=303)
+                remember_device(response, user.id)
+                return response
             # The same words whether the account exists or not.
             error, status = "Fel e-postadress eller lösenord.", 401
     return render_template("login.html", error=error, email=email), status
