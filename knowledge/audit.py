@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "area_set_started": "Påbörjad revidering av samverkansområden",
     "area_set_activated": "Aktiverade nya samverkansområden",
     "districts_merged": "Slog ihop stadsdelsområden",
+    "api_token_revoked": "Spärrade API-nyckel",
     "feed_token_created": "Skapade flödesnyckel",
     "feed_token_revoked": "Spärrade flödesnyckel",
     "collection_created": "Skapade tema",

@@ -1,18 +1,18 @@
 """Users, passwords (argon2id) and API tokens."""
 from __future__ import annotations
 
-import hashlib
-import secrets
+from datetime import datetime, timedelta
 from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .audit import record_event
 from .models import ROLES, ApiToken, User, utcnow
 from .permissions import require_admin
+from .tokens import hash_token, new_token
 from .validation import FieldError, ValidationError
 
 ROLE_LABELS = {
@@ -84,29 +84,70 @@ def system_user(session: Session) -> User:
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+TOKEN_DAYS = 180  # an API token's default lifetime; `users token EMAIL --days N` changes it
+TOKEN_PREFIX = "eb_"
 
 
-def issue_token(session: Session, user: User) -> str:
+def issue_token(session: Session, user: User, days: int = TOKEN_DAYS) -> str:
     """Create an API token for the user and return it; only its hash is stored."""
-    token = "eb_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    if not 1 <= days <= 3650:
+        raise ValidationError([FieldError("days", "Giltighetstid: ange 1–3650 dagar.")])
+    token = new_token(TOKEN_PREFIX)
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token),
+                         expires_at=utcnow() + timedelta(days=days)))
     session.commit()
     return token
 
 
 def user_for_token(session: Session, token: str) -> Optional[User]:
+    now = utcnow()
     api_token = session.scalar(select(ApiToken).where(
-        ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)))
+        ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)))
     if api_token is None or not api_token.user.active:
         return None
+    if api_token.expires_at is not None and api_token.expires_at <= now:
+        return None
     # Recorded coarsely, so that reading the API does not take the write lock every time.
-    now = utcnow()
     if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 300:
         api_token.last_used_at = now
         session.commit()
     return api_token.user
+
+
+def list_tokens(session: Session, user: Optional[User] = None) -> list[ApiToken]:
+    """API tokens, newest first (one user's, or everyone's), revoked and expired included."""
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return list(session.scalars(query))
+
+
+def token_state(token: ApiToken, now: Optional[datetime] = None) -> str:
+    now = now or utcnow()
+    if token.revoked_at is not None:
+        return "spärrad"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "utgången"
+    return "giltig"
+
+
+def revoke_token(session: Session, token: ApiToken, *, actor_email: str,
+                 address: str = "") -> None:
+    """Stop one API token at once. The caller has checked who may (admin page, CLI)."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record_event(session, "api_token_revoked", actor_email=actor_email,
+                     target=token.user.email, address=address, detail={"token_id": token.id})
+    session.commit()
+
+
+def _revoke_all_tokens(session: Session, user: User) -> None:
+    from .exchange.feeds import revoke_all_feed_tokens
+
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                           ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+    revoke_all_feed_tokens(session, user)
 
 
 def find_user(session: Session, email: str) -> Optional[User]:
@@ -147,7 +188,9 @@ def set_active(session: Session, admin: Optional[User], user: User, active: bool
     if user.active != active:
         user.active = active
         if not active:
+            # Tokens too, so that activating her again does not bring old ones back.
             end_all_sessions(session, user)
+            _revoke_all_tokens(session, user)
         record_event(session, "user_activated" if active else "user_deactivated",
                      actor=admin, target=user.email, address=address)
     session.commit()
