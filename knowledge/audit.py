@@ -29,6 +29,8 @@ EVENT_LABELS = {
     "area_set_activated": "Aktiverade nya samverkansområden",
     "districts_merged": "Slog ihop stadsdelsområden",
     "api_token_revoked": "Spärrade API-nyckel",
+    "password_changed": "Bytte lösenord",
+    "password_reset": "Återställde lösenord",
     "feed_token_created": "Skapade flödesnyckel",
     "feed_token_revoked": "Spärrade flödesnyckel",
     "collection_created": "Skapade tema",

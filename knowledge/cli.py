@@ -16,8 +16,8 @@ from .exchange.commands import send_digests_command
 from .migrate import upgrade_database
 from .taxonomy import load_reference_data
 from .transfer import export_cases, import_file
-from .users import TOKEN_DAYS, create_user, find_user, issue_token, list_tokens, revoke_token, \
-    system_user, token_state
+from .users import SYSTEM_EMAIL, TOKEN_DAYS, create_user, find_user, issue_token, list_tokens, \
+    reset_password, revoke_token, system_user, token_state
 from .validation import ValidationError
 from .cases import MAX_ID
 from .models import ROLES, ApiToken
@@ -220,6 +220,20 @@ def users_revoke_token_command(token_id: int):
             sys.exit(1)
         revoke_token(session, token, actor_email="cli")
         click.echo(f"API-nyckel {token_id} ({token.user.email}) är spärrad.")
+
+
+@users_cli.command("reset-password")
+@click.argument("email")
+def users_reset_password_command(email: str):
+    """Ge användaren ett engångslösenord; hon måste byta det vid nästa inloggning."""
+    with session_scope() as session:
+        user = find_user(session, email)
+        if user is None or user.email == SYSTEM_EMAIL:
+            click.echo(f"Det finns ingen användare med e-post {email}.", err=True)
+            sys.exit(1)
+        one_time = reset_password(session, user, actor_email="cli")
+        click.echo(f"Engångslösenord för {user.email} (visas bara nu; hon väljer ett eget vid "
+                   f"nästa inloggning): {one_time}")
 
 
 def _when(moment) -> str:

@@ -144,9 +144,13 @@ def log_out(session: Session, token: Optional[str], address: str = "") -> None:
         session.commit()
 
 
-def end_all_sessions(session: Session, user: User) -> None:
-    """Used when a user is deactivated; the caller commits."""
-    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+def end_all_sessions(session: Session, user: User, keep: Optional[str] = None) -> None:
+    """Used when a user is deactivated or her password changes (then `keep` is the token of
+    the session she changed it in); the caller commits."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep:
+        query = query.where(UserSession.id != _hash(keep))
+    session.execute(query)
 
 
 def role_from_groups(groups: list[str], role_map: dict[str, str],

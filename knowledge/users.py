@@ -1,6 +1,7 @@
 """Users, passwords (argon2id) and API tokens."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Optional
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .audit import record_event
 from .models import ROLES, ApiToken, User, utcnow
+from .passwords import password_problems
 from .permissions import require_admin
 from .tokens import hash_token, new_token
 from .validation import FieldError, ValidationError
@@ -22,7 +24,6 @@ ROLE_LABELS = {
     "admin": "Systemförvaltare",
 }
 SYSTEM_EMAIL = "system@erfarenhetsbanken.invalid"
-PASSWORD_MIN = 10
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps a failed login for an unknown e-mail as slow as a wrong password.
@@ -42,8 +43,9 @@ def create_user(session: Session, *, email: str, role: str, password: Optional[s
     if role not in ROLES:
         errors.append(FieldError("role", f"Roll: okänt värde \"{role}\". Giltiga värden: "
                                          f"{', '.join(ROLES)}."))
-    if password is not None and len(password) < PASSWORD_MIN:
-        errors.append(FieldError("password", f"Lösenord: måste vara minst {PASSWORD_MIN} tecken."))
+    if password is not None:
+        errors.extend(FieldError("password", problem)
+                      for problem in password_problems(password, email))
     if email and session.scalar(select(User.id).where(User.email == email)) is not None:
         errors.append(FieldError("email", f"E-post: det finns redan en användare med {email}."))
     if errors:
@@ -195,6 +197,52 @@ def set_active(session: Session, admin: Optional[User], user: User, active: bool
                      actor=admin, target=user.email, address=address)
     session.commit()
     return user
+
+
+def change_password(session: Session, user: User, current: str, new: str, again: str, *,
+                    keep_session: Optional[str] = None, address: str = "") -> None:
+    """She changes her own password: the current one is required, the new one must follow
+    the rules, and every other session of hers ends (a thief's included)."""
+    from .logins import end_all_sessions
+
+    errors = []
+    if not user.password_hash:
+        raise ValidationError([FieldError("current_password", (
+            "Du loggar in med ditt organisationskonto och har inget lösenord här."))])
+    try:
+        _hasher.verify(user.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        errors.append(FieldError("current_password", "Nuvarande lösenord: stämmer inte."))
+    errors.extend(FieldError("new_password", problem)
+                  for problem in password_problems(new or "", user.email))
+    if new and current and new == current:
+        errors.append(FieldError("new_password", "Nytt lösenord: måste skilja sig från det "
+                                                 "nuvarande."))
+    if (new or "") != (again or ""):
+        errors.append(FieldError("new_password_again", "Upprepa nytt lösenord: de två nya "
+                                                       "lösenorden är inte lika."))
+    if errors:
+        raise ValidationError(errors)
+    user.password_hash = _hasher.hash(new)
+    user.must_change_password = False
+    end_all_sessions(session, user, keep=keep_session)
+    record_event(session, "password_changed", actor=user, target=user.email, address=address)
+    session.commit()
+
+
+def reset_password(session: Session, user: User, *, actor_email: str, address: str = "") -> str:
+    """An admin's reset: a one-time password, shown once, that only lets her choose a new
+    one at her next login. Her sessions end now. The caller has checked who may."""
+    from .logins import end_all_sessions
+
+    one_time = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    user.password_hash = _hasher.hash(one_time)
+    user.must_change_password = True
+    end_all_sessions(session, user)
+    record_event(session, "password_reset", actor_email=actor_email, target=user.email,
+                 address=address)
+    session.commit()
+    return one_time
 
 
 def get_user(session: Session, user_id: int) -> Optional[User]:

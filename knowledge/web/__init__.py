@@ -1,7 +1,7 @@
 """The web layer: blueprints that read the request, call the domain and render."""
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template, request, session, url_for
+from flask import Flask, make_response, redirect, render_template, request, session, url_for
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -102,6 +102,10 @@ OPEN_ENDPOINTS = {"auth.login", "main.healthz", "main.accessibility", "static", 
                   "feeds.search_feed", "feeds.collection_feed"}
 
 
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static",
+                             "main.accessibility"}
+
+
 def _require_login_and_open_writes():
     from flask_login import current_user
 
@@ -118,6 +122,10 @@ def _require_login_and_open_writes():
             response.headers["HX-Redirect"] = url_for("auth.login", next=request.full_path)
             return response
         return login_manager.unauthorized()
+    if current_user.is_authenticated and current_user.must_change_password \
+            and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        # After an admin's reset the one-time password opens this page and nothing else.
+        return redirect(url_for("auth.change_password"))
     return None
 
 

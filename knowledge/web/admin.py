@@ -34,6 +34,17 @@ def change_active(user_id: int):
         "Användaren är avaktiverad och utloggad överallt.")
 
 
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+def reset_password(user_id: int):
+    db, admin = get_db(), actor()
+    accounts.list_users(db, admin)  # the permission check, before the user is looked up
+    user = accounts.get_user(db, user_id) or abort(404)
+    one_time = accounts.reset_password(db, user, actor_email=admin.email,
+                                       address=request.remote_addr or "")
+    # Shown on this page once, never in a flash message (those travel in the cookie).
+    return render_template("admin/password_reset.html", user=user, one_time=one_time)
+
+
 @bp.route("/tokens")
 def tokens():
     db = get_db()

@@ -6,8 +6,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import logins
-from .support import get_db, safe_local_url
+from .. import logins, users
+from ..passwords import PASSWORD_MIN
+from ..validation import ValidationError
+from .support import actor, get_db, safe_local_url
 
 bp = Blueprint("auth", __name__)
 
@@ -70,13 +72,40 @@ def login():
                 session["sid"] = token
                 session.permanent = True
                 login_user(user)
-                flash(f"Välkommen, {user.display_name}!", "success")
-                response = redirect(_safe_next(request.args.get("next")), code=303)
+                if user.must_change_password:
+                    flash("Välj ett nytt lösenord innan du fortsätter.", "info")
+                    target = url_for("auth.change_password")
+                else:
+                    flash(f"Välkommen, {user.display_name}!", "success")
+                    target = _safe_next(request.args.get("next"))
+                response = redirect(target, code=303)
                 remember_device(response, user.id)
                 return response
             # The same words whether the account exists or not.
             error, status = "Fel e-postadress eller lösenord.", 401
     return render_template("login.html", error=error, email=email), status
+
+
+@bp.route("/konto/losenord", methods=["GET", "POST"])
+def change_password():
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        db = get_db()
+        try:
+            users.change_password(db, actor(), request.form.get("current_password", ""),
+                                  request.form.get("new_password", ""),
+                                  request.form.get("new_password_again", ""),
+                                  keep_session=session.get("sid"),
+                                  address=request.remote_addr or "")
+        except ValidationError as error:
+            db.rollback()
+            errors, status = error.by_field(), 422
+        else:
+            flash("Lösenordet är bytt. Du är utloggad på alla andra enheter.", "success")
+            return redirect(url_for("main.index"), code=303)
+    return render_template("change_password.html", errors=errors,
+                           password_min=PASSWORD_MIN), status
 
 
 @bp.route("/logout", methods=["POST"])
