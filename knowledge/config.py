@@ -69,6 +69,11 @@ def load_config(instance_path: str) -> dict:
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),  # or "json"
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),  # proxies in front of the app
+        # Only if the proxy overwrites X-Forwarded-Host itself (never passes the client's).
+        "PROXY_FIX_HOST": _bool(os.environ.get("PROXY_FIX_HOST"), False),
+        # Host names the app answers to (comma-separated); others get 400. Empty: any.
+        "TRUSTED_HOSTS": [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",")
+                          if h.strip()] or None,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS",
                                                              "30")),

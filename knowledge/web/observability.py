@@ -40,10 +40,13 @@ class JsonFormatter(logging.Formatter):
 def init_app(app: Flask) -> None:
     proxies = app.config.get("PROXY_FIX", 0)
     if proxies:
-        # Trust X-Forwarded-For/-Proto/-Host from this many proxies in front of us, so that
-        # remote addresses (login throttling, audit) and https redirects are right.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
-                                x_host=proxies)  # type: ignore[method-assign]
+        # Trust X-Forwarded-For/-Proto from this many proxies in front of us, so that remote
+        # addresses (login throttling, audit) and https redirects are right. Not
+        # X-Forwarded-Host unless asked for: a proxy that passes the client's own header on
+        # would let anyone choose the host of every absolute URL we write (the API's "url").
+        # The proxy sets Host itself instead (deploy/nginx.conf.example).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies if app.config.get("PROXY_FIX_HOST") else 0)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
     if app.config.get("LOG_FORMAT") == "json":
