@@ -15,7 +15,7 @@ from .models import ROLES, ApiToken, User, utcnow
 from .passwords import password_problems
 from .permissions import require_admin
 from .tokens import hash_token, new_token
-from .validation import FieldError, ValidationError
+from .validation import FieldError, ValidationError, single_line
 
 ROLE_LABELS = {
     "staff": "Medarbetare",
@@ -50,7 +50,7 @@ def create_user(session: Session, *, email: str, role: str, password: Optional[s
         errors.append(FieldError("email", f"E-post: det finns redan en användare med {email}."))
     if errors:
         raise ValidationError(errors)
-    user = User(email=email, role=role, name=name.strip(),
+    user = User(email=email, role=role, name=single_line(name),
                 password_hash=_hasher.hash(password) if password else None)
     session.add(user)
     if commit:

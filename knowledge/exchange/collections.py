@@ -61,10 +61,11 @@ def collections_with_case(session: Session, case: Case) -> list[Collection]:
 def _clean(session: Session, data: dict[str, Any], current: Optional[Collection]
            ) -> dict[str, Any]:
     errors: list[FieldError] = []
-    title = clean_text(data, "title", LABELS["title"], errors, required=True, limit=200)
+    title = clean_text(data, "title", LABELS["title"], errors, required=True, limit=200,
+                       one_line=True)
     introduction = clean_text(data, "introduction", LABELS["introduction"], errors,
                               limit=TEXT_MAX)
-    given = clean_text(data, "slug", LABELS["slug"], errors, limit=80).lower()
+    given = clean_text(data, "slug", LABELS["slug"], errors, limit=80, one_line=True).lower()
     slug = given
     if not slug:
         slug = re.sub(r"[^a-z0-9-]", "", slugify(title)).strip("-")
