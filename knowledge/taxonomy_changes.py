@@ -82,8 +82,12 @@ def map_areas(session: Session, user, area_set: AreaSet,
     if area_set.active:
         raise ValidationError([FieldError("mapping", "Kopplingen görs innan revideringen "
                                                      "aktiveras.")])
-    begin_write(session)
     new_ids = {area.id for area in area_set.areas}
+    if any(i not in new_ids for targets in mapping.values() for i in targets):
+        raise ValidationError([FieldError("mapping", "Koppling: ett valt område hör inte till "
+                                                     "den här revideringen. Ladda om sidan "
+                                                     "och välj igen.")])
+    begin_write(session)
     for old in active_area_set(session).areas:
         targets = [session.get(PriorityArea, i) for i in mapping.get(old.id, []) if i in new_ids]
         old.maps_to = [t for t in targets if t is not None]

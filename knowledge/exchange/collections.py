@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit import record_event
-from ..cases import InvalidTransition, NotFound
+from ..cases import InvalidTransition, NotFound, is_case_id
 from ..db import begin_write
 from ..models import Case, User, utcnow
 from ..permissions import require, require_editor
@@ -132,7 +132,8 @@ def _case_from_reference(session: Session, reference: Any) -> Case:
     """A case from its number or its address (…/cases/12), as an editor pastes it."""
     text = str(reference or "").strip()
     match = re.search(r"(?:/cases/)?(\d+)/?(?:[?#].*)?$", text)
-    case = session.get(Case, int(match.group(1))) if match else None
+    case = session.get(Case, int(match.group(1))) \
+        if match and is_case_id(match.group(1)) else None
     if case is None or case.status != "published":
         raise ValidationError([FieldError("case", f"{LABELS['case']}: ange numret eller "
                                                   "adressen till ett publicerat exempel, "

@@ -18,7 +18,7 @@ from ..audit import record_event
 from ..permissions import PermissionDenied, is_editor
 from ..users import ROLE_LABELS
 from ..validation import LABELS
-from .support import actor, close_db, get_db, htmx, wants_fragment
+from .support import actor, close_db, get_db, htmx, url_with_query, wants_fragment
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     sso.init_app(app)
     app.register_blueprint(sso.bp)
     app.jinja_env.globals["sso_enabled"] = sso.sso_enabled
+    app.jinja_env.globals["url_with_query"] = url_with_query
     security.init_app(app)
     observability.init_app(app)
     csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
