@@ -54,6 +54,9 @@ def load_config(instance_path: str) -> dict:
         # CSRF tokens live as long as the session; a page left open all day still posts.
         "WTF_CSRF_TIME_LIMIT": None,
         "PER_PAGE": 20,
+        # The largest request body the app reads (forms; nothing here uploads files), also
+        # when nothing in front of it sets a limit. Larger requests answer 413.
+        "MAX_CONTENT_LENGTH": int(float(os.environ.get("MAX_REQUEST_MB", "5")) * 1024 * 1024),
         # Server-side sessions (knowledge/logins.py): idle and absolute limits.
         "SESSION_IDLE": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "60"))),
         "SESSION_ABSOLUTE": timedelta(hours=int(os.environ.get("SESSION_MAX_HOURS", "10"))),

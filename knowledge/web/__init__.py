@@ -85,6 +85,12 @@ def init_app(app: Flask) -> None:
         return _error_page(503, "Sökningen är tillfälligt otillgänglig. Exemplen finns kvar; "
                                 "systemförvaltaren har fått en signal. Försök igen om en stund.")
 
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return _error_page(413, f"Det du skickade är för stort (högst {limit / 1024 / 1024:g} "
+                                "MB). Korta texten eller dela upp den och försök igen.")
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         return _error_page(400, "Sidan var för gammal för att skicka. Ladda om sidan och "

@@ -15,6 +15,16 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("erfarenhetsbanken.requests")
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def loggable(text: str) -> str:
+    """Control characters written as \\xNN: a path with %0A in it (a new line once decoded)
+    must not start a line of its own in the text log and pass for another request."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                            else f"\\u{ord(m.group()):04x}", text)
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = g.get("request_id", "-") if has_request_context() else "-"
@@ -73,9 +83,10 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static":
             from flask_login import current_user
             elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter()))
-            log.info("%s %s %s %.1f ms", request.method, request.path, response.status_code,
+            path = loggable(request.path)
+            log.info("%s %s %s %.1f ms", request.method, path, response.status_code,
                      elapsed * 1000, extra={
-                         "method": request.method, "path": request.path,
+                         "method": request.method, "path": path,
                          "status": response.status_code,
                          "duration_ms": round(elapsed * 1000, 1),
                          "user_id": getattr(current_user, "id", None),
