@@ -15,6 +15,7 @@ from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo_data
 from .exchange.commands import send_digests_command
 from .migrate import upgrade_database
 from .taxonomy import load_reference_data
+from .import_files import MAX_LISTED_ERRORS
 from .transfer import export_cases, import_file
 from .users import SYSTEM_EMAIL, TOKEN_DAYS, create_user, find_user, issue_token, list_tokens, \
     reset_password, revoke_token, system_user, token_state
@@ -77,10 +78,16 @@ def import_command(path: str, as_draft: bool):
                      detail={"created": result.created, "updated": result.updated,
                              "unchanged": result.unchanged, "errors": len(result.errors)})
         session.commit()
+    if result.encoding:
+        click.echo(f"Filen lästes som {result.encoding}.")
     if not result.ok:
         click.echo(f"Importen avbröts; inget sparades. {len(result.errors)} fel:", err=True)
-        for error in result.errors:
+        for error in result.errors[:MAX_LISTED_ERRORS]:
             click.echo(f"  {error}", err=True)
+        if len(result.errors) > MAX_LISTED_ERRORS:
+            lines = len({error.line for error in result.errors})
+            click.echo(f"  … och {len(result.errors) - MAX_LISTED_ERRORS} fel till (på "
+                       f"sammanlagt {lines} rader). Rätta de första och kör igen.", err=True)
         sys.exit(1)
     click.echo(f"Import klar: {result.created} nya, {result.updated} uppdaterade, "
                f"{result.unchanged} oförändrade.")
