@@ -83,3 +83,25 @@ def test_one_hash_for_every_kind_of_token():
     for module in (logins, users, feeds):
         assert "hashlib" not in inspect.getsource(module)
     assert tokens.hash_token("x") == users.hash_token("x") == feeds.hash_token("x")
+
+
+def test_tokens_from_before_the_upgrade_get_an_expiry(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from knowledge.migrate import alembic_config
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    command.upgrade(alembic_config(url), "0006")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, email, name, role, active, created_at) "
+                                "VALUES (1, 'a@test.se', '', 'staff', 1, '2024-01-01')"))
+        connection.execute(text("INSERT INTO api_tokens (user_id, token_hash, created_at) "
+                                "VALUES (1, 'abc', '2024-01-01')"))
+    command.upgrade(alembic_config(url), "heads")
+    with engine.connect() as connection:
+        expires = connection.execute(text("SELECT expires_at FROM api_tokens")).scalar()
+    engine.dispose()
+    from datetime import datetime
+    assert timedelta(days=179) < datetime.fromisoformat(str(expires)) - utcnow() \
+        <= timedelta(days=180)

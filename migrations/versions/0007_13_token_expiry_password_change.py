@@ -3,6 +3,8 @@
 Revision ID: 0007_13
 Revises: 0006
 """
+from datetime import datetime, timedelta, timezone
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -13,15 +15,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("expires_at", sa.DateTime(), nullable=True))
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    # Plain ADD COLUMN (SQLite has it): a batch copy would drop and recreate `users`, which
+    # fails with foreign keys on as soon as anything refers to a user.
+    op.add_column("api_tokens", sa.Column("expires_at", sa.DateTime(), nullable=True))
+    # Tokens made before tokens expired get the default lifetime from today, so that no
+    # integration stops at the upgrade and none runs for ever.
+    tokens = sa.table("api_tokens", sa.column("expires_at", sa.DateTime()))
+    expiry = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=180)
+    op.execute(tokens.update().where(tokens.c.expires_at.is_(None)).values(expires_at=expiry))
+    op.add_column("users", sa.Column("must_change_password", sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("must_change_password")
-    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
-        batch_op.drop_column("expires_at")
+    # SQLite 3.35+ drops a column in place, without the copy that foreign keys refuse.
+    op.drop_column("users", "must_change_password")
+    op.drop_column("api_tokens", "expires_at")
