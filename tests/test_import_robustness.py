@@ -78,7 +78,7 @@ def test_wrong_json_types_are_reported_per_field_not_converted(runner, db, tmp_p
     result = _import(runner, path)
     assert result.exit_code == 1
     out = result.output
-    assert "rad 1: Rubrik: ska vara text (en JSON-sträng inom \"…\"), inte ett tal (2024)." in out
+    assert 'rad 1: Rubrik: ska vara text (en JSON-sträng inom "…"), inte ett tal (2024).' in out
     assert "rad 1: Sammanfattning: ska vara text" in out and "inte sant/falskt (true)" in out
     assert "rad 1: Startdatum: ska vara text" in out and "ett tal (20240101)" in out
     assert "rad 1: Prioriterade samverkansområden: ska vara en lista med text" in out

@@ -55,8 +55,9 @@ def init_app(app: Flask) -> None:
         # X-Forwarded-Host unless asked for: a proxy that passes the client's own header on
         # would let anyone choose the host of every absolute URL we write (the API's "url").
         # The proxy sets Host itself instead (deploy/nginx.conf.example).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
-                                x_host=proxies if app.config.get("PROXY_FIX_HOST") else 0)
+        x_host = proxies if app.config.get("PROXY_FIX_HOST") else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore
+                                x_host=x_host)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
     if app.config.get("LOG_FORMAT") == "json":
