@@ -13,7 +13,7 @@ from .permissions import require_admin
 EVENT_LABELS = {
     "login": "Inloggning",
     "login_failed": "Misslyckad inloggning",
-    "login_throttled": "Inloggning spärrad (för många försök)",
+    "login_throttled": "Många misslyckade inloggningar (inloggningen fördröjs)",
     "logout": "Utloggning",
     "refused": "Nekad åtgärd",
     "published": "Publicerade exempel",
@@ -28,6 +28,9 @@ EVENT_LABELS = {
     "area_set_started": "Påbörjad revidering av samverkansområden",
     "area_set_activated": "Aktiverade nya samverkansområden",
     "districts_merged": "Slog ihop stadsdelsområden",
+    "api_token_revoked": "Spärrade API-nyckel",
+    "password_changed": "Bytte lösenord",
+    "password_reset": "Återställde lösenord",
     "feed_token_created": "Skapade flödesnyckel",
     "feed_token_revoked": "Spärrade flödesnyckel",
     "collection_created": "Skapade tema",

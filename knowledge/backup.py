@@ -63,7 +63,9 @@ def restore_database(database_url: str, backup: str | Path) -> int:
     backup = Path(backup)
     if not backup.is_file():
         raise BackupError(f"Hittar ingen backup på {backup}.")
-    source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    # Read-only needs a URI; the path goes in percent-encoded (as_uri), so that a file named
+    # "b%41.sqlite3" is that file and not "bA.sqlite3", and "?" or "#" in a name stay in it.
+    source = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
     try:
         _check(source, str(backup))
         count = source.execute("SELECT count(*) FROM cases").fetchone()[0]

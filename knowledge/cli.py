@@ -16,10 +16,13 @@ from .exchange.commands import send_digests_command
 from .migrate import upgrade_database
 from .search.vocabulary import load_starter_vocabulary
 from .taxonomy import load_reference_data
+from .import_files import MAX_LISTED_ERRORS
 from .transfer import export_cases, import_file
-from .users import create_user, find_user, issue_token, system_user
+from .users import SYSTEM_EMAIL, TOKEN_DAYS, create_user, find_user, issue_token, list_tokens, \
+    reset_password, revoke_token, system_user, token_state
 from .validation import ValidationError
-from .models import ROLES
+from .cases import MAX_ID
+from .models import ROLES, ApiToken
 
 
 @contextmanager
@@ -86,10 +89,16 @@ def import_command(path: str, as_draft: bool):
                      detail={"created": result.created, "updated": result.updated,
                              "unchanged": result.unchanged, "errors": len(result.errors)})
         session.commit()
+    if result.encoding:
+        click.echo(f"Filen lästes som {result.encoding}.")
     if not result.ok:
         click.echo(f"Importen avbröts; inget sparades. {len(result.errors)} fel:", err=True)
-        for error in result.errors:
+        for error in result.errors[:MAX_LISTED_ERRORS]:
             click.echo(f"  {error}", err=True)
+        if len(result.errors) > MAX_LISTED_ERRORS:
+            lines = len({error.line for error in result.errors})
+            click.echo(f"  … och {len(result.errors) - MAX_LISTED_ERRORS} fel till (på "
+                       f"sammanlagt {lines} rader). Rätta de första och kör igen.", err=True)
         sys.exit(1)
     click.echo(f"Import klar: {result.created} nya, {result.updated} uppdaterade, "
                f"{result.unchanged} oförändrade.")
@@ -181,14 +190,72 @@ def users_create_command(email: str, role: str, password: str, name: str):
 
 @users_cli.command("token")
 @click.argument("email")
-def users_token_command(email: str):
+@click.option("--days", default=TOKEN_DAYS, show_default=True, type=int,
+              help="Hur många dagar nyckeln gäller.")
+def users_token_command(email: str, days: int):
     """Skapa en ny API-nyckel för användaren och skriv ut den."""
     with session_scope() as session:
         user = find_user(session, email)
         if user is None:
             click.echo(f"Det finns ingen användare med e-post {email}.", err=True)
             sys.exit(1)
-        click.echo(issue_token(session, user))
+        try:
+            click.echo(issue_token(session, user, days=days))
+        except ValidationError as error:
+            click.echo(" ".join(e.message for e in error.errors), err=True)
+            sys.exit(1)
+
+
+@users_cli.command("tokens")
+@click.argument("email", required=False)
+def users_tokens_command(email: str | None):
+    """Lista API-nycklar (alla, eller en användares) med senaste användning."""
+    with session_scope() as session:
+        user = None
+        if email:
+            user = find_user(session, email)
+            if user is None:
+                click.echo(f"Det finns ingen användare med e-post {email}.", err=True)
+                sys.exit(1)
+        tokens = list_tokens(session, user)
+        if not tokens:
+            click.echo("Inga API-nycklar.")
+        for token in tokens:
+            click.echo(f"{token.id:>5}  {token.user.email:<30} {token_state(token):<9} "
+                       f"skapad {_when(token.created_at)}  gäller till {_when(token.expires_at)}  "
+                       f"senast använd {_when(token.last_used_at)}")
+
+
+@users_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def users_revoke_token_command(token_id: int):
+    """Spärra en API-nyckel (numret från `users tokens`)."""
+    with session_scope() as session:
+        token = session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
+        if token is None:
+            click.echo(f"Det finns ingen API-nyckel med nummer {token_id}; se `users tokens`.",
+                       err=True)
+            sys.exit(1)
+        revoke_token(session, token, actor_email="cli")
+        click.echo(f"API-nyckel {token_id} ({token.user.email}) är spärrad.")
+
+
+@users_cli.command("reset-password")
+@click.argument("email")
+def users_reset_password_command(email: str):
+    """Ge användaren ett engångslösenord; hon måste byta det vid nästa inloggning."""
+    with session_scope() as session:
+        user = find_user(session, email)
+        if user is None or user.email == SYSTEM_EMAIL:
+            click.echo(f"Det finns ingen användare med e-post {email}.", err=True)
+            sys.exit(1)
+        one_time = reset_password(session, user, actor_email="cli")
+        click.echo(f"Engångslösenord för {user.email} (visas bara nu; hon väljer ett eget vid "
+                   f"nästa inloggning): {one_time}")
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "–"
 
 
 def init_app(app: Flask) -> None:

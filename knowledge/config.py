@@ -54,6 +54,9 @@ def load_config(instance_path: str) -> dict:
         # CSRF tokens live as long as the session; a page left open all day still posts.
         "WTF_CSRF_TIME_LIMIT": None,
         "PER_PAGE": 20,
+        # The largest request body the app reads (forms; nothing here uploads files), also
+        # when nothing in front of it sets a limit. Larger requests answer 413.
+        "MAX_CONTENT_LENGTH": int(float(os.environ.get("MAX_REQUEST_MB", "5")) * 1024 * 1024),
         # Server-side sessions (knowledge/logins.py): idle and absolute limits.
         "SESSION_IDLE": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "60"))),
         "SESSION_ABSOLUTE": timedelta(hours=int(os.environ.get("SESSION_MAX_HOURS", "10"))),
@@ -69,9 +72,17 @@ def load_config(instance_path: str) -> dict:
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),  # or "json"
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),  # proxies in front of the app
+        # Only if the proxy overwrites X-Forwarded-Host itself (never passes the client's).
+        "PROXY_FIX_HOST": _bool(os.environ.get("PROXY_FIX_HOST"), False),
+        # Host names the app answers to (comma-separated); others get 400. Empty: any.
+        "TRUSTED_HOSTS": [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",")
+                          if h.strip()] or None,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS",
                                                              "30")),
+        # Past those, each further try waits 2, 4, 8 … seconds, at most this long.
+        "LOGIN_MAX_DELAY": timedelta(seconds=int(os.environ.get("LOGIN_MAX_DELAY_SECONDS",
+                                                                "60"))),
         # E-mail digests (`send-digests`). Off outside production unless asked for: a
         # development machine rarely has an SMTP server on port 25.
         "MAIL_ENABLED": _bool(os.environ.get("MAIL_ENABLED"), production),

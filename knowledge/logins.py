@@ -6,17 +6,17 @@ every worker process.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Iterable, Optional
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .audit import record_event
 from .db import begin_write
+from .tokens import hash_token, new_token
 from .models import LoginAttempt, User, UserSession, utcnow
 from .users import authenticate, normalise_email
 
@@ -28,45 +28,87 @@ class LoginPolicy:
     window: timedelta = timedelta(minutes=15)
     max_failures_per_account: int = 5
     max_failures_per_address: int = 30
+    max_delay: timedelta = timedelta(seconds=60)
 
 
 class LoginThrottled(Exception):
-    """Too many failed logins; the message says when to try again (Swedish)."""
+    """Too many failed logins just now; the message says how long to wait (Swedish)."""
+
+    def __init__(self, wait_seconds: int):
+        self.wait_seconds = wait_seconds
+        super().__init__(f"För många misslyckade inloggningar. Vänta {wait_seconds} sekunder "
+                         "och försök igen. Har du glömt lösenordet, kontakta "
+                         "systemförvaltaren.")
 
 
 def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hash_token(token)
+
+
+def _delay(failures: int, free: int, policy: LoginPolicy) -> timedelta:
+    """How long after the last failure the next try must wait: nothing for the first `free`
+    failures, then 2, 4, 8 … seconds, never more than `max_delay`.
+
+    A delay rather than a lock: a stranger who fails on purpose can slow an account (or a
+    shared NAT address) down, never shut it; the owner on a device she has logged in from
+    before is not slowed at all (see log_in).
+    """
+    if failures < free:
+        return timedelta(0)
+    seconds = 2 ** min(failures - free + 1, 20)
+    return min(timedelta(seconds=seconds), policy.max_delay)
+
+
+def _wait(session: Session, column, value: str, free: int, policy: LoginPolicy,
+          now: datetime) -> tuple[int, timedelta]:
+    """(failures in the window, time left to wait) for one account or address."""
+    failures, last = session.execute(select(func.count(LoginAttempt.id), func.max(LoginAttempt.at))
+                                     .where(column == value,
+                                            LoginAttempt.at >= now - policy.window)).one()
+    failures = failures or 0
+    if not failures or last is None:
+        return failures, timedelta(0)
+    return failures, max(timedelta(0), last + _delay(failures, free, policy) - now)
 
 
 def log_in(session: Session, email: str, password: str, address: str,
-           policy: LoginPolicy) -> tuple[Optional[User], Optional[str]]:
+           policy: LoginPolicy, known_user_ids: Iterable[int] = (),
+           now: Optional[datetime] = None) -> tuple[Optional[User], Optional[str]]:
     """Check the password; on success return (user, session token) and record the login.
 
-    Raises LoginThrottled before checking anything when the account or address has failed
-    too often within the window. A failure returns (None, None).
+    Failed logins are counted per account and per address over `policy.window`. Past the
+    free failures, a try that comes before its delay is up raises LoginThrottled without
+    checking the password or counting. A correct password for an account that has logged
+    in from this device before (`known_user_ids`, from the signed known-device cookie) is
+    let through at any time. A failure returns (None, None).
     """
     email = normalise_email(email)
+    now = now or utcnow()
     begin_write(session)
-    since = utcnow() - policy.window
-    by_account = session.scalar(select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.email == email, LoginAttempt.at >= since)) or 0
-    by_address = session.scalar(select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.address == address, LoginAttempt.at >= since)) or 0
-    if by_account >= policy.max_failures_per_account or \
-            by_address >= policy.max_failures_per_address:
-        record_event(session, "login_throttled", actor_email=email, address=address)
-        session.commit()
-        minutes = int(policy.window.total_seconds() // 60)
-        raise LoginThrottled(f"För många misslyckade inloggningar. Vänta {minutes} minuter "
-                             "och försök igen, eller kontakta systemförvaltaren.")
+    account_failures, account_wait = _wait(session, LoginAttempt.email, email,
+                                           policy.max_failures_per_account, policy, now)
+    address_failures, address_wait = _wait(session, LoginAttempt.address, address,
+                                           policy.max_failures_per_address, policy, now)
+    wait = max(account_wait, address_wait)
+    known = set(known_user_ids)
+    if wait and not (known and session.scalar(select(User.id).where(User.email == email))
+                     in known):
+        raise LoginThrottled(max(1, math.ceil(wait.total_seconds())))
     user = authenticate(session, email, password)
     if user is None:
-        session.add(LoginAttempt(email=email, address=address))
+        session.add(LoginAttempt(email=email, address=address, at=now))
         record_event(session, "login_failed", actor_email=email, address=address)
+        # One audit entry when a burst starts (per account, per address), not one per try.
+        if account_failures + 1 == policy.max_failures_per_account:
+            record_event(session, "login_throttled", actor_email=email, address=address,
+                         detail={"by": "account", "failures": account_failures + 1})
+        if address_failures + 1 == policy.max_failures_per_address:
+            record_event(session, "login_throttled", actor_email=email, address=address,
+                         detail={"by": "address", "failures": address_failures + 1})
         session.commit()
         return None, None
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     session.add(UserSession(id=_hash(token), user_id=user.id))
     record_event(session, "login", actor=user, address=address)
     session.commit()
@@ -102,9 +144,13 @@ def log_out(session: Session, token: Optional[str], address: str = "") -> None:
         session.commit()
 
 
-def end_all_sessions(session: Session, user: User) -> None:
-    """Used when a user is deactivated; the caller commits."""
-    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+def end_all_sessions(session: Session, user: User, keep: Optional[str] = None) -> None:
+    """Used when a user is deactivated or her password changes (then `keep` is the token of
+    the session she changed it in); the caller commits."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep:
+        query = query.where(UserSession.id != _hash(keep))
+    session.execute(query)
 
 
 def role_from_groups(groups: list[str], role_map: dict[str, str],
@@ -147,7 +193,7 @@ def log_in_external(session: Session, *, email: str, name: str, groups: list[str
         user.role = role
     if name and not user.name:
         user.name = name
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     session.add(UserSession(id=_hash(token), user_id=user.id))
     record_event(session, "login", actor=user, address=address, detail={"via": "oidc"})
     session.commit()

@@ -27,6 +27,7 @@ from .models import Case, District, PriorityArea, User
 from .permissions import require
 from .search import SearchIndex, SearchRequest, search_cases
 from .search.documents import active_years
+from .spreadsheet import append_row, csv_row
 from .taxonomy import Taxonomy, current_area_slugs, current_taxonomy
 from .validation import FieldError, ValidationError
 
@@ -271,23 +272,10 @@ def cases_csv(rows: Sequence[dict[str, Any]]) -> bytes:
     """`;`-separated UTF-8 with a BOM: what Swedish Excel opens with å, ä and ö intact."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(csv_row(EXPORT_COLUMNS))
     for row in rows:
-        writer.writerow([_csv_cell(row[column]) for column in EXPORT_COLUMNS])
+        writer.writerow(csv_row(row[column] for column in EXPORT_COLUMNS))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    # Excel runs a cell that starts like a formula (CSV injection, OWASP); a leading
-    # apostrophe makes it text. Markdown lists ("- …") get one too, which is the price.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 def compilation_workbook(compilation: Compilation, case_url: CaseUrl) -> bytes:
@@ -296,16 +284,16 @@ def compilation_workbook(compilation: Compilation, case_url: CaseUrl) -> bytes:
     summary = book.active
     summary.title = "Sammanfattning"
     levels = list(compilation.evidence_names)
-    summary.append(["Prioriterat samverkansområde", "Antal exempel",
-                    *(compilation.evidence_names[slug] for slug in levels)])
+    append_row(summary, ["Prioriterat samverkansområde", "Antal exempel",
+                         *(compilation.evidence_names[slug] for slug in levels)])
     for section in compilation.sections:
-        summary.append([section.name, len(section.cases),
-                        *(section.evidence[slug] for slug in levels)])
-    summary.append(["Alla områden (varje exempel en gång)", len(compilation.cases),
-                    *(compilation.evidence[slug] for slug in levels)])
-    summary.append([])
+        append_row(summary, [section.name, len(section.cases),
+                             *(section.evidence[slug] for slug in levels)])
+    append_row(summary, ["Alla områden (varje exempel en gång)", len(compilation.cases),
+                         *(compilation.evidence[slug] for slug in levels)])
+    append_row(summary, [])
     for line in compilation_notes(compilation):
-        summary.append([line])
+        append_row(summary, [line])
     _style_header(summary, widths=[44, 14] + [18] * len(levels))
     summary.cell(row=len(compilation.sections) + 2, column=1).font = Font(bold=True)
 
@@ -341,24 +329,19 @@ def search_workbook(cases: Sequence[Case], total: int, description: list[str],
     sheet.title = "Sökresultat"
     _write_cases(sheet, [export_row(c, case_url, names) for c in cases])
     about = book.create_sheet("Om uttaget")
-    about.append(["Uppgift", "Värde"])
+    append_row(about, ["Uppgift", "Värde"])
     for line in description:
-        about.append(line.split(": ", 1) if ": " in line else [line])
-    about.append(["Antal träffar", total])
-    about.append(["Antal rader i filen", len(cases)])
+        append_row(about, line.split(": ", 1) if ": " in line else [line])
+    append_row(about, ["Antal träffar", total])
+    append_row(about, ["Antal rader i filen", len(cases)])
     _style_header(about, widths=[28, 80])
     return _save(book)
 
 
 def _write_cases(sheet, rows: Sequence[dict[str, Any]]) -> None:
-    sheet.append(list(EXPORT_COLUMNS))
+    append_row(sheet, EXPORT_COLUMNS)
     for row in rows:
-        sheet.append([row[column] for column in EXPORT_COLUMNS])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.data_type == "f":
-                cell.data_type = "s"  # text that starts with "=" stays text, never a formula
-            elif isinstance(cell.value, (date, datetime)):
-                cell.number_format = "yyyy-mm-dd"
+        append_row(sheet, [row[column] for column in EXPORT_COLUMNS])
         url_cell = sheet.cell(row=sheet.max_row, column=len(EXPORT_COLUMNS))
         url_cell.hyperlink = url_cell.value
     _style_header(sheet, widths=[8, 40, 20, 40, 20, 12, 12, 30, 30, 60, 60, 40])

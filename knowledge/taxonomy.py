@@ -5,8 +5,10 @@ reads the taxonomy from the database, so a revision or a district merge is a dat
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -117,7 +119,26 @@ class Taxonomy:
         return None
 
 
+@contextmanager
+def taxonomy_fixed(session: Session) -> Iterator[None]:
+    """Within this block the session reads the taxonomy once (an import of 100 000 rows
+    would otherwise read it 100 000 times). Only for work that does not change it."""
+    session.info["fixed_taxonomy"] = None
+    try:
+        yield
+    finally:
+        session.info.pop("fixed_taxonomy", None)
+
+
 def current_taxonomy(session: Session) -> Taxonomy:
+    if "fixed_taxonomy" in session.info:
+        if session.info["fixed_taxonomy"] is None:
+            session.info["fixed_taxonomy"] = _read_taxonomy(session)
+        return session.info["fixed_taxonomy"]
+    return _read_taxonomy(session)
+
+
+def _read_taxonomy(session: Session) -> Taxonomy:
     areas = list(session.scalars(
         select(PriorityArea).join(AreaSet).where(AreaSet.active.is_(True))
         .order_by(PriorityArea.position)

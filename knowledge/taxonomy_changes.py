@@ -21,7 +21,7 @@ from .db import begin_write
 from .models import AreaSet, Case, District, PriorityArea
 from .permissions import require_editor
 from .taxonomy import slugify
-from .validation import FieldError, ValidationError
+from .validation import FieldError, ValidationError, single_line
 
 
 def list_area_sets(session: Session) -> list[AreaSet]:
@@ -40,8 +40,8 @@ def parse_area_lines(text: str) -> list[tuple[str, str]]:
         if not line.strip():
             continue
         slug, _, name = line.partition("|") if "|" in line else ("", "", line)
-        name = name.strip()
-        areas.append(((slug.strip() or slugify(name)).lower(), name))
+        name = single_line(name)
+        areas.append(((single_line(slug) or slugify(name)).lower(), name))
     return areas
 
 
@@ -66,7 +66,7 @@ def start_area_set(session: Session, user, name: str, valid_from: Optional[date]
     if errors:
         raise ValidationError(errors)
     begin_write(session)
-    area_set = AreaSet(name=name.strip(), valid_from=valid_from, active=False)
+    area_set = AreaSet(name=single_line(name), valid_from=valid_from, active=False)
     area_set.areas = [PriorityArea(slug=slug, name=area_name, position=n)
                       for n, (slug, area_name) in enumerate(areas)]
     session.add(area_set)
@@ -82,8 +82,12 @@ def map_areas(session: Session, user, area_set: AreaSet,
     if area_set.active:
         raise ValidationError([FieldError("mapping", "Kopplingen görs innan revideringen "
                                                      "aktiveras.")])
-    begin_write(session)
     new_ids = {area.id for area in area_set.areas}
+    if any(i not in new_ids for targets in mapping.values() for i in targets):
+        raise ValidationError([FieldError("mapping", "Koppling: ett valt område hör inte till "
+                                                     "den här revideringen. Ladda om sidan "
+                                                     "och välj igen.")])
+    begin_write(session)
     for old in active_area_set(session).areas:
         targets = [session.get(PriorityArea, i) for i in mapping.get(old.id, []) if i in new_ids]
         old.maps_to = [t for t in targets if t is not None]
@@ -122,7 +126,7 @@ def merge_districts(session: Session, user, sources: list[District], name: str) 
     stay as inactive rows pointing to the new one, so old slugs keep resolving.
     """
     require_editor(user)
-    name = (name or "").strip()
+    name = single_line(name)
     errors = []
     if not sources:
         errors.append(FieldError("sources", "Välj minst ett stadsdelsområde att slå ihop."))

@@ -6,8 +6,6 @@ reported with its line number, field and reason.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import cases as domain
+from .import_files import open_rows
 from .models import Case, User
 from .permissions import PermissionDenied
+from .taxonomy import taxonomy_fixed
 from .validation import FieldError, ValidationError
 
 
@@ -29,7 +29,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"rad {self.line}: {self.message}"
+        return self.message if self.line == 0 else f"rad {self.line}: {self.message}"
 
 
 @dataclass
@@ -38,6 +38,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    encoding: str = ""  # what the file was read as (knowledge/import_files.py)
 
     @property
     def ok(self) -> bool:
@@ -45,51 +46,19 @@ class ImportResult:
 
 
 def read_rows(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """Yield (line number, row) from a JSONL or CSV file; a row that cannot be parsed is
-    yielded as a RowError so that it is reported beside the others."""
-    raw = Path(path).read_bytes()
-    text = raw.decode("utf-8-sig")  # Excel puts a BOM in front of UTF-8 CSV
-    if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".json") or text.lstrip()[:1] == "{":
-        yield from _jsonl_rows(text)
-    else:
-        yield from _csv_rows(text)
-
-
-def _jsonl_rows(text: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield number, RowError(number, "", f"ogiltig JSON ({error.msg}, kolumn {error.colno}).")
-            continue
-        if not isinstance(row, dict):
-            yield number, RowError(number, "", "raden måste vara ett JSON-objekt {…}.")
-            continue
-        yield number, row
-
-
-def _csv_rows(text: str) -> Iterator[tuple[int, Any]]:
-    header = text.split("\n", 1)[0]
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    line = 1
-    for row in reader:
-        line_of_row = line + 1  # the line the record starts on (cells may span lines)
-        line = reader.line_num
-        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
-            continue
-        if None in row:  # more cells than the header has columns
-            yield line_of_row, RowError(line_of_row, "", "raden har fler celler än rubrikraden.")
-            continue
-        # In a CSV cell, lists are separated by ';' (DESIGN.md).
-        yield line_of_row, {k.strip(): v for k, v in row.items() if k is not None}
+    """Yield (line number, row) from a JSONL, CSV or Excel file; a row that cannot be parsed
+    is yielded as a RowError so that it is reported beside the others (knowledge/import_files)."""
+    rows, _encoding = open_rows(path, RowError)
+    yield from rows
 
 
 def import_file(session: Session, user: User, path: str | Path, *,
                 as_draft: bool = False) -> ImportResult:
-    return import_rows(session, user, read_rows(path), as_draft=as_draft)
+    rows, encoding = open_rows(path, RowError)
+    with taxonomy_fixed(session):  # read once, not once per row
+        result = import_rows(session, user, rows, as_draft=as_draft)
+    result.encoding = encoding
+    return result
 
 
 def import_rows(session: Session, user: User, rows: Iterable[tuple[int, Any]], *,

@@ -1,19 +1,21 @@
 """Users, passwords (argon2id) and API tokens."""
 from __future__ import annotations
 
-import hashlib
 import secrets
+from datetime import datetime, timedelta
 from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .audit import record_event
 from .models import ROLES, ApiToken, User, utcnow
+from .passwords import password_problems
 from .permissions import require_admin
-from .validation import FieldError, ValidationError
+from .tokens import hash_token, new_token
+from .validation import FieldError, ValidationError, single_line
 
 ROLE_LABELS = {
     "staff": "Medarbetare",
@@ -22,7 +24,6 @@ ROLE_LABELS = {
     "admin": "Systemförvaltare",
 }
 SYSTEM_EMAIL = "system@erfarenhetsbanken.invalid"
-PASSWORD_MIN = 10
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps a failed login for an unknown e-mail as slow as a wrong password.
@@ -42,13 +43,14 @@ def create_user(session: Session, *, email: str, role: str, password: Optional[s
     if role not in ROLES:
         errors.append(FieldError("role", f"Roll: okänt värde \"{role}\". Giltiga värden: "
                                          f"{', '.join(ROLES)}."))
-    if password is not None and len(password) < PASSWORD_MIN:
-        errors.append(FieldError("password", f"Lösenord: måste vara minst {PASSWORD_MIN} tecken."))
+    if password is not None:
+        errors.extend(FieldError("password", problem)
+                      for problem in password_problems(password, email))
     if email and session.scalar(select(User.id).where(User.email == email)) is not None:
         errors.append(FieldError("email", f"E-post: det finns redan en användare med {email}."))
     if errors:
         raise ValidationError(errors)
-    user = User(email=email, role=role, name=name.strip(),
+    user = User(email=email, role=role, name=single_line(name),
                 password_hash=_hasher.hash(password) if password else None)
     session.add(user)
     if commit:
@@ -84,29 +86,70 @@ def system_user(session: Session) -> User:
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+TOKEN_DAYS = 180  # an API token's default lifetime; `users token EMAIL --days N` changes it
+TOKEN_PREFIX = "eb_"
 
 
-def issue_token(session: Session, user: User) -> str:
+def issue_token(session: Session, user: User, days: int = TOKEN_DAYS) -> str:
     """Create an API token for the user and return it; only its hash is stored."""
-    token = "eb_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    if not 1 <= days <= 3650:
+        raise ValidationError([FieldError("days", "Giltighetstid: ange 1–3650 dagar.")])
+    token = new_token(TOKEN_PREFIX)
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token),
+                         expires_at=utcnow() + timedelta(days=days)))
     session.commit()
     return token
 
 
 def user_for_token(session: Session, token: str) -> Optional[User]:
+    now = utcnow()
     api_token = session.scalar(select(ApiToken).where(
-        ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)))
+        ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)))
     if api_token is None or not api_token.user.active:
         return None
+    if api_token.expires_at is not None and api_token.expires_at <= now:
+        return None
     # Recorded coarsely, so that reading the API does not take the write lock every time.
-    now = utcnow()
     if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 300:
         api_token.last_used_at = now
         session.commit()
     return api_token.user
+
+
+def list_tokens(session: Session, user: Optional[User] = None) -> list[ApiToken]:
+    """API tokens, newest first (one user's, or everyone's), revoked and expired included."""
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return list(session.scalars(query))
+
+
+def token_state(token: ApiToken, now: Optional[datetime] = None) -> str:
+    now = now or utcnow()
+    if token.revoked_at is not None:
+        return "spärrad"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "utgången"
+    return "giltig"
+
+
+def revoke_token(session: Session, token: ApiToken, *, actor_email: str,
+                 address: str = "") -> None:
+    """Stop one API token at once. The caller has checked who may (admin page, CLI)."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record_event(session, "api_token_revoked", actor_email=actor_email,
+                     target=token.user.email, address=address, detail={"token_id": token.id})
+    session.commit()
+
+
+def _revoke_all_tokens(session: Session, user: User) -> None:
+    from .exchange.feeds import revoke_all_feed_tokens
+
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                           ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+    revoke_all_feed_tokens(session, user)
 
 
 def find_user(session: Session, email: str) -> Optional[User]:
@@ -147,11 +190,59 @@ def set_active(session: Session, admin: Optional[User], user: User, active: bool
     if user.active != active:
         user.active = active
         if not active:
+            # Tokens too, so that activating her again does not bring old ones back.
             end_all_sessions(session, user)
+            _revoke_all_tokens(session, user)
         record_event(session, "user_activated" if active else "user_deactivated",
                      actor=admin, target=user.email, address=address)
     session.commit()
     return user
+
+
+def change_password(session: Session, user: User, current: str, new: str, again: str, *,
+                    keep_session: Optional[str] = None, address: str = "") -> None:
+    """She changes her own password: the current one is required, the new one must follow
+    the rules, and every other session of hers ends (a thief's included)."""
+    from .logins import end_all_sessions
+
+    errors = []
+    if not user.password_hash:
+        raise ValidationError([FieldError("current_password", (
+            "Du loggar in med ditt organisationskonto och har inget lösenord här."))])
+    try:
+        _hasher.verify(user.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        errors.append(FieldError("current_password", "Nuvarande lösenord: stämmer inte."))
+    errors.extend(FieldError("new_password", problem)
+                  for problem in password_problems(new or "", user.email))
+    if new and current and new == current:
+        errors.append(FieldError("new_password", "Nytt lösenord: måste skilja sig från det "
+                                                 "nuvarande."))
+    if (new or "") != (again or ""):
+        errors.append(FieldError("new_password_again", "Upprepa nytt lösenord: de två nya "
+                                                       "lösenorden är inte lika."))
+    if errors:
+        raise ValidationError(errors)
+    user.password_hash = _hasher.hash(new)
+    user.must_change_password = False
+    end_all_sessions(session, user, keep=keep_session)
+    record_event(session, "password_changed", actor=user, target=user.email, address=address)
+    session.commit()
+
+
+def reset_password(session: Session, user: User, *, actor_email: str, address: str = "") -> str:
+    """An admin's reset: a one-time password, shown once, that only lets her choose a new
+    one at her next login. Her sessions end now. The caller has checked who may."""
+    from .logins import end_all_sessions
+
+    one_time = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    user.password_hash = _hasher.hash(one_time)
+    user.must_change_password = True
+    end_all_sessions(session, user)
+    record_event(session, "password_reset", actor_email=actor_email, target=user.email,
+                 address=address)
+    session.commit()
+    return one_time
 
 
 def get_user(session: Session, user_id: int) -> Optional[User]:

@@ -79,6 +79,15 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def single_line(value: Any) -> str:
+    """For fields that are one line (a title, a name, an address): every run of white space,
+    line breaks included (also U+2028 and the like), becomes one space. A line break kept in
+    a title ends up in an e-mail Subject header, a log line or a file name."""
+    if value is None:
+        return ""
+    return " ".join(strip_control(str(value)).split())
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -95,7 +104,7 @@ def split_list(value: Any) -> list[str]:
         items = value
     else:
         items = [value]
-    return [text for text in (_text(item) for item in items) if text]
+    return [text for text in (single_line(item) for item in items) if text]
 
 
 def _parse_date(value: Any) -> date | None:
@@ -125,7 +134,8 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
 
     clean: dict[str, Any] = {}
     for field in ("title", "summary"):
-        clean[field] = _text(data.get(field))
+        clean[field] = single_line(data.get(field)) if field == "title" else \
+            _text(data.get(field))
         if not clean[field]:
             fail(field, "måste fyllas i.")
     if len(clean["title"]) > TITLE_MAX:
@@ -134,14 +144,15 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
         fail("summary", f"får vara högst {TEXT_MAX} tecken (nu {len(clean['summary'])}).")
 
     for field in LONG_TEXT_FIELDS + SHORT_TEXT_FIELDS:
-        clean[field] = _text(data.get(field))
+        clean[field] = single_line(data.get(field)) if field in SHORT_TEXT_FIELDS else \
+            _text(data.get(field))
         limit = TITLE_MAX if field in SHORT_TEXT_FIELDS else TEXT_MAX
         if len(clean[field]) > limit:
             fail(field, f"får vara högst {limit} tecken (nu {len(clean[field])}).")
     clean["external_id"] = clean["external_id"] or None
 
     district_names = ", ".join(d.name for d in taxonomy.districts)
-    district_value = _text(data.get("district"))
+    district_value = single_line(data.get("district"))
     clean["district"] = None
     if not district_value:
         fail("district", f"måste anges. Giltiga värden: {district_names}.")

@@ -26,7 +26,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, database_url: str, index_dir: Path, log: Path, workers: int = 2):
+    def __init__(self, database_url: str, index_dir: Path, log: Path, workers: int = 2,
+                 args: tuple[str, ...] = ()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": database_url, "INDEX_DIR": str(index_dir),
@@ -34,7 +35,7 @@ class Server:
         self._log = open(log, "wb")
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "app:create_app()"], cwd=ROOT, env=env, stdout=self._log,
+             *args, "app:create_app()"], cwd=ROOT, env=env, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30
         while True:

@@ -47,6 +47,8 @@ EXPECTED = {
     ("auth.login", "GET"): (None, None, EVERYONE),
     ("auth.login", "POST"): (None, {"email": "x@test.se", "password": "fel"}, EVERYONE),
     ("auth.logout", "POST"): (None, {}, LOGGED_IN),
+    ("auth.change_password", "GET"): (None, None, LOGGED_IN),
+    ("auth.change_password", "POST"): (None, {"current_password": "fel"}, LOGGED_IN),
     ("static", "GET"): (None, None, EVERYONE),
     ("cases.list_cases", "GET"): (None, None, LOGGED_IN),
     ("cases.new_case", "GET"): (None, None, AUTHORS),
@@ -65,6 +67,10 @@ EXPECTED = {
     ("admin.audit", "GET"): (None, None, ADMIN_ONLY),
     ("admin.change_role", "POST"): (None, {"role": "coordinator"}, ADMIN_ONLY),
     ("admin.change_active", "POST"): (None, {"active": "0"}, ADMIN_ONLY),
+    ("admin.reset_password", "POST"): (None, {}, ADMIN_ONLY),
+    ("admin.tokens", "GET"): (None, None, ADMIN_ONLY),
+    ("admin.revoke_token", "POST"): (lambda db, users: _with_api_token(db, users), {},
+                                     ADMIN_ONLY),
     ("taxonomy.overview", "GET"): (None, None, EDITOR_ONLY),
     ("taxonomy.start_set", "POST"): (None, {"name": "Ny", "valid_from": "2027-01-01",
                                             "areas": "ny | Nytt område"}, EDITOR_ONLY),
@@ -137,6 +143,13 @@ EXPECTED = {
     ("feeds.search_feed", "GET"): (None, None, LOGGED_IN),
     ("feeds.collection_feed", "GET"): (exchange.with_collection, None, LOGGED_IN),
 }
+
+
+def _with_api_token(db, users):
+    from types import SimpleNamespace
+    from knowledge.users import list_tokens
+    issue_token(db, users["staff2"])
+    return SimpleNamespace(route_values={"token_id": list_tokens(db, users["staff2"])[0].id})
 
 
 def test_every_route_has_an_expectation(app):

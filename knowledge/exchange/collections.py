@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit import record_event
-from ..cases import InvalidTransition, NotFound
+from ..cases import InvalidTransition, NotFound, is_case_id
 from ..db import begin_write
 from ..models import Case, User, utcnow
 from ..permissions import require, require_editor
@@ -61,10 +61,11 @@ def collections_with_case(session: Session, case: Case) -> list[Collection]:
 def _clean(session: Session, data: dict[str, Any], current: Optional[Collection]
            ) -> dict[str, Any]:
     errors: list[FieldError] = []
-    title = clean_text(data, "title", LABELS["title"], errors, required=True, limit=200)
+    title = clean_text(data, "title", LABELS["title"], errors, required=True, limit=200,
+                       one_line=True)
     introduction = clean_text(data, "introduction", LABELS["introduction"], errors,
                               limit=TEXT_MAX)
-    given = clean_text(data, "slug", LABELS["slug"], errors, limit=80).lower()
+    given = clean_text(data, "slug", LABELS["slug"], errors, limit=80, one_line=True).lower()
     slug = given
     if not slug:
         slug = re.sub(r"[^a-z0-9-]", "", slugify(title)).strip("-")
@@ -131,7 +132,8 @@ def _case_from_reference(session: Session, reference: Any) -> Case:
     """A case from its number or its address (…/cases/12), as an editor pastes it."""
     text = str(reference or "").strip()
     match = re.search(r"(?:/cases/)?(\d+)/?(?:[?#].*)?$", text)
-    case = session.get(Case, int(match.group(1))) if match else None
+    case = session.get(Case, int(match.group(1))) \
+        if match and is_case_id(match.group(1)) else None
     if case is None or case.status != "published":
         raise ValidationError([FieldError("case", f"{LABELS['case']}: ange numret eller "
                                                   "adressen till ett publicerat exempel, "

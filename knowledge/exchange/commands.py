@@ -62,6 +62,6 @@ def send_digests_command():
     click.echo(f"Skickade {report.messages} e-postmeddelanden med {report.notifications} "
                "notiser.")
     if report.failed:
-        click.echo("Servern tog inte emot e-post till: " + ", ".join(report.failed)
+        click.echo("Kunde inte skicka e-post till: " + ", ".join(report.failed)
                    + ". De försöks igen nästa körning.", err=True)
         sys.exit(1)

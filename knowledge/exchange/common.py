@@ -8,15 +8,17 @@ from sqlalchemy.orm import Session
 from ..models import Case, User
 from ..permissions import is_author
 from ..privacy import scan_text
-from ..validation import FieldError, ValidationError, strip_control
+from ..validation import FieldError, ValidationError, single_line, strip_control
 
 TEXT_MAX = 5_000
 
 
 def clean_text(data: dict[str, Any], field: str, label: str, errors: list[FieldError], *,
-               required: bool = False, limit: int = TEXT_MAX) -> str:
-    """The field's text without control characters; problems are added to `errors`."""
-    text = strip_control(str(data.get(field) or "")).strip()
+               required: bool = False, limit: int = TEXT_MAX, one_line: bool = False) -> str:
+    """The field's text without control characters (and, for `one_line` fields such as a
+    title, without line breaks); problems are added to `errors`."""
+    text = single_line(data.get(field)) if one_line else \
+        strip_control(str(data.get(field) or "")).strip()
     if required and not text:
         errors.append(FieldError(field, f"{label}: måste fyllas i."))
     elif len(text) > limit:

@@ -4,8 +4,6 @@ it is made, and a lost token is replaced (which stops the old one) rather than l
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Optional
 
@@ -17,14 +15,11 @@ from ..audit import record_event
 from ..db import begin_write
 from ..models import Case, User, utcnow
 from ..permissions import require
+from ..tokens import hash_token, new_token
 from .common import finish
 from .models import FeedToken
 
 TOKEN_PREFIX = "ef_"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _require_user(user: Optional[User]) -> None:
@@ -43,9 +38,9 @@ def issue_feed_token(session: Session, user: Optional[User], *, address: str = "
     """A new feed token for her; any earlier one stops working. Returns the token itself."""
     _require_user(user)
     begin_write(session)
-    _revoke_all(session, user)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(FeedToken(user_id=user.id, token_hash=_hash(token)))
+    revoke_all_feed_tokens(session, user)
+    token = new_token(TOKEN_PREFIX)
+    session.add(FeedToken(user_id=user.id, token_hash=hash_token(token)))
     record_event(session, "feed_token_created", actor=user, address=address)
     session.commit()
     return token
@@ -55,14 +50,14 @@ def revoke_feed_tokens(session: Session, user: Optional[User], *, address: str =
                        commit: bool = True) -> int:
     _require_user(user)
     begin_write(session)
-    count = _revoke_all(session, user)
+    count = revoke_all_feed_tokens(session, user)
     if count:
         record_event(session, "feed_token_revoked", actor=user, address=address)
     finish(session, commit)
     return count
 
 
-def _revoke_all(session: Session, user: User) -> int:
+def revoke_all_feed_tokens(session: Session, user: User) -> int:
     result = session.execute(update(FeedToken).where(
         FeedToken.user_id == user.id, FeedToken.revoked_at.is_(None))
         .values(revoked_at=utcnow()))
@@ -72,7 +67,7 @@ def _revoke_all(session: Session, user: User) -> int:
 def user_for_feed_token(session: Session, token: str) -> Optional[User]:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.scalar(select(FeedToken).where(FeedToken.token_hash == _hash(token),
+    row = session.scalar(select(FeedToken).where(FeedToken.token_hash == hash_token(token),
                                                  FeedToken.revoked_at.is_(None)))
     if row is None or not row.user.active:
         return None

@@ -92,6 +92,13 @@ def send_digests(session: Session, settings: MailSettings,
             except OSError:
                 _release(session, items)  # the connection is gone: stop, the next run retries
                 raise
+            except Exception:  # noqa: BLE001 — one bad message must not stop the others
+                # E.g. a header the e-mail library refuses. Logged with its traceback; the
+                # notifications stay unsent, so the next run tries them again.
+                log.exception("Could not build or send the e-mail to %s", to)
+                report.failed.append(to)
+                _release(session, items)
+                continue
             _mark_sent(session, recipient, items, now)
             report.messages += 1
             report.notifications += len(items)
@@ -209,6 +216,7 @@ def build_message(settings: MailSettings, to: str, name: str,
         subject = SUBJECTS.get(rows[0].kind, "{title}").format(title=rows[0].case_title)
     else:
         subject = f"Erfarenhetsbanken: {len(rows)} nya notiser"
+    name = " ".join(name.split())
     lines = [f"Hej{' ' + name if name else ''},", ""]
     if name:
         lines += ["Det här har hänt i Erfarenhetsbanken sedan vi skrev senast:", ""]
@@ -228,7 +236,9 @@ def build_message(settings: MailSettings, to: str, name: str,
     else:
         lines.append("Svara frågeställaren direkt på den e-postadress som står ovan.")
     message = EmailMessage()
-    message["Subject"] = subject
+    # Titles and names written before line breaks were stripped at validation may still
+    # hold one; a header must be one line.
+    message["Subject"] = " ".join(subject.split())
     message["From"] = settings.sender
     message["To"] = to
     message["Date"] = formatdate(localtime=False)

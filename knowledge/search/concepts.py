@@ -193,6 +193,9 @@ def _word_concept(cache, token: QueryWord, exact: bool) -> Concept:
     return Concept(label=token.typed, alternatives=alternatives, added=added)
 
 
+_VERB_ENDINGS = ("a", "ar", "ade", "ades", "at", "ats", "as", "er", "es", "ad", "ts")
+
+
 def derived_stems(cache, word: str, stem: str) -> list[str]:
     """The verb behind a noun in -ning/-ing and back: mobbning ↔ mobbas, mobbade;
     övervakning ↔ övervakas; rekrytering ↔ rekryteras. Snowball leaves derivations alone,
@@ -202,7 +205,7 @@ def derived_stems(cache, word: str, stem: str) -> list[str]:
         found.append(swedish_stem(word[:-4] + "a"))
     elif word.endswith("ing") and len(word) >= 8:
         found.append(swedish_stem(word[:-3] + "a"))
-    elif len(stem) >= 4:
+    elif len(stem) >= 4 and word.endswith(_VERB_ENDINGS):
         found += [stem + "ning", stem + "ing"]
     return [s for s in found if s != stem and len(s) >= 4 and cache.stem_frequency(s)]
 

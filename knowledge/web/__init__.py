@@ -1,7 +1,7 @@
 """The web layer: blueprints that read the request, call the domain and render."""
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template, request, session, url_for
+from flask import Flask, make_response, redirect, render_template, request, session, url_for
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -18,7 +18,7 @@ from ..audit import record_event
 from ..permissions import PermissionDenied, is_editor
 from ..users import ROLE_LABELS
 from ..validation import LABELS
-from .support import actor, close_db, get_db, htmx, wants_fragment
+from .support import actor, close_db, get_db, htmx, url_with_query, wants_fragment
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     sso.init_app(app)
     app.register_blueprint(sso.bp)
     app.jinja_env.globals["sso_enabled"] = sso.sso_enabled
+    app.jinja_env.globals["url_with_query"] = url_with_query
     security.init_app(app)
     observability.init_app(app)
     csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
@@ -84,6 +85,12 @@ def init_app(app: Flask) -> None:
         return _error_page(503, "Sökningen är tillfälligt otillgänglig. Exemplen finns kvar; "
                                 "systemförvaltaren har fått en signal. Försök igen om en stund.")
 
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return _error_page(413, f"Det du skickade är för stort (högst {limit / 1024 / 1024:g} "
+                                "MB). Korta texten eller dela upp den och försök igen.")
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         return _error_page(400, "Sidan var för gammal för att skicka. Ladda om sidan och "
@@ -102,6 +109,10 @@ OPEN_ENDPOINTS = {"auth.login", "main.healthz", "main.accessibility", "static", 
                   "feeds.search_feed", "feeds.collection_feed"}
 
 
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static",
+                             "main.accessibility"}
+
+
 def _require_login_and_open_writes():
     from flask_login import current_user
 
@@ -118,6 +129,10 @@ def _require_login_and_open_writes():
             response.headers["HX-Redirect"] = url_for("auth.login", next=request.full_path)
             return response
         return login_manager.unauthorized()
+    if current_user.is_authenticated and current_user.must_change_password \
+            and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        # After an admin's reset the one-time password opens this page and nothing else.
+        return redirect(url_for("auth.change_password"))
     return None
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 
 from .. import users as accounts
 from ..audit import EVENT_LABELS, list_events
+from ..models import ApiToken
 from ..validation import ValidationError
 from .support import actor, get_db, redirect_after_post
 
@@ -31,6 +32,35 @@ def change_active(user_id: int):
         db, admin, user, active, request.remote_addr or ""),
         "Användaren är aktiverad." if active else
         "Användaren är avaktiverad och utloggad överallt.")
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+def reset_password(user_id: int):
+    db, admin = get_db(), actor()
+    accounts.list_users(db, admin)  # the permission check, before the user is looked up
+    user = accounts.get_user(db, user_id) or abort(404)
+    one_time = accounts.reset_password(db, user, actor_email=admin.email,
+                                       address=request.remote_addr or "")
+    # Shown on this page once, never in a flash message (those travel in the cookie).
+    return render_template("admin/password_reset.html", user=user, one_time=one_time)
+
+
+@bp.route("/tokens")
+def tokens():
+    db = get_db()
+    accounts.list_users(db, actor())  # the permission check
+    return render_template("admin/tokens.html", tokens=accounts.list_tokens(db),
+                           state=accounts.token_state)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_token(token_id: int):
+    db, admin = get_db(), actor()
+    accounts.list_users(db, admin)  # the permission check, before the token is looked up
+    token = db.get(ApiToken, token_id) or abort(404)
+    accounts.revoke_token(db, token, actor_email=admin.email, address=request.remote_addr or "")
+    flash(f"API-nyckel {token.id} ({token.user.email}) är spärrad.", "success")
+    return redirect_after_post(url_for("admin.tokens"))
 
 
 @bp.route("/audit")

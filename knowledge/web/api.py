@@ -52,7 +52,7 @@ def authenticate_token():
         raise ApiError(401, "Ange en API-nyckel: Authorization: Bearer <nyckel>.")
     g.api_user = user_for_token(get_db(), token.strip())
     if g.api_user is None:
-        raise ApiError(401, "API-nyckeln är ogiltig eller återkallad.")
+        raise ApiError(401, "API-nyckeln är ogiltig, utgången eller spärrad.")
 
 
 @bp.route("/cases")

@@ -4,9 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, \
     url_for
 from flask_login import login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import logins
-from .support import get_db, safe_local_url
+from .. import logins, users
+from ..passwords import PASSWORD_MIN
+from ..validation import ValidationError
+from .support import actor, get_db, safe_local_url
 
 bp = Blueprint("auth", __name__)
 
@@ -16,7 +19,38 @@ def login_policy() -> logins.LoginPolicy:
     return logins.LoginPolicy(
         idle=config["SESSION_IDLE"], absolute=config["SESSION_ABSOLUTE"],
         max_failures_per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-        max_failures_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"])
+        max_failures_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        max_delay=config["LOGIN_MAX_DELAY"])
+
+
+# A signed, long-lived cookie naming the accounts that have logged in with a password from
+# this browser: their owners are not slowed down by failures a stranger causes.
+KNOWN_DEVICE_COOKIE = "eb_known_device"
+KNOWN_DEVICE_DAYS = 180
+KNOWN_DEVICE_MAX_ACCOUNTS = 5
+
+
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="known-device")
+
+
+def known_device_user_ids() -> list[int]:
+    raw = request.cookies.get(KNOWN_DEVICE_COOKIE, "")
+    if not raw or len(raw) > 500:
+        return []
+    try:
+        ids = _device_signer().loads(raw, max_age=KNOWN_DEVICE_DAYS * 86400)
+    except BadSignature:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
+def remember_device(response, user_id: int) -> None:
+    ids = [user_id] + [i for i in known_device_user_ids() if i != user_id]
+    response.set_cookie(KNOWN_DEVICE_COOKIE,
+                        _device_signer().dumps(ids[:KNOWN_DEVICE_MAX_ACCOUNTS]),
+                        max_age=KNOWN_DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -28,7 +62,8 @@ def login():
         email = request.form.get("email", "")
         try:
             user, token = logins.log_in(get_db(), email, request.form.get("password", ""),
-                                        request.remote_addr or "", login_policy())
+                                        request.remote_addr or "", login_policy(),
+                                        known_user_ids=known_device_user_ids())
         except logins.LoginThrottled as throttled:
             user, token, error, status = None, None, str(throttled), 429
         else:
@@ -37,11 +72,40 @@ def login():
                 session["sid"] = token
                 session.permanent = True
                 login_user(user)
-                flash(f"Välkommen, {user.display_name}!", "success")
-                return redirect(_safe_next(request.args.get("next")), code=303)
+                if user.must_change_password:
+                    flash("Välj ett nytt lösenord innan du fortsätter.", "info")
+                    target = url_for("auth.change_password")
+                else:
+                    flash(f"Välkommen, {user.display_name}!", "success")
+                    target = _safe_next(request.args.get("next"))
+                response = redirect(target, code=303)
+                remember_device(response, user.id)
+                return response
             # The same words whether the account exists or not.
             error, status = "Fel e-postadress eller lösenord.", 401
     return render_template("login.html", error=error, email=email), status
+
+
+@bp.route("/konto/losenord", methods=["GET", "POST"])
+def change_password():
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        db = get_db()
+        try:
+            users.change_password(db, actor(), request.form.get("current_password", ""),
+                                  request.form.get("new_password", ""),
+                                  request.form.get("new_password_again", ""),
+                                  keep_session=session.get("sid"),
+                                  address=request.remote_addr or "")
+        except ValidationError as error:
+            db.rollback()
+            errors, status = error.by_field(), 422
+        else:
+            flash("Lösenordet är bytt. Du är utloggad på alla andra enheter.", "success")
+            return redirect(url_for("main.index"), code=303)
+    return render_template("change_password.html", errors=errors,
+                           password_min=PASSWORD_MIN), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -15,6 +15,16 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("erfarenhetsbanken.requests")
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def loggable(text: str) -> str:
+    """Control characters written as \\xNN: a path with %0A in it (a new line once decoded)
+    must not start a line of its own in the text log and pass for another request."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                            else f"\\u{ord(m.group()):04x}", text)
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = g.get("request_id", "-") if has_request_context() else "-"
@@ -40,10 +50,14 @@ class JsonFormatter(logging.Formatter):
 def init_app(app: Flask) -> None:
     proxies = app.config.get("PROXY_FIX", 0)
     if proxies:
-        # Trust X-Forwarded-For/-Proto/-Host from this many proxies in front of us, so that
-        # remote addresses (login throttling, audit) and https redirects are right.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
-                                x_host=proxies)  # type: ignore[method-assign]
+        # Trust X-Forwarded-For/-Proto from this many proxies in front of us, so that remote
+        # addresses (login throttling, audit) and https redirects are right. Not
+        # X-Forwarded-Host unless asked for: a proxy that passes the client's own header on
+        # would let anyone choose the host of every absolute URL we write (the API's "url").
+        # The proxy sets Host itself instead (deploy/nginx.conf.example).
+        x_host = proxies if app.config.get("PROXY_FIX_HOST") else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore
+                                x_host=x_host)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
     if app.config.get("LOG_FORMAT") == "json":
@@ -70,9 +84,10 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static":
             from flask_login import current_user
             elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter()))
-            log.info("%s %s %s %.1f ms", request.method, request.path, response.status_code,
+            path = loggable(request.path)
+            log.info("%s %s %s %.1f ms", request.method, path, response.status_code,
                      elapsed * 1000, extra={
-                         "method": request.method, "path": request.path,
+                         "method": request.method, "path": path,
                          "status": response.status_code,
                          "duration_ms": round(elapsed * 1000, 1),
                          "user_id": getattr(current_user, "id", None),

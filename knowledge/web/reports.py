@@ -16,7 +16,7 @@ from ..permissions import require_editor
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
 from . import searching
-from .support import actor, get_db, redirect_after_post, search_index
+from .support import actor, get_db, redirect_after_post, search_index, url_with_query
 
 bp = Blueprint("reports", __name__)
 
@@ -79,11 +79,9 @@ def case_history_for(case):
 @bp.app_template_global()
 def search_export_url(file_format: str) -> str:
     """The current search's download link: the same parameters as /cases, without the page."""
-    args = request.args.to_dict(flat=False)
-    args.pop("page", None)
     endpoint = "reports.export_search_xlsx" if file_format == "xlsx" else \
         "reports.export_search_csv"
-    return url_for(endpoint, **args)
+    return url_with_query(endpoint, request.args, page=None)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -135,7 +133,7 @@ def _search_export(file_format: str):
         return _download(reports.cases_csv(rows), f"sokresultat-{stamp}.csv",
                          "text/csv")
     sort = "senast publicerade" if search_request.sort == "newest" else "mest relevant"
-    search_url = url_for("cases.list_cases", _external=True, **request.args.to_dict(flat=False))
+    search_url = url_with_query("cases.list_cases", request.args, external=True)
     description = [f"Sökord: {search_request.text or '(inga)'}",
                    *(f"{searching.LEGENDS[facet]}: {', '.join(values)}"
                      for facet, values in search_request.filters.items()),

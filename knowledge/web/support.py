@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from typing import Optional
+from typing import Any, Mapping, Optional
+from urllib.parse import urlencode
 
-from flask import current_app, g, redirect, render_template
+from flask import current_app, g, redirect, render_template, url_for
 from flask_htmx import HTMX
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
@@ -75,3 +76,25 @@ def safe_local_url(target: str | None, fallback: str) -> str:
             and not _UNSAFE_IN_URL.search(target) and not urlsplit(target).netloc:
         return target
     return fallback
+
+
+def url_with_query(endpoint: str, args: Mapping, *, external: bool = False,
+                   **overrides: Any) -> str:
+    """`endpoint`'s URL with the request's arguments (and `overrides`) as its query string.
+
+    Never `url_for(endpoint, **request.args)`: url_for reads keywords such as `_anchor`,
+    `_external`, `_scheme` and `_method` itself, so /cases?_external=1 would reach it as an
+    instruction, not a search parameter.
+    """
+    items = args.items(multi=True) if hasattr(args, "getlist") else args.items()
+    pairs = []
+    for key, value in items:
+        if key in overrides:
+            continue
+        pairs.extend((key, v) for v in (value if isinstance(value, list) else [value]))
+    for key, value in overrides.items():
+        if value is not None:
+            pairs.extend((key, v) for v in (value if isinstance(value, list) else [value]))
+    base = url_for(endpoint, _external=external)
+    query = urlencode(pairs)
+    return f"{base}?{query}" if query else base

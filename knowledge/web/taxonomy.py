@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, render_template, request, url_for
 
 from .. import taxonomy_changes as changes
+from ..cases import is_case_id
 from ..models import AreaSet, District
 from ..permissions import require_editor
 from ..validation import ValidationError
@@ -45,7 +46,9 @@ def mapping(set_id: int):
     area_set = db.get(AreaSet, set_id) or abort(404)
     errors = {}
     if request.method == "POST":
-        chosen = {old.id: [int(v) for v in request.form.getlist(f"map-{old.id}") if v.isdigit()]
+        # An id that is no number a database holds becomes 0, which map_areas reports.
+        chosen = {old.id: [int(v) if is_case_id(v) else 0
+                           for v in request.form.getlist(f"map-{old.id}")]
                   for old in changes.active_area_set(db).areas}
         try:
             changes.map_areas(db, user, area_set, chosen)
@@ -80,8 +83,14 @@ def activate(set_id: int):
 def merge():
     db, user = get_db(), actor()
     require_editor(user)
-    sources = [d for d in (db.get(District, int(v)) for v in request.form.getlist("sources")
-                           if v.isdigit()) if d is not None and d.active]
+    values = request.form.getlist("sources")
+    sources = [d for d in (db.get(District, int(v)) for v in values if is_case_id(v))
+               if d is not None and d.active]
+    if len(sources) != len(values):
+        db.rollback()
+        return _overview_page({"sources": ["Slå ihop: ett av de valda stadsdelsområdena finns "
+                                           "inte (längre). Ladda om sidan och välj igen."]},
+                              status=422)
     try:
         target = changes.merge_districts(db, user, sources, request.form.get("name", ""))
     except ValidationError as error:

@@ -118,6 +118,8 @@ def test_admin_pages(new_page, assert_accessible, link):
     ("editor", "/aktualitet"),
     ("editor", "/sokord"),
     ("editor", "/sokord/ny"),
+    ("coordinator", "/konto/losenord"),
+    ("admin", "/admin/tokens"),
 ])
 def test_follow_up_exchange_and_taxonomy_pages(new_page, assert_accessible, role, path):
     page = new_page(role)
@@ -146,6 +148,18 @@ def test_vocabulary_form_with_errors_and_the_filtered_list(new_page, assert_acce
         page.get_by_label("Innehåller").fill("sätra")
     expect(page).to_have_url(re.compile("q=s"))
     expect(page.locator("#vocabulary-count")).to_contain_text("som innehåller")
+    assert_accessible(page)
+
+
+def test_change_password_form_with_errors(new_page, assert_accessible):
+    page = new_page("coordinator")
+    page.goto("/konto/losenord")
+    page.get_by_label("Nuvarande lösenord").fill("fel-losenord")
+    page.get_by_label("Nytt lösenord", exact=True).fill("sommar2024")
+    page.get_by_label("Upprepa nytt lösenord").fill("sommar2025")
+    page.get_by_role("button", name="Byt lösenord").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator("#new_password-error")).to_contain_text("vanligaste")
     assert_accessible(page)
 
 
