@@ -21,7 +21,7 @@ from typing import Optional
 
 from rapidfuzz import process
 from wordfreq import zipf_frequency
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from .analysis import SWEDISH_STOP_WORDS, ParsedQuery, QueryWord, swedish_stem
 from .vocabulary import KIND_REASONS, Vocabulary
@@ -35,7 +35,7 @@ DISTRICT_WEIGHT = 0.4     # a place: any case of its district
 DERIVED_WEIGHT = 0.7      # the verb of a noun in -ning, and back
 HEAD_WEIGHT = 0.35        # the last part of a typed compound, alone
 NEAR_SLOP = 4             # the parts of a typed compound: at most this many words apart
-KNOWN_SWEDISH = 2.5       # wordfreq's Zipf scale: about once per 3 million words or more
+KNOWN_SWEDISH = 3.5       # wordfreq's Zipf scale: about once per 300 000 words or more
 MAX_COMPOUNDS = 8         # the most common compounds of a word; more add cost, little recall
 MAX_CONCEPTS = 10         # the rarest ten of a long pasted text carry its meaning
 MIN_PART = 3              # the shortest word part that counts in a compound
@@ -265,7 +265,7 @@ def weigh(concepts: list[Concept], live: int) -> None:
         df = len(concept.docs)
         concept.weight = math.log(1 + live / (1 + df)) if live else 1.0
     if live >= 30:
-        specific = [c for c in concepts if len(c.docs) <= 0.35 * live]
+        specific = [c for c in concepts if 0 < len(c.docs) <= 0.35 * live]
         if specific:
             for concept in concepts:
                 concept.optional = concept not in specific
@@ -405,31 +405,44 @@ class Correction:
     confident: bool   # one edit to a common word: applied; otherwise only suggested
 
 
-def correct_word(cache, word: str) -> Optional[Correction]:
-    """The closest word in live documents, never a stop word. Confident (applied at once)
-    only for one edit to a word found in several cases; two edits are only suggested."""
+def correct_word(cache, word: str, known: tuple[str, ...] = ()) -> Optional[Correction]:
+    """The closest word in live documents or in the vocabulary (`known`), never a stop word.
+
+    Distances count a swap of two letters as one edit (optimal string alignment), since
+    that is the commonest slip on a keyboard. Confident (applied at once) for one edit to a
+    word found in several cases, or for two edits in a long word when no other word is as
+    near; anything else is only suggested.
+    """
     words, _freqs = cache.vocabulary()
-    if not words or len(word) < 4 or zipf_frequency(word, "sv") >= KNOWN_SWEDISH:
+    typed_frequency = zipf_frequency(word, "sv")
+    if len(word) < 4 or typed_frequency >= KNOWN_SWEDISH:
         return None   # a real Swedish word that the cases do not use is not a misspelling
     max_distance = 1 if len(word) <= 5 else 2
-    matches = process.extract(word, words, scorer=Levenshtein.distance,
-                              score_cutoff=max_distance, limit=25)
+    common = 2 if len(cache.live_docs()) >= 100 else 1
     candidates = []
-    for text, distance, _index in matches:
+    for text, distance, _index in process.extract(word, words, scorer=OSA.distance,
+                                                  score_cutoff=max_distance, limit=25):
         if text in SWEDISH_STOP_WORDS or text == word:
             continue
-        live = len(cache.term_docs("words", text))   # never a word from a removed text
-        if live:
+        if cache.term_docs("words", text):   # never a word from a removed text
+            # How common the word is in any of its forms decides how sure we are.
+            live = max(1, cache.stem_frequency(swedish_stem(text)))
             candidates.append((distance, -live, text))
+    for text, distance, _index in process.extract(word, known, scorer=OSA.distance,
+                                                  score_cutoff=max_distance, limit=10):
+        # A practitioners' word from the vocabulary ("snatteri"): it finds cases through
+        # its expansions; the caller checks that it does before applying it.
+        if text != word and text not in SWEDISH_STOP_WORDS \
+                and all(text != c[2] for c in candidates):
+            candidates.append((distance, -common, text))
     if not candidates:
         return None
     distance, negative_live, text = min(candidates)
-    common = 2 if len(cache.live_docs()) >= 100 else 1
-    confident = distance == 1 and -negative_live >= common or \
-        (distance == 2 and len(word) >= 8 and -negative_live >= 5
-         and _is_transposition(word, text))
+    alone = sum(1 for c in candidates if c[0] == distance) == 1
+    # A rare written form of a much commoner word ("ungdommar") is a slip; a word about as
+    # common as its neighbour may be meant as typed: only suggested.
+    plausible = typed_frequency >= zipf_frequency(text, "sv") - 1.5 and typed_frequency > 0
+    confident = not plausible and (
+        (distance == 1 and -negative_live >= common)
+        or (distance == 2 and len(word) >= 8 and alone and -negative_live >= common))
     return Correction(word, text, confident)
-
-
-def _is_transposition(word: str, other: str) -> bool:
-    return sorted(word) == sorted(other) and len(word) == len(other)

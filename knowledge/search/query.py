@@ -213,7 +213,7 @@ def _spelling(cache: SearcherCache, parsed, concepts: list[Concept],
         # only through the last part of a "compound" may well be a misspelling.
         if concept.strict_docs or concept.label.startswith('"') or " " in concept.label:
             continue
-        correction = correct_word(cache, concept.label.lower())
+        correction = correct_word(cache, concept.label.lower(), vocabulary.spelling_words)
         if correction is None:
             continue
         replacements[concept.label] = correction.replacement

@@ -362,6 +362,9 @@ class Vocabulary:
 
     entries: dict[tuple[str, ...], list[Expansion]] = field(default_factory=dict)
     longest: int = 1
+    # One-word terms as written (lower-cased): spelling corrections may lead to them.
+    words: set[str] = field(default_factory=set)
+    _spelling: tuple[str, ...] = ()
 
     def add(self, key_text: str, text: str, kind: str, district: Optional[str] = None) -> None:
         if _LETTER_HYPHEN.search(key_text) or (district is None and _LETTER_HYPHEN.search(text)):
@@ -377,6 +380,14 @@ class Vocabulary:
         if expansion not in found:
             found.append(expansion)
         self.longest = max(self.longest, len(key))
+        if len(key) == 1 and key_text.isalpha():
+            self.words.add(key_text.lower())
+
+    @property
+    def spelling_words(self) -> tuple[str, ...]:
+        if len(self._spelling) != len(self.words):
+            self._spelling = tuple(sorted(self.words))
+        return self._spelling
 
     def lookup(self, key: tuple[str, ...]) -> list[Expansion]:
         return self.entries.get(key, [])
