@@ -32,9 +32,9 @@ TERM_FORM = {"kind": "synonym", "term": "klotter", "expansions": "graffiti"}
 
 
 def with_term(db, users):
-    """A vocabulary entry, for the routes that name one."""
+    """A vocabulary entry of its own (not one of the starter list), for the routes that name one."""
     row = vocabulary.save_term(db, users["editor"], vocabulary.TermInput(
-        kind="synonym", term="snatteri", expansions=["butiksstöld"]))
+        kind="synonym", term="behörighetsprovord", expansions=["provord för behörighet"]))
     db.commit()  # the domain only flushes; the request's own session must see it
     return SimpleNamespace(id=row.id, route_values={"term_id": row.id})
 
