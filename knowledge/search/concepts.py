@@ -175,7 +175,10 @@ def _word_concept(cache, token: QueryWord, exact: bool) -> Concept:
     alternatives = [Alternative((token.stem,))]
     added: list[tuple[str, str]] = []
     if not exact:
-        alternatives += _compound_alternatives(cache, token.stem)
+        if cache.stem_frequency(token.stem) or zipf_frequency(token.word, "sv") > 1.5:
+            # Only a word (in the cases or in Swedish) has compounds: "vlåd" is a slip for
+            # "våld", not the end of "brevlåda".
+            alternatives += _compound_alternatives(cache, token.stem)
         alternatives += [Alternative((stem,), weight=DERIVED_WEIGHT)
                          for stem in derived_stems(cache, token.word, token.stem)]
         if cache.stem_frequency(token.stem) < 2:
@@ -376,6 +379,9 @@ def split_compound(cache, word: str, depth: int = 0) -> Optional[list[tuple[str,
             if len(head_stem) < MIN_PART or head_form in SWEDISH_STOP_WORDS:
                 continue
             head_df = cache.stem_frequency(head_stem)
+            if not head_df and len(head_form) >= 4 \
+                    and zipf_frequency(head_form, "sv") >= KNOWN_SWEDISH - 0.5:
+                head_df = 0.5   # a Swedish word the cases only use inside compounds (gäng)
             if head_df:
                 score = math.sqrt(head_df * tail_df)
                 if score > best_score:
@@ -442,7 +448,9 @@ def correct_word(cache, word: str, known: tuple[str, ...] = ()) -> Optional[Corr
     # A rare written form of a much commoner word ("ungdommar") is a slip; a word about as
     # common as its neighbour may be meant as typed: only suggested.
     plausible = typed_frequency >= zipf_frequency(text, "sv") - 1.5 and typed_frequency > 0
+    # Long words have few neighbours: one edit to the only word that near is very likely
+    # what was meant, even if few cases use it ("klottersanring").
     confident = not plausible and (
-        (distance == 1 and -negative_live >= common)
+        (distance == 1 and (-negative_live >= common or (len(word) >= 7 and alone)))
         or (distance == 2 and len(word) >= 8 and alone and -negative_live >= common))
     return Correction(word, text, confident)
