@@ -75,6 +75,8 @@ def import_command(path: str, as_draft: bool):
                      detail={"created": result.created, "updated": result.updated,
                              "unchanged": result.unchanged, "errors": len(result.errors)})
         session.commit()
+    # The commit applied one bounded batch; a command may take the time to apply the rest.
+    current_app.extensions["search_index"].sync()
     if not result.ok:
         click.echo(f"Importen avbröts; inget sparades. {len(result.errors)} fel:", err=True)
         for error in result.errors:
@@ -114,7 +116,36 @@ def index_status_command():
     index = current_app.extensions["search_index"]
     lag = index.lag()
     click.echo(f"Generation: {index.ensure()}; outbox-rader som väntar: {lag}.")
+    waiting = index.waiting()
+    if waiting:
+        click.echo(f"Dessutom {waiting} outbox-id från transaktioner som ännu inte avslutats "
+                   "(läses in när de har sparats).")
     sys.exit(0 if lag == 0 else 2)
+
+
+@click.command("sync")
+@with_appcontext
+def sync_command():
+    """Läs in allt som väntar i outboxen; bygg om sökindexet om det saknas, är trasigt eller
+    hör till en annan databas (t.ex. efter en återställning). Körs av timern."""
+    index = current_app.extensions["search_index"]
+    reason = index.rebuild_reason()
+    # Waits for a background catch-up in a web worker rather than doing the same work twice.
+    with index._file_lock("catch-up.lock", timeout=600) as locked:
+        if not locked:
+            click.echo("En annan process håller på att bygga om sökindexet; försök igen senare.",
+                       err=True)
+            sys.exit(1)
+        done = index.catch_up_fully(rebuild=reason is not None)
+    if done == "rebuilt":
+        click.echo(f"Sökindexet är ombyggt ({_REASONS.get(reason, 'antalet stämde inte')}): "
+                   f"{index.document_count()} publicerade exempel.")
+    else:
+        click.echo(f"Sökindexet är i kapp: {index.document_count()} publicerade exempel.")
+
+
+_REASONS = {"missing": "det saknades", "unreadable": "det gick inte att läsa",
+            "foreign": "det hörde till en annan databas", "far behind": "det låg långt efter"}
 
 
 @click.command("backup")
@@ -182,6 +213,7 @@ def users_token_command(email: str):
 
 def init_app(app: Flask) -> None:
     for command in (init_db_command, demo_data_command, import_command, export_command,
-                    reindex_command, index_status_command, backup_command, restore_command,
+                    reindex_command, index_status_command, sync_command, backup_command,
+                    restore_command,
                     users_cli, send_digests_command):
         app.cli.add_command(command)

@@ -14,6 +14,7 @@ from knowledge import cases
 from knowledge.search import SearchRequest, search_cases
 from knowledge.users import issue_token
 from tests.conftest import case_data
+from tests.databases import SERVER_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -249,3 +250,55 @@ def test_counts_leave_out_replaced_and_removed_documents(tmp_path):
     assert len(cache.term_docs("body", "gatufest")) == 1
     assert len(cache.live_docs()) == 1
     searcher.close()
+
+
+only_postgres = pytest.mark.skipif(not SERVER_URL.startswith("postgresql"),
+                                   reason="outbox ids in flight exist only on PostgreSQL")
+
+
+@only_postgres
+def test_a_transaction_held_open_past_the_old_timer_still_reaches_the_search(
+        app, runner, index, db, users, monkeypatch):
+    # A long import: its case and outbox row are written, but it has not committed yet.
+    index.ensure()
+    long_import = app.extensions["db_sessionmaker"]()
+    slow = cases.create_case(long_import, long_import.merge(users["staff"]),
+                             case_data(title="Långsam import om cykelverkstäder"), submit=True,
+                             commit=False)
+    cases.publish_case(long_import, long_import.merge(users["editor"]), slow, commit=False)
+    try:
+        # Meanwhile an editor publishes, so the import's outbox id is skipped.
+        quick = publish(db, users, title="Snabb publicering om läxhjälp")
+        assert quick.id in found_ids(index, db, "läxhjälp")
+        # Much later (no timer may give up on the open transaction): more searches.
+        real_time = time.time
+        monkeypatch.setattr("knowledge.search.index.time.time", lambda: real_time() + 86400)
+        assert found_ids(index, db, "läxhjälp") == {quick.id}
+        long_import.commit()
+    finally:
+        long_import.close()
+    assert slow.id in found_ids(index, db, "cykelverkstäder")
+    status = runner.invoke(args=["index-status"])
+    assert status.exit_code == 0 and "outbox-rader som väntar: 0" in status.output
+
+
+@only_postgres
+def test_index_status_counts_a_committed_row_that_waited_as_lag(app, runner, index, db, users):
+    index.ensure()
+    long_import = app.extensions["db_sessionmaker"]()
+    slow = cases.create_case(long_import, long_import.merge(users["staff"]),
+                             case_data(title="Sen import om grannsamverkan"), submit=True,
+                             commit=False)
+    cases.publish_case(long_import, long_import.merge(users["editor"]), slow, commit=False)
+    publish(db, users, title="Snabb publicering om belysning")
+    index.lock_timeout = 0.2
+    holder = hold_sync_lock(index.root, seconds=30)  # nobody can apply it yet
+    try:
+        long_import.commit()
+        long_import.close()
+        status = runner.invoke(args=["index-status"])
+        assert status.exit_code == 2 and "outbox-rader som väntar: 0" not in status.output
+    finally:
+        holder.kill()
+        holder.wait()
+    assert slow.id in found_ids(index, db, "grannsamverkan")
