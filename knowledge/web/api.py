@@ -86,6 +86,7 @@ def list_cases():
         } for found in result.results],
         facets=result.facets,
         suggestion=result.suggestion,
+        catching_up=result.lagging,  # the index is behind; recent changes may be missing
     )
 
 
