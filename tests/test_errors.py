@@ -51,6 +51,29 @@ def test_a_failing_api_call_answers_json(failing_app, client, auth):
     assert response.json["request_id"] == "api-fel-7"
 
 
+def test_a_request_that_broke_its_database_session_is_still_logged(app, client, auth, users,
+                                                                   db, caplog):
+    """An API call from a browser that is also logged in: the user is loaded only when the
+    request is logged, after the view has left the session needing a rollback."""
+    from knowledge.models import OutboxEntry
+    from knowledge.users import issue_token
+    from knowledge.web.support import get_db
+
+    def breaks_the_session(case_id):
+        session = get_db()
+        session.add(OutboxEntry(case_id=None))  # NOT NULL: the flush fails
+        session.flush()
+    app.view_functions["api.get_case"] = breaks_the_session
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    token = issue_token(db, users["coordinator"])
+    auth.login("coordinator")
+    caplog.set_level(logging.INFO, logger="erfarenhetsbanken.requests")
+    response = client.get("/api/v1/cases/1", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 500 and response.is_json
+    logged = [r for r in caplog.records if r.name == "erfarenhetsbanken.requests"]
+    assert logged and logged[-1].status == 500 and logged[-1].path == "/api/v1/cases/1"
+
+
 def test_connecting_to_a_server_that_never_answers_gives_up(tmp_path):
     # A listening socket that never answers is what a stopped (SIGSTOP) server looks like.
     with socket.socket() as hung:
