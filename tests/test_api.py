@@ -53,7 +53,8 @@ def test_list_shape_and_filters(client, db, users, published):
     headers = bearer(db, users["coordinator"])
     body = client.get("/api/v1/cases?area=unga-i-riskzon&district=farsta",
                       headers=headers).json
-    assert set(body) == {"total", "page", "results", "facets", "suggestion"}
+    assert set(body) == {"total", "page", "results", "facets", "suggestion", "catching_up"}
+    assert body["catching_up"] is False
     assert body["total"] == 1 and body["page"] == 1
     result = body["results"][0]
     assert set(result) == {"id", "external_id", "title", "url", "summary", "snippet",
