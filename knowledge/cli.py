@@ -9,8 +9,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from sqlalchemy import text
+
 from .audit import record_event
 from .backup import BackupError, backup_database, restore_database
+from .db import make_engine
 from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo_data
 from .exchange.commands import send_digests_command
 from .migrate import upgrade_database
@@ -32,10 +35,39 @@ def session_scope():
 
 def init_db() -> None:
     """Migrate the schema to the newest version and load the reference data."""
-    upgrade_database(current_app.config["DATABASE_URL"])
-    with session_scope() as session:
-        load_reference_data(session)
-        session.commit()
+    url = current_app.config["DATABASE_URL"]
+    with _one_at_a_time(url):
+        upgrade_database(url)
+        with session_scope() as session:
+            load_reference_data(session)
+            session.commit()
+
+
+# pg_advisory_lock key for init-db: any constant the app uses for nothing else.
+INIT_DB_LOCK = 0x4562_696E_6974  # "Ebinit"
+
+
+@contextmanager
+def _one_at_a_time(url: str):
+    """On PostgreSQL, nodes that start together (each unit runs init-db first) take turns:
+    the first migrates, the next finds nothing left to do. SQLite's own write lock (and one
+    machine) serialise it there."""
+    if not url.startswith("postgresql"):
+        yield
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": INIT_DB_LOCK})
+            connection.commit()  # the lock belongs to the connection, not the transaction
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                   {"key": INIT_DB_LOCK})
+                connection.commit()
+    finally:
+        engine.dispose()
 
 
 @click.command("init-db")
