@@ -242,6 +242,19 @@ def users_token_command(email: str):
         click.echo(issue_token(session, user))
 
 
+@users_cli.command("logout-all")
+def users_logout_all_command():
+    """Logga ut alla (t.ex. efter en återställning av databasen med pg_restore)."""
+    from sqlalchemy import delete
+    from .models import UserSession
+    with session_scope() as session:
+        ended = session.execute(delete(UserSession)).rowcount
+        record_event(session, "sessions_ended", actor_email="cli", target="alla",
+                     detail={"sessions": ended})
+        session.commit()
+    click.echo(f"{ended} inloggningar avslutade; alla får logga in på nytt.")
+
+
 def init_app(app: Flask) -> None:
     for command in (init_db_command, demo_data_command, import_command, export_command,
                     reindex_command, index_status_command, sync_command, backup_command,
