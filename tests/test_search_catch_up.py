@@ -198,3 +198,20 @@ def test_sync_rebuilds_an_index_that_misses_a_published_case(runner, index, db, 
     assert result.exit_code == 0 and "ombyggt (antalet stämde inte)" in result.output
     assert found_titles(index, db, "mentorprogram") == ["Mentorprogram i Rinkeby",
                                                         "Mentorprogram i Tensta"]
+
+
+def test_a_plain_sync_never_applies_rows_on_top_of_another_database(index, db, users):
+    publish(db, users, "Belysning i Farsta")
+    later = publish(db, users, "Belysning i Bromma")
+    later_row = db.scalar(select(func.max(OutboxEntry.id)))
+    _restore_to_before(db, later.id, later_row)
+    from knowledge.search.index import FollowsAnotherDatabase
+    followed = index.current_generation()
+    newer = cases.create_case(db, users["staff"], case_data(title="Belysning i Skarpnäck"),
+                              submit=True)
+    cases.publish_case(db, users["editor"], newer)  # its commit notices and rebuilds
+    with pytest.raises(FollowsAnotherDatabase):
+        index._apply_batch(followed, timeout=1)  # kept as the previous generation
+    index.wait_for_background()
+    assert found_titles(index, db, "belysning") == ["Belysning i Farsta",
+                                                    "Belysning i Skarpnäck"]

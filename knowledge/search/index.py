@@ -59,6 +59,11 @@ class IndexUnavailable(RuntimeError):
     """The index directory is missing, unreadable or not writable. Message in Swedish."""
 
 
+class FollowsAnotherDatabase(IndexUnavailable):
+    """The outbox row the index applied last is not in the database (a restored backup):
+    applying more rows on top would leave it wrong for good; it must be rebuilt."""
+
+
 @dataclass
 class Position:
     last: int = 0
@@ -98,6 +103,15 @@ class SyncResult:
 
 def _mark(case_id: int, created_at) -> str:
     return f"{case_id}@{created_at.isoformat() if created_at else ''}"
+
+
+def _follows(session: Session, position: Position) -> bool:
+    """Is the outbox row the index applied last still the same row in the database?"""
+    if not position.last or position.mark is None:
+        return True
+    row = session.execute(select(OutboxEntry.case_id, OutboxEntry.created_at)
+                          .where(OutboxEntry.id == position.last)).first()
+    return row is not None and _mark(*row) == position.mark
 
 
 def _is_postgres(session: Session) -> bool:
@@ -274,11 +288,8 @@ class SearchIndex:
         "foreign" (the database is not the one this index followed: a restored backup)."""
         position = self.position()
         with self.sessions() as session:
-            if position.last and position.mark is not None:
-                row = session.execute(select(OutboxEntry.case_id, OutboxEntry.created_at)
-                                      .where(OutboxEntry.id == position.last)).first()
-                if row is None or _mark(*row) != position.mark:
-                    return "foreign"
+            if not _follows(session, position):
+                return "foreign"
             newest = session.scalar(select(func.max(OutboxEntry.id))) or 0
             if newest > position.last:
                 return "behind"
@@ -295,6 +306,10 @@ class SearchIndex:
         path = self.root / name
         position = Position.load(path / "position.json")
         with self.sessions() as session:
+            if not _follows(session, position):
+                raise FollowsAnotherDatabase(
+                    "Sökindexet hör till en annan databas (återställd från backup?); det måste "
+                    "byggas om: `flask --app app sync`.")
             # In this order: a transaction that ended before `oldest` was read has its rows
             # in the read below, if it committed them.
             oldest = _oldest_running(session)
@@ -399,6 +414,9 @@ class SearchIndex:
                     self.start_background()
                 if result.busy or result.more:
                     return True
+        except FollowsAnotherDatabase:  # restored between the check and the sync
+            self.start_background(rebuild=True)
+            return True
         except Exception as error:  # noqa: BLE001 - the index may still be read; say so
             # Writing failed (a full disk, a read-only directory, a damaged segment): the
             # request answers from what the index has, and /healthz shows the error.
