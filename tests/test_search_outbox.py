@@ -302,3 +302,22 @@ def test_index_status_counts_a_committed_row_that_waited_as_lag(app, runner, ind
         holder.kill()
         holder.wait()
     assert slow.id in found_ids(index, db, "grannsamverkan")
+
+
+@only_postgres
+def test_a_reindex_while_a_transaction_is_open_does_not_lose_its_case(app, runner, index, db,
+                                                                      users):
+    index.ensure()
+    long_import = app.extensions["db_sessionmaker"]()
+    slow = cases.create_case(long_import, long_import.merge(users["staff"]),
+                             case_data(title="Långsam import om pulkabackar"), submit=True,
+                             commit=False)
+    cases.publish_case(long_import, long_import.merge(users["editor"]), slow, commit=False)
+    try:
+        publish(db, users, title="Snabb publicering om läxhjälp")
+        result = runner.invoke(args=["reindex"])  # starts after the quick one's outbox row
+        assert result.exit_code == 0, result.output
+        long_import.commit()
+    finally:
+        long_import.close()
+    assert slow.id in found_ids(index, db, "pulkabackar")

@@ -567,8 +567,8 @@ class SearchIndex:
         horizon = _next_to_start(session)
         if horizon is not None and _oldest_running(session) < horizon:
             missing = session.scalars(text(
-                "SELECT g FROM generate_series(:low, :high) AS g WHERE NOT EXISTS "
-                "(SELECT 1 FROM search_outbox WHERE id = g)"),
+                "SELECT g FROM generate_series(CAST(:low AS bigint), CAST(:high AS bigint))"
+                " AS g WHERE NOT EXISTS (SELECT 1 FROM search_outbox WHERE id = g)"),
                 {"low": max(1, row.id - GAP_WINDOW), "high": row.id})
             start.pending = {int(row_id): horizon for row_id in missing}
         return start
