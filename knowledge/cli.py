@@ -166,7 +166,7 @@ def sync_command():
     index = current_app.extensions["search_index"]
     reason = index.rebuild_reason()
     # Waits for a background catch-up in a web worker rather than doing the same work twice.
-    with index._file_lock("catch-up.lock", timeout=600) as locked:
+    with index.catch_up_lock(timeout=600) as locked:
         if not locked:
             click.echo("En annan process håller på att bygga om sökindexet; försök igen senare.",
                        err=True)

@@ -444,9 +444,13 @@ class SearchIndex:
         if thread is not None:
             thread.join(timeout)
 
+    def catch_up_lock(self, timeout: float):
+        """Held by whoever catches up or rebuilds outside requests, in any process."""
+        return self._file_lock("catch-up.lock", timeout)
+
     def _run_background(self, rebuild: bool) -> None:
         try:
-            with self._file_lock("catch-up.lock", timeout=0) as locked:
+            with self.catch_up_lock(timeout=0) as locked:
                 if locked:
                     self.catch_up_fully(rebuild=rebuild)
         except Exception as error:  # noqa: BLE001 - a thread has no one else to tell
