@@ -321,3 +321,29 @@ def test_a_reindex_while_a_transaction_is_open_does_not_lose_its_case(app, runne
     finally:
         long_import.close()
     assert slow.id in found_ids(index, db, "pulkabackar")
+
+
+@only_postgres
+def test_a_long_import_that_skips_tens_of_thousands_of_ids_still_arrives(app, runner, index,
+                                                                         db, users):
+    from sqlalchemy import text as sql
+    index.ensure()
+    long_import = app.extensions["db_sessionmaker"]()
+    slow = cases.create_case(long_import, long_import.merge(users["staff"]),
+                             case_data(title="Stor import om cykelkök"), submit=True,
+                             commit=False)
+    cases.publish_case(long_import, long_import.merge(users["editor"]), slow, commit=False)
+    # As if the import had drawn 70 000 more outbox ids before this publish.
+    db.execute(sql("SELECT setval('search_outbox_id_seq', "
+                   "(SELECT last_value FROM search_outbox_id_seq) + 70000)"))
+    db.commit()
+    try:
+        quick = publish(db, users, title="Snabb publicering om läxhjälp")
+        assert index.waiting() >= 70000
+        assert found_ids(index, db, "läxhjälp") == {quick.id}
+        long_import.commit()
+    finally:
+        long_import.close()
+    assert slow.id in found_ids(index, db, "cykelkök")
+    assert index.lag() == 0
+    assert (index.root / index.current_generation() / "position.json").stat().st_size < 10_000

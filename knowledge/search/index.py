@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from sqlalchemy import event, func, or_, select, text
+from sqlalchemy import (BigInteger, ColumnElement, any_, cast, event, false, func, or_, select,
+                        text)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
@@ -81,8 +83,8 @@ class Position:
         except FileNotFoundError:
             return cls()
         if "waiting" in data:
-            pending = {int(k): (None if v is None else int(v))
-                       for k, v in data["waiting"].items()}
+            pending = {row_id: seen for first, last, seen in data["waiting"]
+                       for row_id in range(first, last + 1)}
         else:  # written by an older version: first-seen times, which say nothing here
             pending = {int(k): None for k in data.get("pending", {})}
         return cls(last=int(data["last"]), pending=pending, mark=data.get("mark"))
@@ -90,8 +92,20 @@ class Position:
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"last": self.last, "mark": self.mark,
-                                   "waiting": {str(k): v for k, v in self.pending.items()}}))
+                                   "waiting": self._ranges()}))
         os.replace(tmp, path)
+
+    def _ranges(self) -> list[list]:
+        """Skipped ids as [first, last, seen] runs: a long import skips thousands at once,
+        and every search reads this file."""
+        runs: list[list] = []
+        for row_id in sorted(self.pending):
+            seen = self.pending[row_id]
+            if runs and runs[-1][1] == row_id - 1 and runs[-1][2] == seen:
+                runs[-1][1] = row_id
+            else:
+                runs.append([row_id, row_id, seen])
+        return runs
 
 
 @dataclass
@@ -112,6 +126,16 @@ def _follows(session: Session, position: Position) -> bool:
     row = session.execute(select(OutboxEntry.case_id, OutboxEntry.created_at)
                           .where(OutboxEntry.id == position.last)).first()
     return row is not None and _mark(*row) == position.mark
+
+
+def _among(session: Session, ids) -> ColumnElement[bool]:
+    """outbox id in `ids`; on PostgreSQL as one array parameter (an IN list of a long
+    import's skipped ids would pass the limit of 65,535 parameters)."""
+    if not ids:
+        return false()
+    if _is_postgres(session):
+        return OutboxEntry.id == any_(cast(list(ids), ARRAY(BigInteger)))
+    return OutboxEntry.id.in_(list(ids))
 
 
 def _is_postgres(session: Session) -> bool:
@@ -277,7 +301,7 @@ class SearchIndex:
         with self.sessions() as session:
             return session.scalar(select(func.count(OutboxEntry.id)).where(or_(
                 OutboxEntry.id > position.last,
-                OutboxEntry.id.in_(list(position.pending))))) or 0
+                _among(session, position.pending)))) or 0
 
     def waiting(self) -> int:
         """Skipped outbox ids still waited for (their transactions may still commit)."""
@@ -294,7 +318,7 @@ class SearchIndex:
             if newest > position.last:
                 return "behind"
             if position.pending and session.scalar(
-                    select(OutboxEntry.id).where(OutboxEntry.id.in_(list(position.pending)))
+                    select(OutboxEntry.id).where(_among(session, position.pending))
                     .limit(1)) is not None:
                 return "behind"
         return "current"
@@ -316,7 +340,7 @@ class SearchIndex:
             rows = session.execute(
                 select(OutboxEntry.id, OutboxEntry.case_id, OutboxEntry.created_at)
                 .where(or_(OutboxEntry.id > position.last,
-                           OutboxEntry.id.in_(list(position.pending))))
+                           _among(session, position.pending)))
                 .order_by(OutboxEntry.id).limit(batch)).all()
             # Every transaction that could hold an id skipped in `rows` is below this.
             horizon = _next_to_start(session)
