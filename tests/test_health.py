@@ -154,3 +154,32 @@ def test_little_disk_space_is_a_warning(app, client, index):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json["status"] == "degraded"
     assert response.json["problems"][0].startswith("Lite diskutrymme kvar för sökindexet")
+
+
+def test_a_full_disk_under_the_sqlite_file_is_unhealthy(app, tmp_path):
+    if not is_sqlite(app):
+        pytest.skip("the database's own disk is watched for SQLite")
+    point = tmp_path / "small-disk"
+    point.mkdir()
+    if not _mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(point)):
+        pytest.skip("needs root and permission to mount a tmpfs")
+    try:
+        shutil.copy(make_url(app.config["DATABASE_URL"]).database, point / "eb.sqlite3")
+        from app import create_app
+        small = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{point}/eb.sqlite3",
+                            "INDEX_DIR": str(tmp_path / "index")})
+        client = small.test_client()
+        assert client.get("/healthz").json["database"] == "ok"
+        try:
+            with open(point / "filler", "wb") as out:
+                while True:
+                    out.write(b"x" * 4096)
+                    out.flush()
+        except OSError:
+            pass  # the disk is full now
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert "Disken för databasen är full (0 MB kvar)." in response.json["problems"]
+        small.extensions["db_engine"].dispose()
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)
