@@ -14,7 +14,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"],
+                         connect_timeout=app.config["DATABASE_CONNECT_TIMEOUT"],
+                         statement_timeout=app.config["DATABASE_STATEMENT_TIMEOUT"])
     app.extensions["db_engine"] = engine
     sessions = make_sessionmaker(engine)
     app.extensions["db_sessionmaker"] = sessions

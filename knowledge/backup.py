@@ -56,8 +56,8 @@ def restore_database(database_url: str, backup: str | Path) -> int:
     """Replace the database's content with the backup's, after checking the backup.
 
     Uses the backup API in the other direction, so the live file is replaced page by page
-    under SQLite's own locking. Returns the number of cases restored. The search index must
-    be rebuilt afterwards (the CLI does it).
+    under SQLite's own locking, and ends every login. Returns the number of cases restored.
+    The search index must be rebuilt afterwards (the CLI does it).
     """
     target_path = _sqlite_path(database_url)
     backup = Path(backup)
@@ -73,6 +73,10 @@ def restore_database(database_url: str, backup: str | Path) -> int:
         try:
             source.backup(live)
             _check(live, str(target_path))
+            # The backup's logins include ones logged out since it was taken: a cookie
+            # copied before a logout must not work again. Everyone logs in anew.
+            live.execute("DELETE FROM user_sessions")
+            live.commit()
         finally:
             live.close()
     except sqlite3.DatabaseError as error:

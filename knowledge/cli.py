@@ -8,13 +8,16 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import text
 
 from .audit import record_event
 from .backup import BackupError, backup_database, restore_database
+from .db import make_engine
 from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo_data
 from .exchange.commands import send_digests_command
 from .migrate import upgrade_database
 from .search.vocabulary import load_starter_vocabulary
+from .search import IndexUnavailable
 from .taxonomy import load_reference_data
 from .import_files import MAX_LISTED_ERRORS
 from .transfer import export_cases, import_file
@@ -38,11 +41,13 @@ def init_db() -> None:
     """Migrate the schema to the newest version, load the reference data and the starter
     search vocabulary (into an empty vocabulary only), and rebuild the search index if it
     was built with an older text analysis."""
-    upgrade_database(current_app.config["DATABASE_URL"])
-    with session_scope() as session:
-        load_reference_data(session)
-        loaded = load_starter_vocabulary(session)
-        session.commit()
+    url = current_app.config["DATABASE_URL"]
+    with _one_at_a_time(url):
+        upgrade_database(url)
+        with session_scope() as session:
+            load_reference_data(session)
+            loaded = load_starter_vocabulary(session)
+            session.commit()
     if loaded:
         click.echo(f"Sökordslistan fylldes med {loaded} ord från startlistan.")
     index = current_app.extensions["search_index"]
@@ -50,6 +55,33 @@ def init_db() -> None:
         click.echo("Sökningens textanalys har ändrats; sökindexet byggs om …")
         count = index.rebuild()
         click.echo(f"Sökindexet är ombyggt ({count} exempel).")
+
+
+# pg_advisory_lock key for init-db: any constant the app uses for nothing else.
+INIT_DB_LOCK = 0x4562_696E_6974  # "Ebinit"
+
+
+@contextmanager
+def _one_at_a_time(url: str):
+    """On PostgreSQL, nodes that start together (each unit runs init-db first) take turns:
+    the first migrates, the next finds nothing left to do. SQLite's own write lock (and one
+    machine) serialise it there."""
+    if not url.startswith("postgresql"):
+        yield
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": INIT_DB_LOCK})
+            connection.commit()  # the lock belongs to the connection, not the transaction
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                   {"key": INIT_DB_LOCK})
+                connection.commit()
+    finally:
+        engine.dispose()
 
 
 @click.command("init-db")
@@ -91,6 +123,11 @@ def import_command(path: str, as_draft: bool):
         session.commit()
     if result.encoding:
         click.echo(f"Filen lästes som {result.encoding}.")
+    # The commit applied one bounded batch; a command may take the time to apply the rest.
+    try:
+        current_app.extensions["search_index"].sync()
+    except IndexUnavailable as error:  # the import stands; the index catches up later
+        click.echo(f"Varning: {error}", err=True)
     if not result.ok:
         click.echo(f"Importen avbröts; inget sparades. {len(result.errors)} fel:", err=True)
         for error in result.errors[:MAX_LISTED_ERRORS]:
@@ -134,7 +171,36 @@ def index_status_command():
     index = current_app.extensions["search_index"]
     lag = index.lag()
     click.echo(f"Generation: {index.ensure()}; outbox-rader som väntar: {lag}.")
+    waiting = index.waiting()
+    if waiting:
+        click.echo(f"Dessutom {waiting} outbox-id från transaktioner som ännu inte avslutats "
+                   "(läses in när de har sparats).")
     sys.exit(0 if lag == 0 else 2)
+
+
+@click.command("sync")
+@with_appcontext
+def sync_command():
+    """Läs in allt som väntar i outboxen; bygg om sökindexet om det saknas, är trasigt eller
+    hör till en annan databas (t.ex. efter en återställning). Körs av timern."""
+    index = current_app.extensions["search_index"]
+    reason = index.rebuild_reason()
+    # Waits for a background catch-up in a web worker rather than doing the same work twice.
+    with index.catch_up_lock(timeout=600) as locked:
+        if not locked:
+            click.echo("En annan process håller på att bygga om sökindexet; försök igen senare.",
+                       err=True)
+            sys.exit(1)
+        done = index.catch_up_fully(rebuild=reason is not None)
+    if done == "rebuilt":
+        click.echo(f"Sökindexet är ombyggt ({_REASONS.get(reason, 'antalet stämde inte')}): "
+                   f"{index.document_count()} publicerade exempel.")
+    else:
+        click.echo(f"Sökindexet är i kapp: {index.document_count()} publicerade exempel.")
+
+
+_REASONS = {"missing": "det saknades", "unreadable": "det gick inte att läsa",
+            "foreign": "det hörde till en annan databas", "far behind": "det låg långt efter"}
 
 
 @click.command("backup")
@@ -258,8 +324,22 @@ def _when(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "–"
 
 
+@users_cli.command("logout-all")
+def users_logout_all_command():
+    """Logga ut alla (t.ex. efter en återställning av databasen med pg_restore)."""
+    from sqlalchemy import delete
+    from .models import UserSession
+    with session_scope() as session:
+        ended = session.execute(delete(UserSession)).rowcount
+        record_event(session, "sessions_ended", actor_email="cli", target="alla",
+                     detail={"sessions": ended})
+        session.commit()
+    click.echo(f"{ended} inloggningar avslutade; alla får logga in på nytt.")
+
+
 def init_app(app: Flask) -> None:
     for command in (init_db_command, demo_data_command, import_command, export_command,
-                    reindex_command, index_status_command, backup_command, restore_command,
+                    reindex_command, index_status_command, sync_command, backup_command,
+                    restore_command,
                     users_cli, send_digests_command):
         app.cli.add_command(command)

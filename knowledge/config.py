@@ -89,6 +89,14 @@ def load_config(instance_path: str) -> dict:
         "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
         "SMTP_FROM": os.environ.get("SMTP_FROM", "erfarenhetsbanken@localhost"),
+        # /healthz: how long the database may take to answer (lock waits included), and the
+        # free disk space below which it warns.
+        "HEALTH_TIMEOUT": float(os.environ.get("HEALTH_TIMEOUT", "3")),
+        "HEALTH_DISK_FREE_MB": int(os.environ.get("HEALTH_DISK_FREE_MB", "500")),
+        # PostgreSQL: give up connecting, and cancel a statement, after this many seconds, so
+        # a hung server cannot hold every worker until gunicorn kills it.
+        "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")),
+        "DATABASE_STATEMENT_TIMEOUT": float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30")),
         # Links in e-mail: a command has no request to take the host from.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
     }

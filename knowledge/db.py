@@ -6,13 +6,18 @@ opens one session per request (``flask.g.db``) and closes it when the request en
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, connect_timeout: Optional[float] = None,
+                statement_timeout: Optional[float] = None) -> Engine:
+    """An engine; on PostgreSQL, `connect_timeout` and `statement_timeout` (seconds) keep a
+    hung or overloaded server from holding a worker until gunicorn kills it. Migrations and
+    tests' set-up leave them off."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -21,7 +26,12 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args: dict = {}
+    if connect_timeout:
+        connect_args["connect_timeout"] = max(1, round(connect_timeout))  # libpq: whole seconds
+    if statement_timeout:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

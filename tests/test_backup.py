@@ -54,3 +54,26 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_a_broken_file(runner, t
     broken.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
     result = runner.invoke(args=["restore", "--yes", str(broken)])
     assert result.exit_code == 1 and "misslyckades" in result.output
+
+
+def test_a_restore_ends_every_login_so_a_logged_out_cookie_stays_dead(app, runner, client,
+                                                                     auth, tmp_path):
+    auth.login("coordinator")
+    cookie = client.get_cookie("session", domain="erfarenhetsbanken.test")
+    backup = tmp_path / "backup.sqlite3"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    auth.logout()
+    result = runner.invoke(args=["restore", "--yes", str(backup)])
+    assert result.exit_code == 0, result.output
+    # Someone who copied the cookie before the logout tries it after the restore.
+    stranger = app.test_client()
+    stranger.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    assert stranger.get("/cases").status_code == 302  # to the login page
+
+
+def test_logout_all_ends_every_login(app, runner, client, auth):
+    auth.login("coordinator")
+    assert client.get("/cases").status_code == 200
+    result = runner.invoke(args=["users", "logout-all"])
+    assert result.exit_code == 0 and "1 inloggningar avslutade" in result.output
+    assert client.get("/cases").status_code == 302

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from ..models import Case
 from ..taxonomy import Taxonomy
 from .documents import BODY_FIELDS, FACET_FIELDS, URL_FACETS, plain_text
-from .index import IndexUnavailable, SearchIndex
+from .index import IndexUnavailable, SearchIndex, take_transaction_id_before_outbox_ids
 from .query import SearchRequest, run_search, snippet
 from .similar import similar_case_ids
 
@@ -81,12 +81,14 @@ def parse_filters(taxonomy: Taxonomy, raw: dict[str, list[str]]) -> tuple[dict[s
 
 def search_cases(index: SearchIndex, session: Session, request: SearchRequest) -> SearchResult:
     """Search published cases; the hits come back as Case rows with highlighted snippets."""
-    lagging = False
-    if index.needs_sync():
-        # Another process (or node) wrote to the outbox: catch up before answering, but
-        # never wait long for a busy lock; the answer then says the index is catching up.
-        lagging = index.sync(timeout=0.2).busy
-    searcher, cache = index.searcher_and_cache()
+    # Another process (or node) may have written to the outbox: catch up a little before
+    # answering, never much and never waiting long; the answer then says it is catching up.
+    lagging = index.catch_up()
+    try:
+        searcher, cache = index.searcher_and_cache()
+    except IndexUnavailable:
+        index.start_background(rebuild=True)  # outside the request; this one gets a 503
+        raise
     engine = run_search(searcher, cache, request, index.vocabulary.current(session))
     cases = _load_published(session, [hit.case_id for hit in engine.hits])
     results = []
@@ -132,17 +134,15 @@ def _snippet(case: Case, terms: frozenset[str]) -> Optional[Markup]:
 def sync_after_commit(sessions: sessionmaker[Session], index: SearchIndex) -> None:
     """After a commit that wrote outbox rows, apply them, so a publish is searchable at once.
 
-    If indexing fails, the commit stands and the rows wait in the outbox for the next sync.
+    Bounded like a search's catch-up. If indexing fails, the commit stands and the rows wait
+    in the outbox for the next sync.
     """
+    take_transaction_id_before_outbox_ids(sessions)
 
     @event.listens_for(sessions, "after_commit")
     def _apply(session: Session) -> None:
         if session.info.pop("outbox_written", False):
-            try:
-                index.sync()
-            except Exception as error:  # the database is the truth; the index catches up
-                index.last_error = str(error)
-                log.exception("Search index sync failed; the outbox keeps the changes")
+            index.catch_up()  # logs and records its own failures
 
     @event.listens_for(sessions, "after_rollback")
     def _forget(session: Session) -> None:

@@ -4,6 +4,7 @@ Layout of INDEX_DIR:
 
     CURRENT                 name of the generation in use (replaced atomically on reindex)
     sync.lock               one sync at a time per index directory (fcntl lock)
+    catch-up.lock           one background catch-up or rebuild at a time (fcntl lock)
     gen-<time>/             a Whoosh index plus position.json (how far it applied the outbox)
 
 A sync reads outbox rows it has not applied, takes the sync lock and the Whoosh writer lock
@@ -11,12 +12,19 @@ A sync reads outbox rows it has not applied, takes the sync lock and the Whoosh 
 state of each case from the database, writes it (or deletes it if it is no longer
 published), commits, and only then moves its position forward. Replaying a row is harmless,
 so a crash between the database commit and indexing loses nothing.
+
+On PostgreSQL, outbox ids come from a sequence when a row is inserted, not when it is
+committed: a long transaction can hold id 7 while id 8 is committed and applied. Such a
+skipped id is waited for (and reported as lag once it is committed) until every transaction
+that was running when the gap was seen has ended; a timer would drop the rows of a slow
+import for good. SQLite has one writer at a time, so there a gap is never in flight.
 """
 from __future__ import annotations
 
 import errno
 import fcntl
 import json
+import logging
 import os
 import shutil
 import threading
@@ -26,7 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import (BigInteger, ColumnElement, any_, cast, event, false, func, or_, select,
+                        text)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
@@ -38,20 +48,35 @@ from .analysis import ANALYSIS_VERSION
 from .query import SearcherCache
 from .vocabulary import VocabularyCache
 
-# An id below the newest applied one that is missing may belong to a PostgreSQL transaction
-# that has not committed yet; it is looked for again for this long.
-PENDING_SECONDS = 300.0
 BATCH = 2000
+# A request (a search, or the commit of a publish) applies at most this many outbox rows and
+# waits this long for the lock; a background catch-up does the rest.
+REQUEST_ROWS = 100
+REQUEST_LOCK_TIMEOUT = 0.2
+# Skipped ids are looked for within this distance below the newest applied id.
+GAP_WINDOW = 100_000
+
+log = logging.getLogger(__name__)
 
 
 class IndexUnavailable(RuntimeError):
     """The index directory is missing, unreadable or not writable. Message in Swedish."""
 
 
+class FollowsAnotherDatabase(IndexUnavailable):
+    """The outbox row the index applied last is not in the database (a restored backup):
+    applying more rows on top would leave it wrong for good; it must be rebuilt."""
+
+
 @dataclass
 class Position:
     last: int = 0
-    pending: dict[int, float] = field(default_factory=dict)  # outbox id → first seen missing
+    # Skipped outbox id → PostgreSQL's next transaction id when the gap was seen (None: not
+    # known yet). The id is given up only once every older transaction has ended.
+    pending: dict[int, Optional[int]] = field(default_factory=dict)
+    # Which outbox row `last` is (case id and time), to notice a database that is no longer
+    # the one this index followed (a restored backup reuses ids).
+    mark: Optional[str] = None
 
     @classmethod
     def load(cls, path: Path) -> "Position":
@@ -59,20 +84,89 @@ class Position:
             data = json.loads(path.read_text())
         except FileNotFoundError:
             return cls()
-        return cls(last=int(data["last"]),
-                   pending={int(k): float(v) for k, v in data.get("pending", {}).items()})
+        if "waiting" in data:
+            pending = {row_id: seen for first, last, seen in data["waiting"]
+                       for row_id in range(first, last + 1)}
+        else:  # written by an older version: first-seen times, which say nothing here
+            pending = {int(k): None for k in data.get("pending", {})}
+        return cls(last=int(data["last"]), pending=pending, mark=data.get("mark"))
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"last": self.last,
-                                   "pending": {str(k): v for k, v in self.pending.items()}}))
+        tmp.write_text(json.dumps({"last": self.last, "mark": self.mark,
+                                   "waiting": self._ranges()}))
         os.replace(tmp, path)
+
+    def _ranges(self) -> list[list]:
+        """Skipped ids as [first, last, seen] runs: a long import skips thousands at once,
+        and every search reads this file."""
+        runs: list[list] = []
+        for row_id in sorted(self.pending):
+            seen = self.pending[row_id]
+            if runs and runs[-1][1] == row_id - 1 and runs[-1][2] == seen:
+                runs[-1][1] = row_id
+            else:
+                runs.append([row_id, row_id, seen])
+        return runs
 
 
 @dataclass
 class SyncResult:
     applied: int = 0
     busy: bool = False
+    more: bool = False  # stopped at its limit with rows left to apply
+
+
+def _mark(case_id: int, created_at) -> str:
+    return f"{case_id}@{created_at.isoformat() if created_at else ''}"
+
+
+def _follows(session: Session, position: Position) -> bool:
+    """Is the outbox row the index applied last still the same row in the database?"""
+    if not position.last or position.mark is None:
+        return True
+    row = session.execute(select(OutboxEntry.case_id, OutboxEntry.created_at)
+                          .where(OutboxEntry.id == position.last)).first()
+    return row is not None and _mark(*row) == position.mark
+
+
+def _among(session: Session, ids) -> ColumnElement[bool]:
+    """outbox id in `ids`; on PostgreSQL as one array parameter (an IN list of a long
+    import's skipped ids would pass the limit of 65,535 parameters)."""
+    if not ids:
+        return false()
+    if _is_postgres(session):
+        return OutboxEntry.id == any_(cast(list(ids), ARRAY(BigInteger)))
+    return OutboxEntry.id.in_(list(ids))
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _oldest_running(session: Session) -> Optional[int]:
+    """PostgreSQL: the oldest transaction id still running (all older ones have ended)."""
+    if not _is_postgres(session):
+        return None
+    return int(session.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")))
+
+
+def _next_to_start(session: Session) -> Optional[int]:
+    """PostgreSQL: the first transaction id not yet started (every running one is below)."""
+    if not _is_postgres(session):
+        return None
+    return int(session.scalar(text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")))
+
+
+def take_transaction_id_before_outbox_ids(sessions: sessionmaker[Session]) -> None:
+    """On PostgreSQL, a transaction that writes outbox rows gets its transaction id before it
+    draws outbox ids, so a skipped id always belongs to a transaction the snapshot shows as
+    running. (An id is drawn inside the INSERT, a moment before the row gets its xid.)"""
+
+    @event.listens_for(sessions, "before_flush")
+    def _take(session: Session, _context, _instances) -> None:
+        if any(isinstance(obj, OutboxEntry) for obj in session.new) and _is_postgres(session):
+            session.connection().execute(text("SELECT pg_current_xact_id()"))
 
 
 class SearchIndex:
@@ -89,6 +183,11 @@ class SearchIndex:
         self.last_error: Optional[str] = None
         # The editable vocabulary, expanded at query time (no reindex when it changes).
         self.vocabulary = VocabularyCache()
+        # Bounds for the catch-up a request does (attributes, so a test can make them small).
+        self.request_rows = REQUEST_ROWS
+        self.request_lock_timeout = REQUEST_LOCK_TIMEOUT
+        self._background: Optional[threading.Thread] = None
+        self._background_guard = threading.Lock()
 
     # --- generations ------------------------------------------------------------------------
 
@@ -181,24 +280,26 @@ class SearchIndex:
 
     # --- applying the outbox ----------------------------------------------------------------
 
-    def sync(self, timeout: Optional[float] = None) -> SyncResult:
-        """Apply every outbox row not yet applied. Gives up (busy=True) if the lock is held."""
+    def sync(self, timeout: Optional[float] = None, limit: Optional[int] = None) -> SyncResult:
+        """Apply the outbox rows not yet applied (at most `limit` of them, then more=True).
+        Gives up (busy=True) if the lock is held."""
         timeout = self.lock_timeout if timeout is None else timeout
         try:
-            return self._sync(timeout)
+            return self._sync(timeout, limit)
         except OSError as error:  # lock file, position file: a full or read-only disk
             raise IndexUnavailable(_os_message(error, self.root)) from error
 
-    def _sync(self, timeout: float) -> SyncResult:
+    def _sync(self, timeout: float, limit: Optional[int]) -> SyncResult:
         name = self.ensure()
         result = SyncResult()
         while True:
+            batch = BATCH if limit is None else min(BATCH, limit - result.applied)
             with self._sync_lock(timeout) as locked:
                 if not locked:
                     result.busy = True
                     return result
                 try:
-                    applied, more = self._apply_batch(name, timeout)
+                    applied, more = self._apply_batch(name, timeout, batch)
                 except LockError:  # a writer outside this protocol holds Whoosh's own lock
                     result.busy = True
                     return result
@@ -206,41 +307,70 @@ class SearchIndex:
             if not more:
                 self.last_error = None
                 return result
+            if limit is not None and result.applied >= limit:
+                result.more = True
+                return result
 
     def lag(self) -> int:
-        """Outbox rows written but not yet applied to this index."""
+        """Outbox rows written but not yet applied to this index (rows of a transaction that
+        is still open count once it has committed)."""
         position = self.position()
         with self.sessions() as session:
             return session.scalar(select(func.count(OutboxEntry.id)).where(or_(
                 OutboxEntry.id > position.last,
-                OutboxEntry.id.in_(list(position.pending))))) or 0
+                _among(session, position.pending)))) or 0
+
+    def waiting(self) -> int:
+        """Skipped outbox ids still waited for (their transactions may still commit)."""
+        return len(self.position().pending)
+
+    def state(self) -> str:
+        """Cheap check, done before searching: "current", "behind" (rows to apply) or
+        "foreign" (the database is not the one this index followed: a restored backup)."""
+        position = self.position()
+        with self.sessions() as session:
+            if not _follows(session, position):
+                return "foreign"
+            newest = session.scalar(select(func.max(OutboxEntry.id))) or 0
+            if newest > position.last:
+                return "behind"
+            if position.pending and session.scalar(
+                    select(OutboxEntry.id).where(_among(session, position.pending))
+                    .limit(1)) is not None:
+                return "behind"
+        return "current"
 
     def needs_sync(self) -> bool:
-        """Cheap check, done before searching: has anything been written since?"""
-        position = self.position()
-        if position.pending:
-            return True
-        with self.sessions() as session:
-            newest = session.scalar(select(func.max(OutboxEntry.id))) or 0
-        return newest > position.last
+        return self.state() != "current"
 
-    def _apply_batch(self, name: str, timeout: float) -> tuple[int, bool]:
+    def _apply_batch(self, name: str, timeout: float, batch: int = BATCH) -> tuple[int, bool]:
         path = self.root / name
         position = Position.load(path / "position.json")
         with self.sessions() as session:
+            if not _follows(session, position):
+                raise FollowsAnotherDatabase(
+                    "Sökindexet hör till en annan databas (återställd från backup?); det måste "
+                    "byggas om: `flask --app app sync`.")
+            # In this order: a transaction that ended before `oldest` was read has its rows
+            # in the read below, if it committed them.
+            oldest = _oldest_running(session)
             rows = session.execute(
-                select(OutboxEntry.id, OutboxEntry.case_id)
+                select(OutboxEntry.id, OutboxEntry.case_id, OutboxEntry.created_at)
                 .where(or_(OutboxEntry.id > position.last,
-                           OutboxEntry.id.in_(list(position.pending))))
-                .order_by(OutboxEntry.id).limit(BATCH)).all()
+                           _among(session, position.pending)))
+                .order_by(OutboxEntry.id).limit(batch)).all()
+            # Every transaction that could hold an id skipped in `rows` is below this.
+            horizon = _next_to_start(session)
+        full = len(rows) == batch
         if not rows:
-            self._expire_pending(position, path)
+            if self._expire_pending(position, oldest, horizon, read_up_to=None):
+                position.save(path / "position.json")
             return 0, False
         # 256 MB before Whoosh sorts postings on disk: a 2000-row batch stays in memory.
         writer = whoosh_index.open_dir(str(path)).writer(timeout=timeout, limitmb=256)
         try:
             # A new session, begun after taking the lock, sees every case as it is now.
-            case_ids = sorted({case_id for _id, case_id in rows})
+            case_ids = sorted({row.case_id for row in rows})
             self._write_cases(writer, case_ids)
             writer.commit()
         except OSError as error:
@@ -249,9 +379,11 @@ class SearchIndex:
         except BaseException:
             _abandon(writer)
             raise
-        self._advance(position, [row_id for row_id, _ in rows])
+        self._advance(position, rows, horizon)
+        self._expire_pending(position, oldest, horizon,
+                             read_up_to=rows[-1][0] if full else None)
         position.save(path / "position.json")
-        return len(rows), len(rows) == BATCH
+        return len(rows), full
 
     def _write_cases(self, writer, case_ids: list[int]) -> None:
         with self.sessions() as session:
@@ -267,32 +399,156 @@ class SearchIndex:
                     writer.delete_by_term("id", str(case_id))
 
     @staticmethod
-    def _advance(position: Position, applied_ids: list[int]) -> None:
-        now = time.time()
-        newest = max(applied_ids)
-        applied = set(applied_ids)
+    def _advance(position: Position, rows, horizon: Optional[int]) -> None:
+        applied = {row.id for row in rows}
+        newest = rows[-1]  # rows come in id order
         for row_id in applied:
             position.pending.pop(row_id, None)
-        if newest > position.last:
-            # Ids skipped on the way may still be committed by a slower transaction.
-            if newest - position.last < 100_000:
-                for missing in range(position.last + 1, newest):
+        if newest.id > position.last:
+            # Ids skipped on the way may still be committed by a slower transaction (only
+            # on PostgreSQL: horizon is None on SQLite, where no gap is in flight).
+            if horizon is not None and newest.id - position.last < GAP_WINDOW:
+                for missing in range(position.last + 1, newest.id):
                     if missing not in applied:
-                        position.pending.setdefault(missing, now)
-            position.last = newest
-        SearchIndex._drop_old_pending(position, now)
+                        position.pending.setdefault(missing, horizon)
+            position.last = newest.id
+            position.mark = _mark(newest.case_id, newest.created_at)
 
     @staticmethod
-    def _drop_old_pending(position: Position, now: float) -> None:
-        for row_id, seen in list(position.pending.items()):
-            if now - seen > PENDING_SECONDS:
-                del position.pending[row_id]
+    def _expire_pending(position: Position, oldest: Optional[int], horizon: Optional[int],
+                        read_up_to: Optional[int]) -> bool:
+        """Give up skipped ids whose transactions have all ended without committing them.
 
-    def _expire_pending(self, position: Position, path: Path) -> None:
-        before = len(position.pending)
-        self._drop_old_pending(position, time.time())
-        if len(position.pending) != before:
-            position.save(path / "position.json")
+        Only ids the read could have returned count (`read_up_to`: the read stopped at its
+        limit there). Returns whether anything changed."""
+        changed = False
+        for row_id, seen in list(position.pending.items()):
+            if read_up_to is not None and row_id > read_up_to:
+                continue
+            if oldest is None:  # SQLite: nothing in flight; the read would have found it
+                del position.pending[row_id]
+                changed = True
+            elif seen is None:  # from an older version: wait from now on
+                position.pending[row_id] = horizon
+                changed = True
+            elif oldest >= seen:
+                del position.pending[row_id]
+                changed = True
+        return changed
+
+    # --- catching up: a bounded step in requests, the rest in the background ----------------
+
+    def catch_up(self) -> bool:
+        """The bounded catch-up a request does before searching or after committing: at most
+        `request_rows` rows, a short wait for the lock. Whatever is left is applied by a
+        background thread. Returns True while the index is known to be behind."""
+        try:
+            state = self.state()
+            if state == "foreign":
+                log.warning("The search index follows another database (a restored backup?); "
+                            "rebuilding it in the background")
+                self.start_background(rebuild=True)
+                return True
+            if state == "behind":
+                result = self.sync(timeout=self.request_lock_timeout, limit=self.request_rows)
+                if result.more:
+                    self.start_background()
+                if result.busy or result.more:
+                    return True
+        except FollowsAnotherDatabase:  # restored between the check and the sync
+            self.start_background(rebuild=True)
+            return True
+        except Exception as error:  # noqa: BLE001 - the index may still be read; say so
+            # Writing failed (a full disk, a read-only directory, a damaged segment): the
+            # request answers from what the index has, and /healthz shows the error.
+            self.last_error = str(error)
+            log.exception("Search index catch-up failed; answering from the index as it is")
+            return True
+        return self.background_running()
+
+    def start_background(self, rebuild: bool = False) -> None:
+        """Catch up (or rebuild) in a thread of this process, unless one is running here;
+        the catch-up lock keeps other processes from doing the same work at once."""
+        with self._background_guard:
+            if self.background_running():
+                return
+            self._background = threading.Thread(target=self._run_background, args=(rebuild,),
+                                                name="search-catch-up", daemon=True)
+            self._background.start()
+
+    def background_running(self) -> bool:
+        thread = self._background
+        return thread is not None and thread.is_alive()
+
+    def wait_for_background(self, timeout: Optional[float] = None) -> None:
+        thread = self._background
+        if thread is not None:
+            thread.join(timeout)
+
+    def catch_up_lock(self, timeout: float):
+        """Held by whoever catches up or rebuilds outside requests, in any process."""
+        return self._file_lock("catch-up.lock", timeout)
+
+    def _run_background(self, rebuild: bool) -> None:
+        try:
+            with self.catch_up_lock(timeout=0) as locked:
+                if locked:
+                    self.catch_up_fully(rebuild=rebuild)
+        except Exception as error:  # noqa: BLE001 - a thread has no one else to tell
+            self.last_error = str(error)
+            log.exception("Background catch-up of the search index failed")
+
+    def catch_up_fully(self, rebuild: bool = False) -> str:
+        """Bring the index up to date however long it takes (`flask sync`, the background
+        thread). Rebuilds instead when the index is missing or unreadable, follows another
+        database, is further behind than a rebuild would cost, or does not hold the
+        published cases. Returns "rebuilt" or "synced"."""
+        if rebuild or self.rebuild_reason() is not None:
+            self.rebuild()
+            return "rebuilt"
+        self.sync()
+        if self.count_mismatch() is not None:
+            self.rebuild()
+            return "rebuilt"
+        return "synced"
+
+    def rebuild_reason(self) -> Optional[str]:
+        """Why the index should be rebuilt rather than caught up, or None."""
+        if self.current_generation() is None:
+            return "missing"
+        try:
+            self.searcher_and_cache()
+        except IndexUnavailable:
+            return "unreadable"
+        if self.state() == "foreign":
+            return "foreign"
+        if self.lag() > max(self.published_count(), BATCH):
+            return "far behind"
+        return None
+
+    def published_count(self) -> int:
+        with self.sessions() as session:
+            return session.scalar(select(func.count(Case.id))
+                                  .where(Case.status == "published")) or 0
+
+    def document_count(self) -> int:
+        searcher, _cache = self.searcher_and_cache()
+        return searcher.doc_count()
+
+    def count_mismatch(self) -> Optional[tuple[int, int]]:
+        """(documents, published) when they differ by more than the unapplied rows could
+        explain, else None. Each outbox row changes the count by at most one. The three
+        counts cannot be read at one instant, so a publish between them could look like a
+        mismatch once: only one that is seen three times in a row counts."""
+        found = None
+        for _attempt in range(3):
+            lag = self.lag() + self.waiting()
+            documents = self.document_count()
+            published = self.published_count()
+            if abs(documents - published) <= lag + self.lag():
+                return None
+            found = (documents, published)
+        return found
 
     # --- rebuilding -------------------------------------------------------------------------
 
@@ -307,7 +563,7 @@ class SearchIndex:
         path = self.root / name
         with self.sessions() as session:
             # Everything written after this point is replayed from the outbox afterwards.
-            start = Position(last=session.scalar(select(func.max(OutboxEntry.id))) or 0)
+            start = self._starting_position(session)
         start.save(path / "position.json")
         ix = whoosh_index.open_dir(str(path))
         writer = ix.writer(limitmb=512)  # fewer spills to disk while rebuilding
@@ -344,13 +600,34 @@ class SearchIndex:
             self._switch_to(name)
         return count
 
+    @staticmethod
+    def _starting_position(session: Session) -> Position:
+        """The position of a new generation: the newest outbox row, and (on PostgreSQL) the
+        ids below it that open transactions may still commit, to be waited for."""
+        row = session.execute(select(OutboxEntry.id, OutboxEntry.case_id, OutboxEntry.created_at)
+                              .order_by(OutboxEntry.id.desc()).limit(1)).first()
+        if row is None:
+            return Position()
+        start = Position(last=row.id, mark=_mark(row.case_id, row.created_at))
+        horizon = _next_to_start(session)
+        if horizon is not None and _oldest_running(session) < horizon:
+            missing = session.scalars(text(
+                "SELECT g FROM generate_series(CAST(:low AS bigint), CAST(:high AS bigint))"
+                " AS g WHERE NOT EXISTS (SELECT 1 FROM search_outbox WHERE id = g)"),
+                {"low": max(1, row.id - GAP_WINDOW), "high": row.id})
+            start.pending = {int(row_id): horizon for row_id in missing}
+        return start
+
     # --- locking ----------------------------------------------------------------------------
 
+    def _sync_lock(self, timeout: float):
+        return self._file_lock("sync.lock", timeout)
+
     @contextmanager
-    def _sync_lock(self, timeout: float) -> Iterator[bool]:
+    def _file_lock(self, name: str, timeout: float) -> Iterator[bool]:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            handle = open(self.root / "sync.lock", "a+")
+            handle = open(self.root / name, "a+")
         except OSError as error:
             raise IndexUnavailable(_os_message(error, self.root)) from error
         try:

@@ -1,10 +1,12 @@
 """The web layer: blueprints that read the request, call the domain and render."""
 from __future__ import annotations
 
-from flask import Flask, make_response, redirect, render_template, request, session, url_for
+from flask import Flask, g, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import escape
+from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import IntegerConverter
 
 from ..cases import ACTION_LABELS, MAX_ID, STATUS_LABELS, InvalidTransition, NotFound, \
@@ -90,6 +92,30 @@ def init_app(app: Flask) -> None:
         limit = app.config.get("MAX_CONTENT_LENGTH") or 0
         return _error_page(413, f"Det du skickade är för stort (högst {limit / 1024 / 1024:g} "
                                 "MB). Korta texten eller dela upp den och försök igen.")
+
+    @app.errorhandler(InternalServerError)
+    def server_error(_error):
+        # Flask has logged the exception already. Whatever the request had begun is not
+        # kept, and the page must not need the database that may have just failed.
+        try:
+            if g.get("db") is not None:
+                g.db.rollback()
+        except Exception:  # noqa: BLE001 - the session is closed at teardown anyway
+            pass
+        request_id = g.get("request_id", "")
+        if request.path.startswith("/api/"):
+            return jsonify(error="Ett oväntat fel inträffade på servern; försök igen. "
+                                 f"Ange felkoden {request_id} om du kontaktar support.",
+                           request_id=request_id), 500
+        message = ("Något gick fel hos oss, inte hos dig. Det du gjorde sparades inte; "
+                   "försök igen om en stund. Om felet kvarstår, kontakta systemförvaltaren "
+                   f"och ange felkoden {request_id}.")
+        try:
+            return _error_page(500, message)
+        except Exception:  # noqa: BLE001 - e.g. the page's menu needs the database
+            app.logger.exception("The error page itself failed; answering in plain HTML")
+            return (f'<!doctype html><html lang="sv"><title>Något gick fel</title>'
+                    f"<h1>Något gick fel</h1><p>{escape(message)}</p></html>", 500)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):

@@ -1,9 +1,9 @@
 """Start page and health check."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from .. import listing
-from ..health import check_health
+from ..health import HealthSettings, check_health
 from ..permissions import is_editor
 from .support import actor, get_db, search_index
 
@@ -31,5 +31,9 @@ def accessibility():
 
 @bp.route("/healthz")
 def healthz():
-    healthy, report = check_health(get_db(), search_index())
+    config = current_app.config
+    healthy, report = check_health(
+        current_app.extensions["db_sessionmaker"], search_index(), config["DATABASE_URL"],
+        HealthSettings(timeout=config["HEALTH_TIMEOUT"],
+                       disk_free_warning_mb=config["HEALTH_DISK_FREE_MB"]))
     return jsonify(report), 200 if healthy else 503

@@ -82,7 +82,9 @@ def init_app(app: Flask) -> None:
     def finish_request(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if request.endpoint != "static":
-            from flask_login import current_user
+            # The user as already loaded, if at all: loading it here could fail in a
+            # request that failed (a locked or lost database), and lose its log line.
+            user = g.get("_login_user")
             elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter()))
             path = loggable(request.path)
             log.info("%s %s %s %.1f ms", request.method, path, response.status_code,
@@ -90,6 +92,6 @@ def init_app(app: Flask) -> None:
                          "method": request.method, "path": path,
                          "status": response.status_code,
                          "duration_ms": round(elapsed * 1000, 1),
-                         "user_id": getattr(current_user, "id", None),
+                         "user_id": getattr(user, "id", None),
                          "remote_addr": request.remote_addr})
         return response
