@@ -153,7 +153,7 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
     """
     require(can_edit_case(user, case), "Du får inte ändra det här exemplet.")
     begin_write(session)
-    _lock(session, case)
+    lock_case(session, case)
     # Checked again on the row as it is now: it may have been submitted meanwhile.
     require(can_edit_case(user, case), "Du får inte ändra det här exemplet.")
     before = case_fields(case)
@@ -183,7 +183,7 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
 def submit_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
     require(is_author(user, case) and user.active, "Bara författaren kan skicka exemplet.")
     begin_write(session)
-    _lock(session, case)
+    lock_case(session, case)
     _submit(session, user, case)
     _finish(session, commit)
     return case
@@ -198,7 +198,7 @@ def return_case(session: Session, user: User, case: Case, comment: str, *,
             "comment", "Kommentar: skriv vad författaren behöver ändra innan exemplet "
                        "kan publiceras.")])
     begin_write(session)
-    _lock(session, case)
+    lock_case(session, case)
     _require_status(case, ("submitted",), "Bara inskickade exempel kan återsändas.")
     case.review_comment = comment
     _set_status(session, case, user, "returned", comment=comment)
@@ -215,7 +215,7 @@ def publish_case(session: Session, user: User, case: Case, *, personal_data_reas
     """
     require_editor(user)
     begin_write(session)
-    _lock(session, case)
+    lock_case(session, case)
     _require_status(case, ("submitted", "archived"),
                     "Bara inskickade eller arkiverade exempel kan publiceras.")
     findings = personal_data_in(case)
@@ -235,7 +235,7 @@ def publish_case(session: Session, user: User, case: Case, *, personal_data_reas
 def archive_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
     require_editor(user)
     begin_write(session)
-    _lock(session, case)
+    lock_case(session, case)
     _require_status(case, ("published",), "Bara publicerade exempel kan arkiveras.")
     case.featured_position = None
     _set_status(session, case, user, "archived")
@@ -247,7 +247,7 @@ def feature_case(session: Session, user: User, case: Case, reason: str = "", *,
                  commit: bool = True) -> Case:
     require_editor(user)
     begin_write(session)
-    _lock(session, case)
+    lock_case(session, case)
     _require_status(case, ("published",), "Bara publicerade exempel kan lyftas fram.")
     if case.featured_position is None:
         last = session.scalar(select(func.max(Case.featured_position)))
@@ -261,7 +261,7 @@ def feature_case(session: Session, user: User, case: Case, reason: str = "", *,
 def unfeature_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
     require_editor(user)
     begin_write(session)
-    _lock(session, case)
+    lock_case(session, case)
     case.featured_position = None
     case.featured_reason = ""
     record_revision(session, case, user, "unfeatured", {})
@@ -280,7 +280,7 @@ def file_case_status(session: Session, user: User, case: Case, status: str, *,
         raise ValidationError([FieldError("status", f"Status: okänt värde \"{status}\". "
                                                     f"Giltiga värden: {', '.join(STATUS_LABELS)}.")])
     begin_write(session)
-    _lock(session, case)
+    lock_case(session, case)
     if case.status != status:
         if status in ("submitted", "published"):
             _guard_personal_data(case)
@@ -291,7 +291,7 @@ def file_case_status(session: Session, user: User, case: Case, status: str, *,
 
 # --- helpers -------------------------------------------------------------------------------
 
-def _lock(session: Session, case: Case) -> None:
+def lock_case(session: Session, case: Case) -> None:
     """Re-read the case under a row lock before deciding anything from its state.
 
     Without it, two editors publishing the same case at once on PostgreSQL both see

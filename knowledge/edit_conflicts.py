@@ -49,8 +49,8 @@ class EditConflict(Exception):
                 f"{self.expected_version} (nu version {self.current_version}).")
 
     def changed_fields(self) -> list[str]:
-        return [f for f in self.saved if f != "status"
-                and _comparable(f, self.saved[f]) != _comparable(f, self.base.get(f))]
+        return [f for f in self.saved
+                if _comparable(f, self.saved[f]) != _comparable(f, self.base.get(f))]
 
     def merge(self, yours: dict[str, Any]) -> tuple[dict[str, Any], list[FieldConflict]]:
         """The values to show in the form again, and what changed per field."""
@@ -87,8 +87,8 @@ def parse_version(value: Any) -> Optional[int]:
 def check_version(case: Case, expected: Optional[int], data: dict[str, Any],
                   current: dict[str, Any]) -> None:
     """Raise EditConflict when `data` was based on an older version and someone else has
-    since changed a field that `data` sets. (A status change or a highlight on the start
-    page alone is no reason to refuse an edit of the text.)"""
+    since changed a field that `data` sets. (So a highlight on the start page, or a status
+    change when `data` sets no status, is no reason to refuse an edit of the text.)"""
     if expected is None or expected >= case.version:
         return
     conflict = EditConflict(case.id, expected, case.version,

@@ -130,3 +130,52 @@ def test_export_then_import_gives_identical_cases(runner, app, db, tmp_path, dat
     fresh.extensions["db_engine"].dispose()
     databases.drop(fresh_url)
     assert after == before
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_an_older_export_does_not_overwrite_what_was_changed_since(runner, db, users,
+                                                                   tmp_path):
+    from knowledge import cases
+    rows = [case_data(external_id="v-1"), case_data(external_id="v-2", title="Andra")]
+    assert runner.invoke(args=["import", str(write_jsonl(tmp_path / "in.jsonl", rows))]
+                         ).exit_code == 0
+    export = tmp_path / "out.jsonl"
+    assert runner.invoke(args=["export", str(export)]).exit_code == 0
+    exported = read_jsonl(export)
+    assert all(isinstance(row["version"], int) for row in exported)
+
+    # Someone edits v-1 in the app after the export; the export is then edited and imported.
+    case = db.scalar(select(Case).where(Case.external_id == "v-1"))
+    cases.update_case(db, users["editor"], case, {"title": "Rubrik ändrad i appen"})
+    cases.archive_case(db, users["editor"], db.scalar(select(Case).where(
+        Case.external_id == "v-2")))
+    exported[0]["results"] = "Resultat ändrat i filen."
+    exported[1]["summary"] = "Sammanfattning ändrad i filen."
+    result = runner.invoke(args=["import", str(write_jsonl(export, exported))])
+
+    assert result.exit_code == 1
+    assert "rad 1: Version: raden bygger på version" in result.output
+    assert "ändrat: Rubrik" in result.output
+    assert "rad 2: Version:" in result.output and "ändrat: Status" in result.output
+    fresh(db)
+    first = db.scalar(select(Case).where(Case.external_id == "v-1"))
+    assert first.title == "Rubrik ändrad i appen" and first.results == rows[0]["results"]
+
+    # A fresh export imports cleanly, and without `version` a row overwrites on purpose.
+    assert runner.invoke(args=["export", str(export)]).exit_code == 0
+    assert runner.invoke(args=["import", str(export)]).exit_code == 0
+    unversioned = [{k: v for k, v in row.items() if k != "version"} for row in exported]
+    assert runner.invoke(args=["import", str(write_jsonl(export, unversioned))]).exit_code == 0
+    fresh(db)
+    assert db.scalar(select(Case).where(Case.external_id == "v-1")).results == \
+        "Resultat ändrat i filen."
+
+
+def test_a_version_that_is_no_number_is_an_error_naming_the_field(runner, db, tmp_path):
+    path = write_jsonl(tmp_path / "in.jsonl", [case_data(external_id="x", version="tre")])
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    assert 'rad 1: Version: "tre" är inget versionsnummer' in result.output
