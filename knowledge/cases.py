@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from .audit import record_event
 from .db import begin_write
 from .edit_conflicts import EditConflict, check_version
-from .models import Case, CaseRevision, OutboxEntry, User, utcnow
+from .models import AuditEvent, Case, CaseRevision, OutboxEntry, User, utcnow
 from .privacy import Finding, describe, scan_case_fields
 from .permissions import (
     PermissionDenied,
@@ -83,6 +83,39 @@ def _guard_personal_data(case: Case) -> None:
         raise PersonalDataFound(findings)
 
 
+def _personal_data_allowed(case: Case, reason: str) -> tuple[list[Finding], str]:
+    """What the text still holds; raises unless an editor gave a reason to publish it."""
+    findings = personal_data_in(case)
+    reason = (reason or "").strip()
+    if findings and not reason:
+        raise PersonalDataFound(findings)
+    return findings, reason
+
+
+def _record_personal_data_reason(session: Session, user: User, case: Case,
+                                 findings: list[Finding], reason: str) -> None:
+    # The reason and what was found (never the text itself) go to the audit log; the
+    # export carries the reason, so that importing the export publishes the case again.
+    if findings:
+        record_event(session, "published_with_personal_data", actor=user,
+                     target=f"case:{case.id}",
+                     detail={"reason": reason,
+                             "found": sorted({f"{f.field}:{f.kind}" for f in findings})})
+
+
+def personal_data_reasons(session: Session) -> dict[int, str]:
+    """The latest recorded reason for publishing each case despite personal data."""
+    reasons: dict[int, str] = {}
+    for target, detail in session.execute(
+            select(AuditEvent.target, AuditEvent.detail)
+            .where(AuditEvent.event == "published_with_personal_data")
+            .order_by(AuditEvent.id)):
+        kind, _, number = target.partition(":")
+        if kind == "case" and number.isdigit() and (detail or {}).get("reason"):
+            reasons[int(number)] = detail["reason"]
+    return reasons
+
+
 def case_fields(case: Case) -> dict[str, Any]:
     """All case fields by their DESIGN.md names, as plain JSON-ready values."""
     data: dict[str, Any] = {
@@ -145,7 +178,7 @@ def create_case(session: Session, user: User, data: dict[str, Any], *, submit: b
 
 def update_case(session: Session, user: User, case: Case, data: dict[str, Any], *,
                 submit: bool = False, action: str = "updated", commit: bool = True,
-                expected_version: Optional[int] = None) -> Case:
+                expected_version: Optional[int] = None, personal_data_reason: str = "") -> Case:
     """Change a case. Fields missing from `data` keep their current values.
 
     `expected_version` is the version the person's form (or import row) was based on; if
@@ -166,10 +199,13 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
     case.updated_at = utcnow()
     after = case_fields(case)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    findings: list[Finding] = []
     if changes and case.status == "published":
         # A published case is read by everyone at once: an edit gets the same personal-data
         # check as publishing (the editor removes what is found; nothing is saved before).
-        _guard_personal_data(case)
+        # Only the import passes a reason: the one recorded when the case was published.
+        findings, reason = _personal_data_allowed(case, personal_data_reason)
+        _record_personal_data_reason(session, user, case, findings, reason)
     if changes:
         record_revision(session, case, user, action, changes)
         if case.status == "published":
@@ -218,16 +254,9 @@ def publish_case(session: Session, user: User, case: Case, *, personal_data_reas
     lock_case(session, case)
     _require_status(case, ("submitted", "archived"),
                     "Bara inskickade eller arkiverade exempel kan publiceras.")
-    findings = personal_data_in(case)
-    reason = (personal_data_reason or "").strip()
-    if findings and not reason:
-        raise PersonalDataFound(findings)
+    findings, reason = _personal_data_allowed(case, personal_data_reason)
     _set_status(session, case, user, "published")
-    if findings:
-        record_event(session, "published_with_personal_data", actor=user,
-                     target=f"case:{case.id}",
-                     detail={"reason": reason,
-                             "found": sorted({f"{f.field}:{f.kind}" for f in findings})})
+    _record_personal_data_reason(session, user, case, findings, reason)
     _finish(session, commit)
     return case
 
@@ -270,7 +299,7 @@ def unfeature_case(session: Session, user: User, case: Case, *, commit: bool = T
 
 
 def file_case_status(session: Session, user: User, case: Case, status: str, *,
-                     commit: bool = True) -> Case:
+                     personal_data_reason: str = "", commit: bool = True) -> Case:
     """Put a case straight into a status, as the import does with a file's `status` column.
 
     Only editors (the import's actor is one) may skip the review steps.
@@ -282,9 +311,13 @@ def file_case_status(session: Session, user: User, case: Case, status: str, *,
     begin_write(session)
     lock_case(session, case)
     if case.status != status:
-        if status in ("submitted", "published"):
+        findings, reason = [], ""
+        if status == "submitted":
             _guard_personal_data(case)
+        elif status == "published":
+            findings, reason = _personal_data_allowed(case, personal_data_reason)
         _set_status(session, case, user, status)
+        _record_personal_data_reason(session, user, case, findings, reason)
     _finish(session, commit)
     return case
 

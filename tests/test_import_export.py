@@ -179,3 +179,43 @@ def test_a_version_that_is_no_number_is_an_error_naming_the_field(runner, db, tm
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 1
     assert 'rad 1: Version: "tre" är inget versionsnummer' in result.output
+
+
+def test_a_case_published_despite_personal_data_survives_export_and_import(
+        runner, app, db, users, tmp_path, databases):
+    from knowledge import cases
+    from knowledge.models import AuditEvent
+    text = "Ring Kim på 070-123 45 67 om ni vill göra likadant."
+    case = cases.create_case(db, users["staff"], case_data(external_id="pd-1"), submit=True)
+    # The editor adds the number after submission and publishes with a reason.
+    cases.update_case(db, users["editor"], case, {"lessons": text})
+    cases.publish_case(db, users["editor"], case,
+                       personal_data_reason="Kim har gett sitt samtycke; tjänstetelefon.")
+    export = tmp_path / "out.jsonl"
+    assert runner.invoke(args=["export", str(export)]).exit_code == 0
+
+    from app import create_app
+    fresh_url = databases.create(tmp_path)
+    other_app = create_app({"TESTING": True, "DATABASE_URL": fresh_url,
+                            "INDEX_DIR": str(tmp_path / "fresh-index")})
+    try:
+        result = other_app.test_cli_runner().invoke(args=["import", str(export)])
+        assert result.exit_code == 0, result.output
+        with other_app.extensions["db_sessionmaker"]() as other:
+            imported = other.scalar(select(Case).where(Case.external_id == "pd-1"))
+            assert imported.status == "published" and imported.lessons == text
+            # The import records the reason again, so the next export carries it as well.
+            event = other.scalar(select(AuditEvent).where(
+                AuditEvent.event == "published_with_personal_data"))
+            assert event.detail["reason"] == "Kim har gett sitt samtycke; tjänstetelefon."
+            assert event.target == f"case:{imported.id}"
+    finally:
+        other_app.extensions["db_engine"].dispose()
+        databases.drop(fresh_url)
+
+    assert read_jsonl(export)[0]["personal_data_reason"] == \
+        "Kim har gett sitt samtycke; tjänstetelefon."
+    # Re-importing over the same database changes nothing and is not refused either.
+    result = runner.invoke(args=["import", str(export)])
+    assert result.exit_code == 0, result.output
+    assert "0 nya, 0 uppdaterade" in result.output
