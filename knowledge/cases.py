@@ -199,7 +199,6 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
     case.updated_at = utcnow()
     after = case_fields(case)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-    findings: list[Finding] = []
     if changes and case.status == "published":
         # A published case is read by everyone at once: an edit gets the same personal-data
         # check as publishing (the editor removes what is found; nothing is saved before).
@@ -426,7 +425,8 @@ def _finish(session: Session, commit: bool) -> None:
 
 
 __all__ = [
-    "NotFound", "InvalidTransition", "EditConflict", "PermissionDenied", "PersonalDataFound", "personal_data_in", "case_fields", "get_case",
+    "NotFound", "InvalidTransition", "EditConflict", "PermissionDenied", "PersonalDataFound",
+    "personal_data_in", "personal_data_reasons", "case_fields", "get_case", "lock_case",
     "create_case", "update_case", "submit_case", "return_case", "publish_case",
     "archive_case", "feature_case", "unfeature_case", "STATUS_LABELS", "ACTION_LABELS",
 ]

@@ -90,7 +90,8 @@ def _log_request(status: int) -> None:
 
 def _user_id():
     """The id of the user this request already loaded, read without a query (or None)."""
-    user = g.get("_login_user")  # Flask-Login's cache; not loaded here if it is not there
+    # Flask-Login's cache, or the API's token user; never loaded here if it is not there.
+    user = g.get("_login_user") or g.get("api_user")
     try:
         identity = inspect(user).identity
     except NoInspectionAvailable:  # the anonymous user, or none
