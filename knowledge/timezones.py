@@ -28,6 +28,12 @@ def today_in_stockholm(now: Optional[datetime] = None) -> date:
     return local_date(now or datetime.now(timezone.utc))
 
 
+def utc_start_of(day: date) -> datetime:
+    """Midnight at the start of a Stockholm calendar day, as a stored (naive UTC) time."""
+    local_midnight = datetime(day.year, day.month, day.day, tzinfo=STOCKHOLM)
+    return local_midnight.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def utc_iso(moment: datetime) -> str:
     """For machine-readable attributes (<time datetime>): UTC with its zone spelled out."""
     if moment.tzinfo is None:

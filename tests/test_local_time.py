@@ -46,3 +46,18 @@ def test_just_after_midnight_in_stockholm_is_shown_as_the_new_day(client, auth, 
 def test_summer_time_is_two_hours_ahead_of_utc():
     assert to_local(datetime(2026, 7, 1, 10, 0)).strftime("%H:%M") == "12:00"
     assert to_local(datetime(2026, 1, 15, 10, 0)).strftime("%H:%M") == "11:00"
+
+
+def test_a_case_published_just_after_new_year_in_stockholm_counts_in_the_new_year(db, users):
+    from knowledge import reports
+    from knowledge.models import Case
+    case = cases.create_case(db, users["staff"], case_data(start_date=None, end_date=None),
+                             submit=True)
+    cases.publish_case(db, users["editor"], case)
+    # 00:30 on 1 January 2026 in Stockholm is still 2025 in UTC.
+    db.execute(update(Case).values(published_at=datetime(2025, 12, 31, 23, 30)))
+    db.commit()
+    assert [c.id for c in reports.compile_year(db, users["staff"], "2026").cases] == [case.id]
+    assert reports.compile_year(db, users["staff"], "2025").cases == []
+    stats = reports.case_statistics(db, users["staff"])
+    assert stats.years == [2026]
