@@ -167,4 +167,4 @@ def test_edit_conflict_comes_back_in_place_with_focus_and_no_violations(new_page
     assert_accessible(second)
     second.get_by_role("button", name="Spara ändringar").click()
     second.wait_for_url(re.compile(r"/cases/\d+$"))
-    expect(second.get_by_text(typed)).to_be_visible()
+    expect(second.get_by_text(typed, exact=True)).to_be_visible()
