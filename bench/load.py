@@ -5,6 +5,12 @@ bounded in time.
     .venv/bin/python bench/load.py                      # SQLite, 4 workers, 30 s
     .venv/bin/python bench/load.py --postgres           # a throw-away PostgreSQL server
     .venv/bin/python bench/load.py --seconds 60 --users 16
+    .venv/bin/python bench/load.py --pause 65           # then everyone pauses over a minute
+
+With --pause, the timed run is preceded by rounds in which every virtual user opens a form,
+pauses longer than the one-minute refresh of her session's last-seen time, and then all post
+at the same moment (editors may pick the same case: one publishes it, the other is told so
+with a 409). This is how "database is locked" after a pause showed up.
 
 Prints throughput, p50/p95 per kind of request, errors, 5xx and "database is locked"
 counts, and checks afterwards that the index holds exactly the published cases.
@@ -21,7 +27,9 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
@@ -65,6 +73,22 @@ class Recorder:
         return status, body
 
 
+def csrf_token(browser: Browser, page: str) -> str:
+    _status, html = browser.get(page)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def post_with_token(browser: Browser, path: str, data: dict, token: str) -> tuple[int, str]:
+    """A form post with a token fetched earlier: the first request after the pause writes."""
+    body = urllib.parse.urlencode({**data, "csrf_token": token}).encode()
+    request = urllib.request.Request(browser.base + path, data=body, method="POST")
+    try:
+        with browser.opener.open(request, timeout=60) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
 def form_for(n: int) -> dict:
     return {
         "title": f"Lasttest {n}: trygghetsvandring med ungdomar",
@@ -101,10 +125,22 @@ def run(args) -> int:
     counter = iter(range(10**9))
     counter_lock = threading.Lock()
 
+    def after_pauses(prepare, act) -> None:
+        """--pause rounds: get ready, pause past the last-seen refresh, then all act at once."""
+        for _round in range(args.pause_rounds if args.pause else 0):
+            together.wait()  # the previous round's posts are done (editors see the new cases)
+            ready = prepare()
+            time.sleep(args.pause)
+            together.wait()
+            act(ready)
+
     def coordinator(n: int) -> None:
         browser = Browser(server.url)
         browser.login(f"coordinator{n}@last.test", PASSWORD)
         rng = random.Random(n)
+        after_pauses(lambda: None, lambda _ready: recorder.timed(
+            "search after pause", lambda: browser.get("/cases?q=trygghet",
+                                                      headers={"HX-Request": "true"})))
         while time.monotonic() < stop:
             query = urllib.parse.urlencode({"q": rng.choice(QUERIES), "area": rng.choice(AREAS),
                                             "district": rng.choice(DISTRICTS)})
@@ -117,6 +153,9 @@ def run(args) -> int:
     def writer(n: int) -> None:
         browser = Browser(server.url)
         browser.login(f"staff{n}@last.test", PASSWORD)
+        after_pauses(lambda: csrf_token(browser, "/cases/new"), lambda token: recorder.timed(
+            "submit after pause", lambda: post_with_token(
+                browser, "/cases/new", form_for(10**6 + n), token)))
         while time.monotonic() < stop:
             with counter_lock:
                 number = next(counter)
@@ -127,6 +166,20 @@ def run(args) -> int:
     def editor(n: int) -> None:
         browser = Browser(server.url)
         browser.login(f"editor{n}@last.test", PASSWORD)
+
+        def pick_case():
+            _status, html = browser.get("/review")
+            waiting = re.findall(r'href="/cases/(\d+)"', html)
+            case_id = waiting[0] if waiting else None  # all editors take the oldest
+            return case_id, csrf_token(browser, f"/cases/{case_id}") if case_id else ""
+
+        def publish_picked(ready):
+            case_id, token = ready
+            if case_id:
+                recorder.timed("publish after pause", lambda: post_with_token(
+                    browser, f"/cases/{case_id}/publish", {}, token))
+
+        after_pauses(pick_case, publish_picked)
         while time.monotonic() < stop:
             _status, html = recorder.timed("review", lambda: browser.get("/review"))
             waiting = re.findall(r'href="/cases/(\d+)"', html)
@@ -139,15 +192,20 @@ def run(args) -> int:
 
     plan = [(coordinator, args.users), (writer, max(1, args.users // 4)),
             (editor, max(1, args.users // 8))]
+    if args.pause:
+        plan[2] = (editor, max(2, args.users // 8))  # two at least: the same case at once
     threads = [threading.Thread(target=role, args=(n,)) for role, count in plan
                for n in range(count)]
+    together = threading.Barrier(len(threads))
+    stop += (args.pause + 10) * args.pause_rounds if args.pause else 0
     roles = threads
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
+    # Throughput is for the timed run: the pauses are left out.
+    elapsed = time.monotonic() - started - (args.pause * args.pause_rounds if args.pause else 0)
 
     # Afterwards: the index must hold exactly the published cases.
     checker = Browser(server.url)
@@ -167,10 +225,10 @@ def run(args) -> int:
     five_xx = sum(n for s in recorder.statuses.values() for code, n in s.items() if code >= 500)
     print(f"\nLoad test on {'PostgreSQL' if args.postgres else 'SQLite'}: {args.workers} "
           f"gunicorn workers, {len(roles)} virtual users, {elapsed:.1f} s")
-    print(f"{'request':<10}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}  statuses")
+    print(f"{'request':<20}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}  statuses")
     for kind, values in sorted(recorder.times.items()):
         statuses = dict(recorder.statuses[kind])
-        print(f"{kind:<10}{len(values):>7}{statistics.median(values) * 1000:>9.1f}"
+        print(f"{kind:<20}{len(values):>7}{statistics.median(values) * 1000:>9.1f}"
               f"{percentile(values, 0.95) * 1000:>9.1f}  {statuses}")
     print(f"throughput: {total / elapsed:.1f} requests/s; errors: {len(recorder.errors)}; "
           f"5xx: {five_xx}; 'database is locked' in server log: {locked}")
@@ -210,6 +268,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--users", type=int, default=8, help="searching coordinators")
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--pause", type=float, default=0,
+                        help="before the timed run, rounds in which everyone pauses this many "
+                             "seconds before acting (over 60 passes the last-seen refresh)")
+    parser.add_argument("--pause-rounds", type=int, default=2)
     return run(parser.parse_args())
 
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from .audit import record_event
 from .db import begin_write
-from .models import Case, CaseRevision, OutboxEntry, User, utcnow
+from .edit_conflicts import EditConflict, check_version
+from .models import AuditEvent, Case, CaseRevision, OutboxEntry, User, utcnow
 from .privacy import Finding, describe, scan_case_fields
 from .permissions import (
     PermissionDenied,
@@ -82,6 +83,39 @@ def _guard_personal_data(case: Case) -> None:
         raise PersonalDataFound(findings)
 
 
+def _personal_data_allowed(case: Case, reason: str) -> tuple[list[Finding], str]:
+    """What the text still holds; raises unless an editor gave a reason to publish it."""
+    findings = personal_data_in(case)
+    reason = (reason or "").strip()
+    if findings and not reason:
+        raise PersonalDataFound(findings)
+    return findings, reason
+
+
+def _record_personal_data_reason(session: Session, user: User, case: Case,
+                                 findings: list[Finding], reason: str) -> None:
+    # The reason and what was found (never the text itself) go to the audit log; the
+    # export carries the reason, so that importing the export publishes the case again.
+    if findings:
+        record_event(session, "published_with_personal_data", actor=user,
+                     target=f"case:{case.id}",
+                     detail={"reason": reason,
+                             "found": sorted({f"{f.field}:{f.kind}" for f in findings})})
+
+
+def personal_data_reasons(session: Session) -> dict[int, str]:
+    """The latest recorded reason for publishing each case despite personal data."""
+    reasons: dict[int, str] = {}
+    for target, detail in session.execute(
+            select(AuditEvent.target, AuditEvent.detail)
+            .where(AuditEvent.event == "published_with_personal_data")
+            .order_by(AuditEvent.id)):
+        kind, _, number = target.partition(":")
+        if kind == "case" and number.isdigit() and (detail or {}).get("reason"):
+            reasons[int(number)] = detail["reason"]
+    return reasons
+
+
 def case_fields(case: Case) -> dict[str, Any]:
     """All case fields by their DESIGN.md names, as plain JSON-ready values."""
     data: dict[str, Any] = {
@@ -143,11 +177,20 @@ def create_case(session: Session, user: User, data: dict[str, Any], *, submit: b
 
 
 def update_case(session: Session, user: User, case: Case, data: dict[str, Any], *,
-                submit: bool = False, action: str = "updated", commit: bool = True) -> Case:
-    """Change a case. Fields missing from `data` keep their current values."""
+                submit: bool = False, action: str = "updated", commit: bool = True,
+                expected_version: Optional[int] = None, personal_data_reason: str = "") -> Case:
+    """Change a case. Fields missing from `data` keep their current values.
+
+    `expected_version` is the version the person's form (or import row) was based on; if
+    someone else has changed those fields since, EditConflict is raised and nothing is saved.
+    """
     require(can_edit_case(user, case), "Du får inte ändra det här exemplet.")
     begin_write(session)
+    lock_case(session, case)
+    # Checked again on the row as it is now: it may have been submitted meanwhile.
+    require(can_edit_case(user, case), "Du får inte ändra det här exemplet.")
     before = case_fields(case)
+    check_version(case, expected_version, data, before)
     merged = {k: v for k, v in before.items() if k != "status"}
     merged.update(data)
     clean = clean_case_input(merged, current_taxonomy(session))
@@ -159,7 +202,9 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
     if changes and case.status == "published":
         # A published case is read by everyone at once: an edit gets the same personal-data
         # check as publishing (the editor removes what is found; nothing is saved before).
-        _guard_personal_data(case)
+        # Only the import passes a reason: the one recorded when the case was published.
+        findings, reason = _personal_data_allowed(case, personal_data_reason)
+        _record_personal_data_reason(session, user, case, findings, reason)
     if changes:
         record_revision(session, case, user, action, changes)
         if case.status == "published":
@@ -173,6 +218,7 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
 def submit_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
     require(is_author(user, case) and user.active, "Bara författaren kan skicka exemplet.")
     begin_write(session)
+    lock_case(session, case)
     _submit(session, user, case)
     _finish(session, commit)
     return case
@@ -181,13 +227,14 @@ def submit_case(session: Session, user: User, case: Case, *, commit: bool = True
 def return_case(session: Session, user: User, case: Case, comment: str, *,
                 commit: bool = True) -> Case:
     require_editor(user)
-    _require_status(case, ("submitted",), "Bara inskickade exempel kan återsändas.")
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError([FieldError(
             "comment", "Kommentar: skriv vad författaren behöver ändra innan exemplet "
                        "kan publiceras.")])
     begin_write(session)
+    lock_case(session, case)
+    _require_status(case, ("submitted",), "Bara inskickade exempel kan återsändas.")
     case.review_comment = comment
     _set_status(session, case, user, "returned", comment=comment)
     _finish(session, commit)
@@ -202,27 +249,22 @@ def publish_case(session: Session, user: User, case: Case, *, personal_data_reas
     the reason and what was found (never the text itself) go to the audit log.
     """
     require_editor(user)
+    begin_write(session)
+    lock_case(session, case)
     _require_status(case, ("submitted", "archived"),
                     "Bara inskickade eller arkiverade exempel kan publiceras.")
-    findings = personal_data_in(case)
-    reason = (personal_data_reason or "").strip()
-    if findings and not reason:
-        raise PersonalDataFound(findings)
-    begin_write(session)
+    findings, reason = _personal_data_allowed(case, personal_data_reason)
     _set_status(session, case, user, "published")
-    if findings:
-        record_event(session, "published_with_personal_data", actor=user,
-                     target=f"case:{case.id}",
-                     detail={"reason": reason,
-                             "found": sorted({f"{f.field}:{f.kind}" for f in findings})})
+    _record_personal_data_reason(session, user, case, findings, reason)
     _finish(session, commit)
     return case
 
 
 def archive_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
     require_editor(user)
-    _require_status(case, ("published",), "Bara publicerade exempel kan arkiveras.")
     begin_write(session)
+    lock_case(session, case)
+    _require_status(case, ("published",), "Bara publicerade exempel kan arkiveras.")
     case.featured_position = None
     _set_status(session, case, user, "archived")
     _finish(session, commit)
@@ -232,8 +274,9 @@ def archive_case(session: Session, user: User, case: Case, *, commit: bool = Tru
 def feature_case(session: Session, user: User, case: Case, reason: str = "", *,
                  commit: bool = True) -> Case:
     require_editor(user)
-    _require_status(case, ("published",), "Bara publicerade exempel kan lyftas fram.")
     begin_write(session)
+    lock_case(session, case)
+    _require_status(case, ("published",), "Bara publicerade exempel kan lyftas fram.")
     if case.featured_position is None:
         last = session.scalar(select(func.max(Case.featured_position)))
         case.featured_position = (last or 0) + 1
@@ -246,6 +289,7 @@ def feature_case(session: Session, user: User, case: Case, reason: str = "", *,
 def unfeature_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
     require_editor(user)
     begin_write(session)
+    lock_case(session, case)
     case.featured_position = None
     case.featured_reason = ""
     record_revision(session, case, user, "unfeatured", {})
@@ -254,7 +298,7 @@ def unfeature_case(session: Session, user: User, case: Case, *, commit: bool = T
 
 
 def file_case_status(session: Session, user: User, case: Case, status: str, *,
-                     commit: bool = True) -> Case:
+                     personal_data_reason: str = "", commit: bool = True) -> Case:
     """Put a case straight into a status, as the import does with a file's `status` column.
 
     Only editors (the import's actor is one) may skip the review steps.
@@ -263,16 +307,39 @@ def file_case_status(session: Session, user: User, case: Case, status: str, *,
     if status not in STATUS_LABELS:
         raise ValidationError([FieldError("status", f"Status: okänt värde \"{status}\". "
                                                     f"Giltiga värden: {', '.join(STATUS_LABELS)}.")])
+    begin_write(session)
+    lock_case(session, case)
     if case.status != status:
-        begin_write(session)
-        if status in ("submitted", "published"):
+        findings, reason = [], ""
+        if status == "submitted":
             _guard_personal_data(case)
+        elif status == "published":
+            findings, reason = _personal_data_allowed(case, personal_data_reason)
         _set_status(session, case, user, status)
+        _record_personal_data_reason(session, user, case, findings, reason)
     _finish(session, commit)
     return case
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+def lock_case(session: Session, case: Case) -> None:
+    """Re-read the case under a row lock before deciding anything from its state.
+
+    Without it, two editors publishing the same case at once on PostgreSQL both see
+    "submitted" and both publish (two revisions, two audit events), and two edits of the
+    areas trip over each other's rows. The second now waits, then sees the first one's
+    result. On SQLite, FOR UPDATE is left out: BEGIN IMMEDIATE already serialises writers,
+    and the re-read makes sure the state is the one under that lock.
+    """
+    if case.id is None or case not in session:
+        return
+    seen = case.version
+    session.refresh(case, ["version"], with_for_update=True)
+    if case.version != seen:
+        # Someone else changed it since it was read (every change raises the version).
+        session.refresh(case)
+
 
 def _apply(case: Case, clean: dict[str, Any]) -> None:
     for field in _PLAIN_FIELDS:
@@ -329,8 +396,12 @@ def _set_status(session: Session, case: Case, user: User, status: str,
 
 def record_revision(session: Session, case: Case, user: Optional[User], action: str,
             changes: dict[str, Any], comment: str = "") -> None:
+    # Every change is a new version, which is what edit forms and import rows are checked
+    # against (knowledge.edit_conflicts).
+    case.version = (case.version or 0) + 1
     session.add(CaseRevision(case_id=case.id, user_id=user.id if user else None,
-                             action=action, changes=_jsonable(changes), comment=comment))
+                             action=action, changes=_jsonable(changes), comment=comment,
+                             case_version=case.version))
 
 
 def enqueue_for_search(session: Session, case: Case) -> None:
@@ -354,7 +425,8 @@ def _finish(session: Session, commit: bool) -> None:
 
 
 __all__ = [
-    "NotFound", "InvalidTransition", "PermissionDenied", "PersonalDataFound", "personal_data_in", "case_fields", "get_case",
+    "NotFound", "InvalidTransition", "EditConflict", "PermissionDenied", "PersonalDataFound",
+    "personal_data_in", "personal_data_reasons", "case_fields", "get_case", "lock_case",
     "create_case", "update_case", "submit_case", "return_case", "publish_case",
     "archive_case", "feature_case", "unfeature_case", "STATUS_LABELS", "ACTION_LABELS",
 ]

@@ -11,6 +11,7 @@ from typing import Optional
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.expression import Executable
 
 
 def make_engine(url: str, connect_timeout: Optional[float] = None,
@@ -62,6 +63,31 @@ def begin_write(session: Session) -> None:
     """
     if not session.in_transaction():
         session.connection(execution_options={"sqlite_write": True})
+        session.info["write_transaction"] = session.get_transaction()
+
+
+def in_write_transaction(session: Session) -> bool:
+    """Whether the session's current transaction was begun by `begin_write`."""
+    transaction = session.get_transaction()
+    return transaction is not None and session.info.get("write_transaction") is transaction
+
+
+def write_aside(session: Session, statement: Executable) -> None:
+    """A small bookkeeping write (a last-seen time) that must not end the caller's transaction.
+
+    Committing the caller's session would end a request's BEGIN IMMEDIATE half-way, and its
+    real write would then run without the lock ("database is locked" on SQLite). So: inside
+    the caller's write transaction the statement joins it and is saved by its one commit (a
+    second connection would wait for the lock that transaction holds); otherwise it commits
+    on a short transaction of its own, leaving the caller's reads alone.
+    """
+    if in_write_transaction(session):
+        session.execute(statement)
+        return
+    with Session(bind=session.get_bind()) as aside:
+        begin_write(aside)
+        aside.execute(statement)
+        aside.commit()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

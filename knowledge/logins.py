@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .audit import record_event
-from .db import begin_write
+from .db import begin_write, write_aside
 from .tokens import hash_token, new_token
 from .models import LoginAttempt, User, UserSession, utcnow
 from .users import authenticate, normalise_email
@@ -127,10 +128,12 @@ def resume(session: Session, token: Optional[str], policy: LoginPolicy,
     if not row.user.active or now - row.last_seen_at > policy.idle \
             or now - row.created_at > policy.absolute:
         return None
-    # Recorded coarsely, so that reading pages does not take the write lock each time.
+    # Recorded coarsely, so that reading pages does not take the write lock each time, and
+    # never by committing the request's session (see write_aside).
     if now - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at = now
-        session.commit()
+        write_aside(session, update(UserSession).where(UserSession.id == row.id)
+                    .values(last_seen_at=now).execution_options(synchronize_session=False))
+        set_committed_value(row, "last_seen_at", now)
     return row.user
 
 

@@ -170,6 +170,9 @@ class Case(Base):
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # Optimistic locking: every revision raises it by one, and an edit form (or an import row)
+    # that was based on an older version is refused (knowledge.edit_conflicts).
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="1")
     author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     review_comment: Mapped[str] = mapped_column(Text, default="")
     featured_position: Mapped[Optional[int]] = mapped_column(Integer)
@@ -201,6 +204,8 @@ class CaseRevision(Base):
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     action: Mapped[str] = mapped_column(String(40))
+    # The case's version after this change (NULL for revisions from before versions existed).
+    case_version: Mapped[Optional[int]] = mapped_column(Integer)
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     comment: Mapped[str] = mapped_column(Text, default="")
     case: Mapped[Case] = relationship(back_populates="revisions")

@@ -29,6 +29,7 @@ from .search import SearchIndex, SearchRequest, search_cases
 from .search.documents import active_years
 from .spreadsheet import append_row, csv_row
 from .taxonomy import Taxonomy, current_area_slugs, current_taxonomy
+from .timezones import today_in_stockholm, utc_start_of
 from .validation import FieldError, ValidationError
 
 MAX_EXPORT = 5000          # rows in one search export; the file says when there were more
@@ -102,7 +103,7 @@ def compile_year(session: Session, user: Optional[User], year: Any, *,
 
 def report_years(session: Session, today: Optional[date] = None) -> list[int]:
     """Years worth offering in the year chooser: from the first active year to this year."""
-    this_year = (today or date.today()).year
+    this_year = (today or today_in_stockholm()).year
     first = session.scalar(select(Case.start_date).where(Case.status == "published",
                                                          Case.start_date.is_not(None))
                            .order_by(Case.start_date).limit(1))
@@ -149,8 +150,9 @@ def _published_active_in(session: Session, year: int, district: Optional[Distric
     first, last = date(year, 1, 1), date(year, 12, 31)
     dated = and_(Case.start_date.is_not(None), Case.start_date <= last,
                  or_(Case.end_date.is_(None), Case.end_date >= first))
-    undated = and_(Case.start_date.is_(None), Case.published_at >= datetime(year, 1, 1),
-                   Case.published_at < datetime(year + 1, 1, 1))
+    # Published within the year as Stockholm counts it (times are stored in UTC).
+    undated = and_(Case.start_date.is_(None), Case.published_at >= utc_start_of(first),
+                   Case.published_at < utc_start_of(date(year + 1, 1, 1)))
     query = (select(Case).where(Case.status == "published", or_(dated, undated))
              .options(selectinload(Case.areas)))
     if district is not None:

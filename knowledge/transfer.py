@@ -15,11 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import cases as domain
+from .db import begin_write
+from .edit_conflicts import EditConflict, check_version, parse_version
 from .import_files import open_rows
 from .models import Case, User
 from .permissions import PermissionDenied
 from .taxonomy import taxonomy_fixed
-from .validation import FieldError, ValidationError
+from .validation import LABELS, FieldError, ValidationError
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,13 @@ def import_rows(session: Session, user: User, rows: Iterable[tuple[int, Any]], *
             _import_row(session, user, row, as_draft, result)
         except ValidationError as error:
             result.errors.extend(RowError(line, e.field, e.message) for e in error.errors)
+        except EditConflict as conflict:
+            changed = ", ".join(LABELS.get(f, f) for f in conflict.changed_fields())
+            result.errors.append(RowError(line, "version", (
+                f"Version: raden bygger på version {conflict.expected_version}, men exemplet "
+                f"har ändrats sedan dess (nu version {conflict.current_version}; ändrat: "
+                f"{changed}). Exportera på nytt, eller ta bort version från raden för att "
+                "skriva över ändringarna.")))
         except (PermissionDenied, domain.InvalidTransition) as error:
             result.errors.append(RowError(line, "", str(error)))
     if result.errors:
@@ -93,7 +102,11 @@ def import_rows(session: Session, user: User, rows: Iterable[tuple[int, Any]], *
 
 def _import_row(session: Session, user: User, row: dict[str, Any], as_draft: bool,
                 result: ImportResult) -> None:
-    data = {k: v for k, v in row.items() if k != "status"}
+    # Not case fields: what the row is based on, and how it is to be filed.
+    data = {k: v for k, v in row.items()
+            if k not in ("status", "version", "personal_data_reason")}
+    version = parse_version(row.get("version"))
+    reason = str(row.get("personal_data_reason") or "").strip()
     status = "draft" if as_draft else (str(row.get("status") or "").strip().lower()
                                        or "published")
     if status not in domain.STATUS_LABELS:
@@ -105,14 +118,20 @@ def _import_row(session: Session, user: User, row: dict[str, Any], as_draft: boo
         case = domain.create_case(session, user, data, action="imported", commit=False)
         result.created += 1
     else:
+        begin_write(session)
+        domain.lock_case(session, existing)
         before = domain.case_fields(existing)
+        # A row based on an older version must not undo a status change made since either.
+        check_version(existing, version, {**data, "status": status}, before)
         case = domain.update_case(session, user, existing, data, action="imported",
-                                  commit=False)
+                                  commit=False, expected_version=version,
+                                  personal_data_reason=reason)
         if domain.case_fields(case) != before or case.status != status:
             result.updated += 1
         else:
             result.unchanged += 1
-    domain.file_case_status(session, user, case, status, commit=False)
+    domain.file_case_status(session, user, case, status, personal_data_reason=reason,
+                            commit=False)
 
 
 def _case_by_external_id(session: Session, external_id: Optional[Any]) -> Optional[Case]:
@@ -122,10 +141,20 @@ def _case_by_external_id(session: Session, external_id: Optional[Any]) -> Option
 
 
 def export_cases(session: Session, path: str | Path) -> int:
-    """Write every case as JSONL with the DESIGN.md field names; `import` reads it back."""
+    """Write every case as JSONL with the DESIGN.md field names; `import` reads it back.
+
+    Each row carries the case's `version`, so that importing an edited export over the same
+    database refuses rows whose case someone has changed since the export; and a case that
+    an editor published despite personal data carries her recorded `personal_data_reason`,
+    without which the import (which checks like publishing does) would refuse it.
+    """
     count = 0
+    reasons = domain.personal_data_reasons(session)
     with open(path, "w", encoding="utf-8") as out:
         for case in session.scalars(select(Case).order_by(Case.id)):
-            out.write(json.dumps(domain.case_fields(case), ensure_ascii=False) + "\n")
+            row = {**domain.case_fields(case), "version": case.version}
+            if case.id in reasons and domain.personal_data_in(case):
+                row["personal_data_reason"] = reasons[case.id]
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
     return count

@@ -9,8 +9,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .audit import record_event
+from .db import write_aside
 from .models import ROLES, ApiToken, User, utcnow
 from .passwords import password_problems
 from .permissions import require_admin
@@ -111,8 +113,9 @@ def user_for_token(session: Session, token: str) -> Optional[User]:
         return None
     # Recorded coarsely, so that reading the API does not take the write lock every time.
     if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 300:
-        api_token.last_used_at = now
-        session.commit()
+        write_aside(session, update(ApiToken).where(ApiToken.id == api_token.id)
+                    .values(last_used_at=now).execution_options(synchronize_session=False))
+        set_committed_value(api_token, "last_used_at", now)
     return api_token.user
 
 

@@ -12,9 +12,19 @@ from datetime import date
 from typing import Any, Iterable
 
 from .taxonomy import Taxonomy
+from .timezones import today_in_stockholm
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
+# Start and end dates: the bank holds recent and planned work. A wider range only lets typing
+# slips through (year 0001 or 9999), and every stored year becomes a search facet.
+FIRST_YEAR = 1990
+YEARS_AHEAD = 10
+
+
+def year_range() -> tuple[int, int]:
+    """The years a start or end date may have: 1990 up to ten years from now."""
+    return FIRST_YEAR, today_in_stockholm().year + YEARS_AHEAD
 
 LABELS = {
     "title": "Rubrik",
@@ -191,6 +201,7 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
         else:
             clean["evidence_level"] = level.slug
 
+    first_year, last_year = year_range()
     for field in ("start_date", "end_date"):
         try:
             clean[field] = _parse_date(data.get(field))
@@ -198,6 +209,11 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
             clean[field] = None
             fail(field, f"\"{_text(data.get(field))}\" är inte ett giltigt datum. "
                         "Skriv det som ÅÅÅÅ-MM-DD, t.ex. 2025-03-31.")
+            continue
+        if clean[field] and not first_year <= clean[field].year <= last_year:
+            fail(field, f"året måste vara mellan {first_year} och {last_year} "
+                        f"(nu {clean[field].isoformat()}).")
+            clean[field] = None
     if clean["start_date"] and clean["end_date"] and clean["end_date"] < clean["start_date"]:
         fail("end_date", f"kan inte vara före startdatum ({clean['start_date'].isoformat()}).")
 

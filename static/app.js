@@ -1,12 +1,13 @@
 // Small enhancements on top of htmx. Everything works without this file.
 (function () {
   "use strict";
-  // After a form fragment comes back with errors, move focus to the summary so that
-  // keyboard and screen-reader users learn what went wrong.
+  // After a form fragment comes back with errors (or an edit conflict), move focus to the
+  // summary so that keyboard and screen-reader users learn what went wrong.
   // Look the summary up in the document: with an outerHTML swap the event's target is the
   // replaced (detached) form, and a history restore has no target at all.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var summary = document.getElementById("error-summary");
+    var summary = document.getElementById("conflict-summary") ||
+      document.getElementById("error-summary");
     if (summary && event.detail.target) { summary.focus(); }
   });
   // A request that fails (server error, expired session, lost network) must not fail

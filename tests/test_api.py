@@ -89,6 +89,7 @@ def test_one_case_with_all_fields(client, db, users, published):
                             external_id=case.external_id), "status": "published"}
     for field, value in expected.items():
         assert body[field] == value, field
+    assert body["version"] == case.version
 
 
 def test_drafts_are_not_visible_to_others_through_the_api(client, db, users):

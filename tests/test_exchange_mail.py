@@ -318,3 +318,34 @@ def test_saved_search_parameters_match_the_search_page():
     from knowledge.exchange.saved_search import URL_FACETS
     from knowledge.web.searching import URL_FACETS as PAGE_FACETS
     assert URL_FACETS == PAGE_FACETS
+
+
+@pytest.mark.parametrize("first_day", ["2026-10-15", "2027-03-18"],
+                         ids=["winter-time-begins", "summer-time-begins"])
+def test_a_daily_digest_goes_out_once_per_stockholm_day_across_the_clock_change(
+        app, mail, db, users, first_day):
+    """Three weeks of a timer every 15 minutes, with news every hour, across a change of
+    summer time: one e-mail per calendar day, always on the first run after midnight."""
+    from datetime import date, datetime, timezone
+    from knowledge.timezones import STOCKHOLM, to_local
+    def utc_midnight(day):  # midnight in Stockholm, as a stored (naive UTC) time
+        return datetime.combine(day, datetime.min.time(), STOCKHOLM).astimezone(
+            timezone.utc).replace(tzinfo=None)
+
+    start = utc_midnight(date.fromisoformat(first_day))
+    end = utc_midnight(date.fromisoformat(first_day) + timedelta(days=21))
+    settings = mail_settings(app)
+    sent_at = []
+    now = start
+    while now < end:
+        if now.minute == 0:
+            notifications.notify(db, [users["coordinator"]], kind="new_case",
+                                 event_key=f"news:{now.isoformat()}", message="Nytt exempel")
+            db.commit()
+        if send_digests(db, settings, now=now).messages:
+            sent_at.append(to_local(now))
+        now += timedelta(minutes=15)
+    days = [moment.date() for moment in sent_at]
+    assert len(sent_at) == 21 and len(set(days)) == 21              # not 22 in 21 days
+    assert {moment.strftime("%H:%M") for moment in sent_at} == {"00:00"}
+    assert len(mail.to(ROLE_EMAILS["coordinator"])) == 21

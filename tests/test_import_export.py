@@ -130,3 +130,92 @@ def test_export_then_import_gives_identical_cases(runner, app, db, tmp_path, dat
     fresh.extensions["db_engine"].dispose()
     databases.drop(fresh_url)
     assert after == before
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_an_older_export_does_not_overwrite_what_was_changed_since(runner, db, users,
+                                                                   tmp_path):
+    from knowledge import cases
+    rows = [case_data(external_id="v-1"), case_data(external_id="v-2", title="Andra")]
+    assert runner.invoke(args=["import", str(write_jsonl(tmp_path / "in.jsonl", rows))]
+                         ).exit_code == 0
+    export = tmp_path / "out.jsonl"
+    assert runner.invoke(args=["export", str(export)]).exit_code == 0
+    exported = read_jsonl(export)
+    assert all(isinstance(row["version"], int) for row in exported)
+
+    # Someone edits v-1 in the app after the export; the export is then edited and imported.
+    case = db.scalar(select(Case).where(Case.external_id == "v-1"))
+    cases.update_case(db, users["editor"], case, {"title": "Rubrik ändrad i appen"})
+    cases.archive_case(db, users["editor"], db.scalar(select(Case).where(
+        Case.external_id == "v-2")))
+    exported[0]["results"] = "Resultat ändrat i filen."
+    exported[1]["summary"] = "Sammanfattning ändrad i filen."
+    result = runner.invoke(args=["import", str(write_jsonl(export, exported))])
+
+    assert result.exit_code == 1
+    assert "rad 1: Version: raden bygger på version" in result.output
+    assert "ändrat: Rubrik" in result.output
+    assert "rad 2: Version:" in result.output and "ändrat: Status" in result.output
+    fresh(db)
+    first = db.scalar(select(Case).where(Case.external_id == "v-1"))
+    assert first.title == "Rubrik ändrad i appen" and first.results == rows[0]["results"]
+
+    # A fresh export imports cleanly, and without `version` a row overwrites on purpose.
+    assert runner.invoke(args=["export", str(export)]).exit_code == 0
+    assert runner.invoke(args=["import", str(export)]).exit_code == 0
+    unversioned = [{k: v for k, v in row.items() if k != "version"} for row in exported]
+    assert runner.invoke(args=["import", str(write_jsonl(export, unversioned))]).exit_code == 0
+    fresh(db)
+    assert db.scalar(select(Case).where(Case.external_id == "v-1")).results == \
+        "Resultat ändrat i filen."
+
+
+def test_a_version_that_is_no_number_is_an_error_naming_the_field(runner, db, tmp_path):
+    path = write_jsonl(tmp_path / "in.jsonl", [case_data(external_id="x", version="tre")])
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    assert 'rad 1: Version: "tre" är inget versionsnummer' in result.output
+
+
+def test_a_case_published_despite_personal_data_survives_export_and_import(
+        runner, app, db, users, tmp_path, databases):
+    from knowledge import cases
+    from knowledge.models import AuditEvent
+    text = "Ring Kim på 070-123 45 67 om ni vill göra likadant."
+    case = cases.create_case(db, users["staff"], case_data(external_id="pd-1"), submit=True)
+    # The editor adds the number after submission and publishes with a reason.
+    cases.update_case(db, users["editor"], case, {"lessons": text})
+    cases.publish_case(db, users["editor"], case,
+                       personal_data_reason="Kim har gett sitt samtycke; tjänstetelefon.")
+    export = tmp_path / "out.jsonl"
+    assert runner.invoke(args=["export", str(export)]).exit_code == 0
+
+    from app import create_app
+    fresh_url = databases.create(tmp_path)
+    other_app = create_app({"TESTING": True, "DATABASE_URL": fresh_url,
+                            "INDEX_DIR": str(tmp_path / "fresh-index")})
+    try:
+        result = other_app.test_cli_runner().invoke(args=["import", str(export)])
+        assert result.exit_code == 0, result.output
+        with other_app.extensions["db_sessionmaker"]() as other:
+            imported = other.scalar(select(Case).where(Case.external_id == "pd-1"))
+            assert imported.status == "published" and imported.lessons == text
+            # The import records the reason again, so the next export carries it as well.
+            event = other.scalar(select(AuditEvent).where(
+                AuditEvent.event == "published_with_personal_data"))
+            assert event.detail["reason"] == "Kim har gett sitt samtycke; tjänstetelefon."
+            assert event.target == f"case:{imported.id}"
+    finally:
+        other_app.extensions["db_engine"].dispose()
+        databases.drop(fresh_url)
+
+    assert read_jsonl(export)[0]["personal_data_reason"] == \
+        "Kim har gett sitt samtycke; tjänstetelefon."
+    # Re-importing over the same database changes nothing and is not refused either.
+    result = runner.invoke(args=["import", str(export)])
+    assert result.exit_code == 0, result.output
+    assert "0 nya, 0 uppdaterade" in result.output

@@ -99,3 +99,32 @@ def test_unknown_field_is_named(taxonomy):
 def test_all_problems_are_reported_at_once(taxonomy):
     errors = errors_for(taxonomy, title="", district="x", priority_areas=[], start_date="x")
     assert set(errors) == {"title", "district", "priority_areas", "start_date"}
+
+
+
+def test_dates_must_fall_in_a_plausible_range_and_the_message_says_which(taxonomy):
+    from knowledge.timezones import today_in_stockholm
+    last = today_in_stockholm().year + 10
+    messages = errors_for(taxonomy, start_date="0001-01-01", end_date="9999-12-31")
+    assert messages["start_date"] == [
+        f"Startdatum: året måste vara mellan 1990 och {last} (nu 0001-01-01)."]
+    assert messages["end_date"] == [
+        f"Slutdatum: året måste vara mellan 1990 och {last} (nu 9999-12-31)."]
+    clean = clean_case_input(case_data(start_date="1990-01-01", end_date=f"{last}-12-31"),
+                             taxonomy)
+    assert clean["end_date"].year == last
+
+
+def test_the_form_and_the_import_refuse_a_year_out_of_range(client, auth, runner, tmp_path):
+    import json
+    auth.login("staff")
+    form = {**case_data(start_date="0201-05-01"), "partners": "", "action": "save"}
+    response = client.post("/cases/new", data=form)
+    assert response.status_code == 422
+    assert "Startdatum: året måste vara mellan 1990 och" in response.text
+    assert 'min="1990-01-01"' in client.get("/cases/new").text
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(case_data(end_date="2999-01-01")) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    assert "rad 1: Slutdatum: året måste vara mellan 1990 och" in result.output

@@ -23,13 +23,17 @@ from sqlalchemy.orm import Session
 
 from ..db import begin_write
 from ..models import User, utcnow
+from ..timezones import local_date
 from .models import ExchangePreferences, Notification
 from .notifications import DIRECT_KINDS
 
 log = logging.getLogger(__name__)
 
-# A little under a day (a week): a run from cron at the same hour must not slip a period.
-PERIODS = {"daily": timedelta(hours=23), "weekly": timedelta(days=7) - timedelta(hours=1)}
+# Periods in Stockholm calendar days: a daily digest goes out at the first run of each new
+# day, a weekly one at the first run seven days after the last. Counting hours instead
+# (23 h, so that a run at the same hour does not slip a day) sent one more mail, an hour
+# earlier each day, and days of 23 or 25 hours at the summer-time changes shift it further.
+PERIOD_DAYS = {"daily": 1, "weekly": 7}
 CLAIM_TIMEOUT = timedelta(minutes=15)
 SUBJECTS = {
     "question": "Ny fråga om ”{title}”",
@@ -134,8 +138,8 @@ def _pending_recipients(session: Session, now: datetime) -> list[_Recipient]:
             continue
         prefs = session.get(ExchangePreferences, user.id)
         last = prefs.last_digest_at if prefs else None
-        period = PERIODS.get(prefs.digest if prefs else "daily", PERIODS["daily"])
-        if has_direct or last is None or now - last >= period:
+        days = PERIOD_DAYS.get(prefs.digest if prefs else "daily", PERIOD_DAYS["daily"])
+        if has_direct or last is None or (local_date(now) - local_date(last)).days >= days:
             due.append(recipient)
     session.rollback()  # end the read before the claims write
     return due

@@ -8,6 +8,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 
 from ..models import Case
 from ..taxonomy import current_area_slugs
+from ..timezones import local_date, today_in_stockholm
 from .analysis import reversed_stem_analyzer, swedish_analyzer, word_analyzer
 
 # Long fields, in the order the snippet prefers them after the summary.
@@ -73,8 +74,9 @@ def active_years(case: Case, today: date | None = None) -> list[str]:
     """Every year the work was going on; an open-ended case runs until this year."""
     if not case.start_date:
         anchor = case.published_at or case.created_at
-        return [str(anchor.year)] if anchor else []
-    end = case.end_date or today or date.today()
+        # The year in Stockholm: published at 00:30 on New Year's Day is the new year.
+        return [str(local_date(anchor).year)] if anchor else []
+    end = case.end_date or today or today_in_stockholm()
     last = max(case.start_date.year, end.year)
     return [str(year) for year in range(case.start_date.year, last + 1)]
 

@@ -1,11 +1,13 @@
 """The web layer: blueprints that read the request, call the domain and render."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, g, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from markupsafe import escape
+from markupsafe import Markup, escape
 from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import IntegerConverter
 
@@ -15,11 +17,12 @@ from ..privacy import describe
 from ..search import IndexUnavailable
 from ..db import begin_write
 from ..markdown import render_markdown
+from ..timezones import to_local, utc_iso
 from .. import logins
 from ..audit import record_event
 from ..permissions import PermissionDenied, is_editor
 from ..users import ROLE_LABELS
-from ..validation import LABELS
+from ..validation import LABELS, year_range
 from .support import actor, close_db, get_db, htmx, url_with_query, wants_fragment
 
 csrf = CSRFProtect()
@@ -61,6 +64,8 @@ def init_app(app: Flask) -> None:
 
     app.before_request(_require_login_and_open_writes)
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["year_range"] = year_range
     app.jinja_env.filters["field_label"] = lambda field: LABELS.get(field, field)
     app.jinja_env.filters["personal_data"] = lambda case: describe(personal_data_in(case))
     app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
@@ -175,6 +180,18 @@ def _audit_refusal(reason: str) -> None:
     record_event(db, "refused", actor=actor(), address=request.remote_addr or "",
                  target=f"{request.method} {request.path}", detail={"reason": reason})
     db.commit()
+
+
+def local_time(moment, format: str = "%Y-%m-%d %H:%M"):
+    """A stored time as a <time> element showing Stockholm time: the one way templates show
+    times, so that 00:05 on 1 December never reads as 23:05 on 30 November."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        machine, shown = utc_iso(moment), to_local(moment).strftime(format)
+    else:  # a calendar date has no time zone
+        machine, shown = moment.isoformat(), moment.strftime(format.split(" ")[0])
+    return Markup('<time datetime="{}">{}</time>').format(machine, shown)
 
 
 def _error_page(status: int, message: str):

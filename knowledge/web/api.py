@@ -99,7 +99,9 @@ def get_case(case_id: int):
     body = {"id": case.id, **domain.case_fields(case),
             "url": url_for("cases.show_case", case_id=case.id, _external=True),
             "published_at": case.published_at.isoformat() if case.published_at else None,
-            "updated_at": case.updated_at.isoformat()}
+            "updated_at": case.updated_at.isoformat(),
+            # What a writing client sends back, so that it cannot overwrite changes unseen.
+            "version": case.version}
     return jsonify(body)
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, render_template, request, url_f
 
 from .. import cases as domain
 from .. import search
+from ..edit_conflicts import EditConflict, parse_version
 from ..permissions import can_edit_case, is_author, require_author_role
 from ..taxonomy import current_area_slugs, current_taxonomy
 from ..validation import LABELS, ValidationError, strip_control
@@ -68,14 +69,24 @@ def edit_case(case_id: int):
         raise domain.PermissionDenied("Du får inte ändra det här exemplet.")
     if request.method == "GET":
         # A case filed under an older set of areas is offered the areas they map to now.
-        values = {**domain.case_fields(case), "priority_areas": current_area_slugs(case.areas)}
+        values = {**domain.case_fields(case), "priority_areas": current_area_slugs(case.areas),
+                  "version": case.version}
         return _form_page(case=case, values=values, errors={})
     data = _form_data()
+    # The version the form was opened at goes back with every re-shown form, so that a
+    # corrected form is still checked against what the person saw.
+    values = {**data, "version": request.form.get("version", "")}
     try:
-        domain.update_case(db, user, case, data, submit=_wants_submit())
+        domain.update_case(db, user, case, data, submit=_wants_submit(),
+                           expected_version=parse_version(values["version"]))
+    except EditConflict as conflict:
+        db.rollback()
+        merged, fields = conflict.merge(data)
+        return _form_page(case=case, values={**merged, "version": conflict.current_version},
+                          errors={}, conflict=conflict, conflict_fields=fields, status=409)
     except ValidationError as error:
         db.rollback()
-        return _form_page(case=case, values=data, errors=error.by_field(), status=422)
+        return _form_page(case=case, values=values, errors=error.by_field(), status=422)
     return _saved(case)
 
 
@@ -87,8 +98,8 @@ def submit_case(case_id: int):
         domain.submit_case(db, user, case)
     except ValidationError as error:
         db.rollback()
-        return _form_page(case=case, values=domain.case_fields(case), errors=error.by_field(),
-                          status=422)
+        return _form_page(case=case, values={**domain.case_fields(case), "version": case.version},
+                          errors=error.by_field(), status=422)
     flash("Exemplet är skickat för granskning. Du får besked när en redaktör har läst det.",
           "success")
     return _back_to(case)
@@ -104,12 +115,13 @@ def _wants_submit() -> bool:
     return request.form.get("action") == "submit"
 
 
-def _form_page(case, values, errors, status=200):
+def _form_page(case, values, errors, status=200, conflict=None, conflict_fields=()):
     if isinstance(values.get("partners"), list):
         values = {**values, "partners": "\n".join(values["partners"])}
     return render_page("cases/form.html", "cases/_form.html", status=status, case=case,
                        values=values, errors=errors, labels=LABELS,
-                       taxonomy=current_taxonomy(get_db()))
+                       taxonomy=current_taxonomy(get_db()), conflict=conflict,
+                       conflict_fields=conflict_fields)
 
 
 def _saved(case):

@@ -9,6 +9,8 @@ import time
 import uuid
 
 from flask import Flask, g, has_request_context, request
+from sqlalchemy import inspect
+from sqlalchemy.exc import NoInspectionAvailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -82,16 +84,31 @@ def init_app(app: Flask) -> None:
     def finish_request(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if request.endpoint != "static":
-            # The user as already loaded, if at all: loading it here could fail in a
-            # request that failed (a locked or lost database), and lose its log line.
-            user = g.get("_login_user")
-            elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter()))
-            path = loggable(request.path)
-            log.info("%s %s %s %.1f ms", request.method, path, response.status_code,
-                     elapsed * 1000, extra={
-                         "method": request.method, "path": path,
-                         "status": response.status_code,
-                         "duration_ms": round(elapsed * 1000, 1),
-                         "user_id": getattr(user, "id", None),
-                         "remote_addr": request.remote_addr})
+            _log_request(response.status_code)
         return response
+
+
+def _log_request(status: int) -> None:
+    """One line per request. Never raises, and never touches the database: after a failed
+    write the session cannot be used, and a hook that raised would lose exactly the 500s."""
+    elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
+    path = loggable(request.path)  # a newline in the path must not forge a log line
+    fields = {"method": request.method, "path": path, "status": status,
+              "duration_ms": round(elapsed * 1000, 1), "user_id": _user_id(),
+              "remote_addr": request.remote_addr}
+    try:
+        log.info("%s %s %s %.1f ms", request.method, path, status, elapsed * 1000,
+                 extra=fields)
+    except Exception:  # noqa: BLE001 - a log line must not turn a response into an error
+        logging.getLogger(__name__).exception("The request log line could not be written")
+
+
+def _user_id():
+    """The id of the user this request already loaded, read without a query (or None)."""
+    # Flask-Login's cache, or the API's token user; never loaded here if it is not there.
+    user = g.get("_login_user") or g.get("api_user")
+    try:
+        identity = inspect(user).identity
+    except NoInspectionAvailable:  # the anonymous user, or none
+        return None
+    return identity[0] if identity else None

@@ -5,8 +5,6 @@ only editors restore revisions (knowledge.history).
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, flash, render_template, request, url_for
 from markupsafe import Markup
 
@@ -14,6 +12,7 @@ from .. import cases as case_domain
 from .. import charts, history, reports
 from ..permissions import require_editor
 from ..taxonomy import current_taxonomy
+from ..timezones import today_in_stockholm
 from ..validation import ValidationError
 from . import searching
 from .support import actor, get_db, redirect_after_post, search_index, url_with_query
@@ -89,7 +88,7 @@ def search_export_url(file_format: str) -> str:
 def _compilation_response(file_format):
     db, user = get_db(), actor()
     # Last year by default: the yearly follow-up is written after the year has ended.
-    year = request.args.get("year", "").strip() or str(date.today().year - 1)
+    year = request.args.get("year", "").strip() or str(today_in_stockholm().year - 1)
     district = request.args.get("district", "").strip() or None
     area = request.args.get("area", "").strip() or None
     try:
@@ -127,7 +126,7 @@ def _search_export(file_format: str):
                                                         per_page=reports.MAX_EXPORT)
     found, total = reports.search_for_export(search_index(), db, user, search_request)
     names = reports.evidence_names(taxonomy)
-    stamp = date.today().isoformat()
+    stamp = today_in_stockholm().isoformat()
     if file_format == "csv":
         rows = [reports.export_row(case, _case_url, names) for case in found]
         return _download(reports.cases_csv(rows), f"sokresultat-{stamp}.csv",

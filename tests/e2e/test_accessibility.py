@@ -181,3 +181,28 @@ def test_the_check_can_fail(new_page, live_server):
     violations = axe_violations(page)
     found = {violation["id"] for violation in violations}
     assert {"image-alt", "label"} <= found, describe_violations(violations)
+
+
+def test_edit_conflict_comes_back_in_place_with_focus_and_no_violations(new_page,
+                                                                       assert_accessible):
+    first, second = new_page("editor"), new_page("editor")  # two tabs, or two editors
+    first.goto("/cases")
+    first.locator("#search-results h3 a").first.click()
+    first.get_by_role("link", name="Redigera").click()
+    second.goto(first.url)
+    first.get_by_label("Mål", exact=True).fill("Färre anmälda rån vid stationen (ändrat i första fliken).")
+    first.get_by_role("button", name="Spara ändringar").click()
+    first.wait_for_url(re.compile(r"/cases/\d+$"))
+
+    typed = "Lärdom skriven i andra fliken, som inte får försvinna."
+    second.get_by_label("Lärdomar").fill(typed)
+    with second.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
+        second.get_by_role("button", name="Spara ändringar").click()
+    expect(second.locator("#conflict-summary")).to_be_focused()
+    expect(second.get_by_label("Lärdomar")).to_have_value(typed)
+    expect(second.get_by_label("Mål", exact=True)).to_have_value(
+        "Färre anmälda rån vid stationen (ändrat i första fliken).")
+    assert_accessible(second)
+    second.get_by_role("button", name="Spara ändringar").click()
+    second.wait_for_url(re.compile(r"/cases/\d+$"))
+    expect(second.get_by_text(typed, exact=True)).to_be_visible()
