@@ -266,7 +266,8 @@ class BenchQuery:
     district: str    # slug
 
 
-QUERY_KINDS = ("word", "inflected", "compound-part", "misspelled", "question", "phrase")
+QUERY_KINDS = ("word", "inflected", "compound-part", "misspelled", "question", "phrase",
+               "pasted")
 
 
 def _content_words(text: str, stop_words: frozenset[str], min_len: int = 4) -> list[str]:
@@ -344,6 +345,10 @@ def make_queries(rows: list[dict], count: int, stop_words: frozenset[str],
             template = rng.choice(NATURAL_QUESTIONS)
             text = template.format(a=rng.choice(words), b=rng.choice(body_words or words),
                                    place=place)
+        elif kind == "pasted":
+            # A paragraph pasted into the search box: the 500 characters the page accepts.
+            text = " ".join(row[f] for f in ("summary", "situation", "measures", "results"))
+            text = " ".join(text.split())[:500]
         else:
             sentences = [s for f in ("summary", "situation", "measures", "results")
                          for s in re.split(r"[.,;:\n]", row[f])]

@@ -58,6 +58,7 @@ from knowledge.search import SearchRequest, search_cases  # noqa: E402
 from knowledge.search.analysis import SWEDISH_STOP_WORDS  # noqa: E402
 from knowledge.search.documents import BODY_FIELDS, plain_text  # noqa: E402
 from knowledge.search.query import run_search, snippet  # noqa: E402
+from knowledge.search.vocabulary import load_starter_vocabulary  # noqa: E402
 from knowledge.taxonomy import load_reference_data, slugify  # noqa: E402
 from knowledge.transfer import import_rows  # noqa: E402
 from knowledge.users import create_user, system_user  # noqa: E402
@@ -194,6 +195,7 @@ def bench_size(size: int, generator: CaseGenerator, args) -> SizeResult:
         index = app.extensions["search_index"]
         with sessions() as session:
             load_reference_data(session)
+            load_starter_vocabulary(session)   # as init-db does: the search expands with it
             create_user(session, email="samordnare@bench.invalid", role="coordinator",
                         password=PASSWORD, commit=False)
             editor = create_user(session, email="redaktor@bench.invalid", role="editor",
