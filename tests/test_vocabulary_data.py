@@ -11,7 +11,7 @@ VOCABULARY = Path(__file__).resolve().parent.parent / "knowledge" / "search" / "
 HEADER = ["kind", "term", "expansions", "district", "note"]
 KINDS = {"synonym", "broader", "abbreviation", "english", "place"}
 DISTRICTS = {
-    "jarva", "norra-innerstaden", "hassleby-vallingby", "bromma", "kungsholmen", "sodermalm",
+    "jarva", "norra-innerstaden", "hasselby-vallingby", "bromma", "kungsholmen", "sodermalm",
     "enskede-arsta-vantor", "skarpnack", "farsta", "hagersten-alvsjo", "skarholmen",
     "stadsovergripande",
 }
