@@ -87,8 +87,7 @@ def submit_case(case_id: int):
         db.rollback()
         return _form_page(case=case, values=domain.case_fields(case), errors=error.by_field(),
                           status=422)
-    flash("Exemplet är skickat för granskning. Du får besked när en redaktör har läst det.",
-          "success")
+    flash(saved_message(case.status, submitted=True), "success")
     return _back_to(case)
 
 
@@ -111,12 +110,24 @@ def _form_page(case, values, errors, status=200):
 
 
 def _saved(case):
-    if case.status == "submitted":
-        flash("Exemplet är skickat för granskning.", "success")
-    else:
-        flash("Utkastet är sparat. Bara du ser det tills du skickar det för granskning.",
-              "success")
+    flash(saved_message(case.status, submitted=_wants_submit()), "success")
     return _back_to(case)
+
+
+def saved_message(status: str, *, submitted: bool) -> str:
+    """What saving did, said for the case's status (an editor edits submitted and published
+    cases too, and a returned case is seen by the editors as well as its author)."""
+    if submitted:
+        return ("Exemplet är skickat för granskning. Du får en notis när en redaktör har "
+                "publicerat det eller återsänt det med en kommentar.")
+    return {
+        "draft": "Utkastet är sparat. Bara du ser det tills du skickar det för granskning.",
+        "returned": "Ändringarna är sparade. Skicka exemplet för granskning igen när du är "
+                    "klar.",
+        "submitted": "Ändringarna är sparade. Exemplet väntar fortfarande på granskning.",
+        "published": "Ändringarna är sparade och syns nu för alla.",
+        "archived": "Ändringarna är sparade. Exemplet är arkiverat och syns inte i sökningen.",
+    }[status]
 
 
 def _back_to(case):

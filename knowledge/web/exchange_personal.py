@@ -39,7 +39,7 @@ def mark_all_read():
 def _back_to_notifications():
     if wants_fragment():
         db, user = get_db(), actor()
-        return render_template("exchange/_notifications.html",
+        return render_template("exchange/_notifications.html", is_fragment=True,
                                notifications=notifications.list_notifications(db, user),
                                kind_labels=notifications.KIND_LABELS)
     return redirect_after_post(url_for("personal.notifications_page"))

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, render_template, request, url_for
 
 from .. import cases as domain
 from .. import listing
+from ..exchange import decisions
 from ..permissions import require_editor
 from ..validation import ValidationError
 from .support import actor, get_db, redirect_after_post
@@ -24,8 +25,8 @@ def publish(case_id: int):
     require_editor(user)
     case = domain.get_case(db, user, case_id)
     try:
-        domain.publish_case(db, user, case,
-                            personal_data_reason=request.form.get("personal_data_reason", ""))
+        decisions.publish_case(db, user, case,
+                               personal_data_reason=request.form.get("personal_data_reason", ""))
     except domain.PersonalDataFound:
         db.rollback()
         return render_template("cases/detail.html", case=case, can_edit=True,
@@ -57,7 +58,7 @@ def return_to_author(case_id: int):
     require_editor(user)
     case = domain.get_case(db, user, case_id)
     try:
-        domain.return_case(db, user, case, request.form.get("comment", ""))
+        decisions.return_case(db, user, case, request.form.get("comment", ""))
     except ValidationError as error:
         db.rollback()
         return render_template("cases/detail.html", case=case, can_edit=True,

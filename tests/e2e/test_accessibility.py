@@ -137,7 +137,7 @@ def test_the_check_can_fail(new_page, live_server):
     page = new_page()
     page.goto("/healthz")
     page.set_content('<!doctype html><html lang="sv"><head><title>Trasig</title></head>'
-                     '<body><main><h1>Trasig sida</h1><img src="/static/none.png">'
+                     '<body><main><h1>Trasig sida</h1><img src="/static/favicon.svg">'
                      '<input type="text" name="x"></main></body></html>')
     assert page.url.startswith(live_server)
     violations = axe_violations(page)

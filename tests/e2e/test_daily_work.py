@@ -47,3 +47,117 @@ def test_follow_this_search_on_a_freshly_loaded_page(new_page):
     expect(page.get_by_role("status")).to_contain_text("Du följer nu")
     assert "csrf_token" not in page.url
     expect(page.locator("#bevakningar")).to_contain_text("trygghetsvandring")
+
+
+# ---------------------------------------------------------------- write → decide → hear of it
+
+
+def write_and_submit(page, title: str) -> int:
+    page.goto("/cases/new")
+    page.get_by_label("Rubrik").fill(title)
+    page.get_by_label("Sammanfattning").fill("Boende och fältassistenter gick kvällsrundor.")
+    page.get_by_label("Stadsdelsområde").select_option(label="Skarpnäck")
+    page.get_by_role("checkbox", name="Otrygga och brottsutsatta platser").check()
+    page.get_by_role("button", name="Skicka för granskning").click()
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    return int(re.search(r"/cases/(\d+)$", page.url).group(1))
+
+
+def test_the_editor_decides_and_the_author_hears_of_it(new_page, assert_accessible):
+    title = "Kvällsrundor i Bagarmossen"
+    staff = new_page("staff")
+    case_id = write_and_submit(staff, title)
+    expect(staff.get_by_role("status")).to_contain_text("skickat för granskning")
+
+    editor = new_page("editor")
+    editor.goto(f"/cases/{case_id}")
+    actions = editor.get_by_role("region", name="Redaktörens åtgärder")
+    # One clear choice: publish, or return with a comment, each under its own heading.
+    expect(actions.get_by_role("heading", name="Publicera", exact=True)).to_be_visible()
+    expect(actions.get_by_role("heading", name="Återsänd till författaren")).to_be_visible()
+    expect(actions).to_contain_text("Välj ett av två")
+    assert_accessible(editor)
+
+    # An editor's edit of a submitted case is not "sent for review" again.
+    editor.get_by_role("link", name="Redigera").click()
+    editor.get_by_label("Mål", exact=True).fill("Färre som undviker centrum på kvällen.")
+    editor.get_by_role("button", name="Spara ändringar").click()
+    editor.wait_for_url(re.compile(rf"/cases/{case_id}$"))
+    expect(editor.get_by_role("status")).to_have_text(
+        "Ändringarna är sparade. Exemplet väntar fortfarande på granskning.")
+
+    editor.get_by_label("Kommentar till författaren").fill("Hur många var med på rundorna?")
+    editor.get_by_role("button", name="Återsänd med kommentar").click()
+    expect(editor.get_by_role("status")).to_contain_text("återsänt")
+    # Nothing is left for the editor to do until the author sends it back.
+    expect(editor.get_by_role("region", name="Redaktörens åtgärder")).to_have_count(0)
+
+    # The author hears of it in the app, and finds the comment on the edit form.
+    staff.goto("/notiser")
+    note = staff.locator("#notiser li", has_text=title).first
+    expect(note).to_contain_text("återsänts")
+    expect(note).to_contain_text("Hur många var med på rundorna?")
+    note.get_by_role("link", name=re.compile(title)).click()
+    staff.get_by_role("link", name="Redigera").click()
+    expect(staff.get_by_role("region", name="Redaktörens kommentar")).to_contain_text(
+        "Hur många var med på rundorna?")
+    assert_accessible(staff)
+    staff.get_by_label("Resultat och uppföljning").fill("Omkring 40 boende var med varje kväll.")
+    staff.get_by_role("button", name="Spara utkast").click()
+    staff.wait_for_url(re.compile(rf"/cases/{case_id}$"))
+    # Editors see a returned case too: not "only you see it".
+    expect(staff.get_by_role("status")).to_have_text(
+        "Ändringarna är sparade. Skicka exemplet för granskning igen när du är klar.")
+    staff.get_by_role("button", name="Skicka för granskning").click()
+    expect(staff.get_by_role("status")).to_contain_text("skickat för granskning")
+
+    editor.goto(f"/cases/{case_id}")
+    editor.get_by_role("button", name="Publicera", exact=True).click()
+    expect(editor.get_by_role("status")).to_contain_text("publicerat")
+    editor.get_by_role("link", name="Redigera").click()
+    editor.get_by_role("button", name="Spara ändringar").click()
+    expect(editor.get_by_role("status")).to_have_text(
+        "Ändringarna är sparade och syns nu för alla.")
+
+    staff.goto("/notiser")
+    expect(staff.locator("#notiser li", has_text=title).first).to_contain_text("är publicerat")
+
+
+def test_publishing_despite_personal_data_without_a_reason_says_why(new_page):
+    title = "Nattvandring med föräldrar i Farsta"
+    staff = new_page("staff")
+    case_id = write_and_submit(staff, title)
+    editor = new_page("editor")
+    editor.goto(f"/cases/{case_id}/edit")
+    editor.get_by_label("Lärdomar").fill("Samordnaren har personnummer 19811218-9876.")
+    editor.get_by_role("button", name="Spara ändringar").click()
+    editor.wait_for_url(re.compile(rf"/cases/{case_id}$"))
+    editor.get_by_role("button", name="Publicera ändå").click()
+    reason = editor.get_by_label("Motivering för att publicera ändå")
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    error = editor.locator("#reason-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("Motivering")
+    assert error.evaluate("e => e.closest('.field').contains("
+                          "document.getElementById('personal_data_reason'))")
+
+
+def test_unread_badge_follows_mark_all_read(new_page):
+    staff = new_page("staff")
+    write_and_submit(staff, "Lyktor längs cykelvägen")
+    editor = new_page("editor")
+    editor.goto("/review")
+    editor.get_by_role("link", name="Lyktor längs cykelvägen").click()
+    editor.get_by_label("Kommentar till författaren").fill("Lägg till en bild på kartan.")
+    editor.get_by_role("button", name="Återsänd med kommentar").click()
+    expect(editor.get_by_role("status")).to_contain_text("återsänt")
+
+    staff.goto("/notiser")
+    badge = staff.get_by_role("navigation", name="Huvudmeny").get_by_role(
+        "link", name=re.compile("^Notiser"))
+    expect(badge).to_have_text(re.compile(r"Notiser \(\d+ oläst"))
+    count = int(re.search(r"\((\d+)", badge.inner_text()).group(1))
+    expect(staff.locator("#notiser [role=status]")).to_have_text(
+        f"{count} oläst." if count == 1 else f"{count} olästa.")
+    htmx_swap(staff, staff.get_by_role("button", name="Markera alla som lästa").click)
+    expect(badge).to_have_text("Notiser")
