@@ -51,10 +51,11 @@ def new_case():
         return _form_page(case=None, values={"priority_areas": []}, errors={})
     data = _form_data()
     try:
-        case = domain.create_case(db, user, data, submit=_wants_submit())
+        case = domain.create_case(db, user, data, submit=_wants_submit(),
+                                  allow_incomplete=True)
     except ValidationError as error:
         db.rollback()
-        return _form_page(case=None, values=data, errors=error.by_field(), status=422)
+        return _form_page(case=None, values=data, errors=_for_people(error), status=422)
     return _saved(case)
 
 
@@ -70,10 +71,11 @@ def edit_case(case_id: int):
         return _form_page(case=case, values=values, errors={})
     data = _form_data()
     try:
-        domain.update_case(db, user, case, data, submit=_wants_submit())
+        domain.update_case(db, user, case, data, submit=_wants_submit(),
+                           allow_incomplete=True)
     except ValidationError as error:
         db.rollback()
-        return _form_page(case=case, values=data, errors=error.by_field(), status=422)
+        return _form_page(case=case, values=data, errors=_for_people(error), status=422)
     return _saved(case)
 
 
@@ -85,10 +87,24 @@ def submit_case(case_id: int):
         domain.submit_case(db, user, case)
     except ValidationError as error:
         db.rollback()
-        return _form_page(case=case, values=domain.case_fields(case), errors=error.by_field(),
-                          status=422)
+        return _form_page(case=case, values=domain.case_fields(case),
+                          errors=_for_people(error), status=422)
     flash(saved_message(case.status, submitted=True), "success")
     return _back_to(case)
+
+
+def _for_people(error: ValidationError) -> dict[str, list[str]]:
+    """The errors by field, listing valid values by the names the form shows: validation
+    names them "slug (name)" for imports and the API, where the slug is what one types."""
+    taxonomy = current_taxonomy(get_db())
+    pairs = [(f"{item.slug} ({item.name})", item.name)
+             for item in (*taxonomy.areas, *taxonomy.evidence_levels)]
+    readable = {}
+    for field, messages in error.by_field().items():
+        for coded, name in pairs:
+            messages = [message.replace(coded, name) for message in messages]
+        readable[field] = messages
+    return readable
 
 
 def _form_data() -> dict:

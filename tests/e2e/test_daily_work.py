@@ -161,3 +161,31 @@ def test_unread_badge_follows_mark_all_read(new_page):
         f"{count} oläst." if count == 1 else f"{count} olästa.")
     htmx_swap(staff, staff.get_by_role("button", name="Markera alla som lästa").click)
     expect(badge).to_have_text("Notiser")
+
+
+# ---------------------------------------------------------------- drafts
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["1280", "390"])
+def test_an_incomplete_draft_saves_and_is_completed_at_submission(new_page, assert_accessible,
+                                                                  viewport):
+    staff = new_page("staff")
+    if viewport:
+        staff.set_viewport_size(viewport)
+    staff.goto("/cases/new")
+    no_sideways_scroll(staff)
+    staff.get_by_label("Rubrik").fill(f"Idé om lekplatsbelysning ({viewport and 'mobil'})")
+    staff.get_by_role("button", name="Spara utkast").click()
+    staff.wait_for_url(re.compile(r"/cases/\d+$"))
+    expect(staff.get_by_role("status")).to_contain_text("Utkastet är sparat")
+
+    # Completeness is checked when she submits, with the names she sees in the form.
+    staff.get_by_role("button", name="Skicka för granskning").click()
+    summary = staff.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Sammanfattning: måste fyllas i.")
+    expect(summary).to_contain_text("Stadsdelsområde: måste anges.")
+    expect(summary).to_contain_text("Unga i riskzon för destruktivt beteende")
+    expect(summary).not_to_contain_text("unga-i-riskzon")
+    no_sideways_scroll(staff)
+    assert_accessible(staff)
