@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from .. import users as accounts
 from ..audit import EVENT_LABELS, list_events
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post
+from .support import actor, confirm_page, confirmed, get_db, redirect_after_post
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -27,6 +27,18 @@ def change_role(user_id: int):
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 def change_active(user_id: int):
     active = request.form.get("active") == "1"
+    if not active and not confirmed():
+        db = get_db()
+        accounts.list_users(db, actor())  # the permission check, before the user is looked up
+        user = accounts.get_user(db, user_id)
+        if user is None:
+            abort(404)
+        return confirm_page(
+            title="Avaktivera användaren?",
+            question=f"Vill du avaktivera {user.display_name} ({user.email})?",
+            consequence="Personen loggas ut överallt och kan inte logga in förrän kontot "
+                        "aktiveras igen. Exemplen hon har skrivit finns kvar.",
+            confirm_label="Ja, avaktivera", cancel_url=url_for("admin.users"))
     return _change(user_id, lambda db, admin, user: accounts.set_active(
         db, admin, user, active, request.remote_addr or ""),
         "Användaren är aktiverad." if active else

@@ -7,7 +7,8 @@ from ..exchange import collections as domain
 from ..exchange import stale
 from ..permissions import require_editor
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post, render_page, wants_fragment
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post, render_page,
+                      wants_fragment)
 
 bp = Blueprint("curation", __name__)
 
@@ -64,7 +65,14 @@ def edit_collection(slug: str):
 def delete_collection(slug: str):
     db, user = get_db(), actor()
     require_editor(user)
-    domain.delete_collection(db, user, domain.get_collection(db, user, slug))
+    collection = domain.get_collection(db, user, slug)
+    if not confirmed():
+        return confirm_page(
+            title="Ta bort temat?", question=f"Vill du ta bort temat ”{collection.title}”?",
+            consequence="Temats sida och flöde försvinner. Exemplen i det finns kvar.",
+            confirm_label="Ja, ta bort temat",
+            cancel_url=url_for("curation.edit_collection", slug=collection.slug))
+    domain.delete_collection(db, user, collection)
     flash("Temat är borttaget. Exemplen i det finns kvar.", "success")
     return redirect_after_post(url_for("curation.collections"))
 

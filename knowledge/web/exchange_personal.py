@@ -8,7 +8,8 @@ from ..exchange import collections as collections_domain
 from ..exchange.saved_search import URL_FACETS
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post, render_page, wants_fragment
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post, render_page,
+                      wants_fragment)
 
 bp = Blueprint("personal", __name__)
 
@@ -99,6 +100,13 @@ def create_feed_token():
 @bp.route("/installningar/flodesnyckel/sparra", methods=["POST"])
 def revoke_feed_token():
     db, user = get_db(), actor()
+    if not confirmed():
+        return confirm_page(
+            title="Spärra flödesnyckeln?", question="Vill du spärra din flödesnyckel?",
+            consequence="Alla flöden som använder den slutar fungera i din flödesläsare. "
+                        "Du kan skapa en ny nyckel och lägga in de nya adresserna.",
+            confirm_label="Ja, spärra nyckeln",
+            cancel_url=url_for("personal.settings", _anchor="floden"))
     feeds.revoke_feed_tokens(db, user, address=request.remote_addr or "")
     flash("Flödesnyckeln är spärrad. Flöden som använde den slutar fungera.", "success")
     return redirect_after_post(url_for("personal.settings", _anchor="floden"))

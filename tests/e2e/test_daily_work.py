@@ -189,3 +189,119 @@ def test_an_incomplete_draft_saves_and_is_completed_at_submission(new_page, asse
     expect(summary).not_to_contain_text("unga-i-riskzon")
     no_sideways_scroll(staff)
     assert_accessible(staff)
+
+
+# ---------------------------------------------------------------- destructive actions
+
+
+def test_archiving_asks_first_and_cancel_changes_nothing(new_page, assert_accessible):
+    staff = new_page("staff")
+    case_id = write_and_submit(staff, "Trygga entréer i Hökarängen")
+    editor = new_page("editor")
+    editor.goto(f"/cases/{case_id}")
+    editor.get_by_role("button", name="Publicera", exact=True).click()
+    expect(editor.get_by_role("status")).to_contain_text("publicerat")
+
+    editor.get_by_role("button", name="Arkivera").click()
+    expect(editor.get_by_role("heading", level=1)).to_have_text("Arkivera exemplet?")
+    expect(editor.locator("main")).to_contain_text("Trygga entréer i Hökarängen")
+    assert_accessible(editor)
+    editor.get_by_role("link", name="Avbryt").click()
+    expect(editor).to_have_url(re.compile(rf"/cases/{case_id}$"))
+    expect(editor.locator(".case-header")).not_to_contain_text("Arkiverad")
+
+    editor.get_by_role("button", name="Arkivera").click()
+    editor.get_by_role("button", name="Ja, arkivera").click()
+    expect(editor).to_have_url(re.compile(rf"/cases/{case_id}$"))
+    expect(editor.get_by_role("status")).to_contain_text("arkiverat")
+
+
+def test_district_merge_error_sits_by_the_merge_form(new_page):
+    editor = new_page("editor")
+    editor.goto("/taxonomy")
+    merge = editor.locator("form", has=editor.get_by_role("button", name="Slå ihop"))
+    merge.get_by_role("checkbox", name="Farsta").check()
+    merge.get_by_role("button", name="Slå ihop").click()
+    merge = editor.locator("form", has=editor.get_by_role("button", name="Slå ihop"))
+    expect(merge.locator(".field-error")).to_contain_text("Nytt namn")
+    expect(merge.get_by_label("Nytt namn")).to_have_attribute("aria-invalid", "true")
+    revision = editor.locator("form", has=editor.get_by_role("button",
+                                                             name="Påbörja revidering"))
+    expect(revision.locator(".field-error")).to_have_count(0)
+
+
+# ---------------------------------------------------------------- phone (390 px) and feedback
+
+
+def test_search_on_a_phone_shows_results_first(new_page, assert_accessible):
+    page = new_page("coordinator")
+    page.set_viewport_size(PHONE)
+    page.goto("/cases")
+    no_sideways_scroll(page)
+    # The header is two short rows, and "Logga ut" stays on one line.
+    header = page.locator(".site-header").bounding_box()
+    assert header["height"] < PHONE["height"] / 6, header
+    logout = page.get_by_role("button", name="Logga ut").bounding_box()
+    assert logout["height"] < 30, logout
+    # The first result is on the first screen; the filters wait behind "Filtrera".
+    expect(page.locator("#search-results h3 a").first).to_be_in_viewport()
+    filters = page.locator("#filters")
+    expect(filters.get_by_role("checkbox").first).to_be_hidden()
+    expect(filters.locator("summary")).to_contain_text("inga filter valda")
+    filters.locator("summary").click()
+    area = filters.locator("input[name=area]").first
+    label = area.evaluate("e => e.labels[0].textContent").split("(")[0].strip()
+    htmx_swap(page, area.check)
+    # The disclosure stays open, and its summary names what is chosen.
+    expect(area).to_be_visible()
+    expect(filters.locator("summary")).to_contain_text(f"1 valt: {label}")
+    no_sideways_scroll(page)
+    assert_accessible(page)
+
+
+def test_paging_shows_the_new_results_from_the_top_and_a_loading_line(new_page):
+    page = new_page("coordinator")
+    page.goto("/cases")
+    loading = page.locator(".search-loading")
+    expect(loading).to_be_hidden()
+    held = []
+    page.route(re.compile(r"/cases\?.*page=2"), lambda route: held.append(route))
+    page.get_by_role("link", name="Nästa sida").scroll_into_view_if_needed()
+    page.get_by_role("link", name="Nästa sida").click()
+    # While the answer is on its way, the page says so.
+    expect(loading).to_be_visible()
+    expect(loading).to_have_text("Uppdaterar träffarna …")
+    page.wait_for_function("() => true")  # let the route handler run
+    with page.expect_response(re.compile(r"page=2")):
+        held[0].continue_()
+    expect(page.locator(".pager")).to_contain_text("Sida 2 av")
+    expect(loading).to_be_hidden()
+    expect(page.locator("#traffar")).to_be_focused()
+    expect(page.locator("#search-results h3 a").first).to_be_in_viewport()
+
+
+def test_skip_link_to_the_results(new_page):
+    page = new_page("coordinator")
+    page.goto("/cases")
+    page.locator("#q").focus()
+    for _ in range(3):  # past the sort order and the search button
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Hoppa till träffarna":
+            break
+    skip = page.get_by_role("link", name="Hoppa till träffarna")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # The next Tab stop is in the results, not 49 presses through the filters.
+    assert page.evaluate("!!document.activeElement.closest('#traffar')")
+
+
+@pytest.mark.parametrize("path,role", [("/admin/users", "admin"), ("/admin/audit", "admin"),
+                                       ("/review", "editor"), ("/", "staff")])
+def test_pages_do_not_scroll_sideways_on_a_phone(new_page, assert_accessible, path, role):
+    page = new_page(role)
+    page.set_viewport_size(PHONE)
+    page.goto(path)
+    no_sideways_scroll(page)
+    assert_accessible(page)
