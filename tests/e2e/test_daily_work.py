@@ -305,3 +305,37 @@ def test_pages_do_not_scroll_sideways_on_a_phone(new_page, assert_accessible, pa
     page.goto(path)
     no_sideways_scroll(page)
     assert_accessible(page)
+
+
+# ---------------------------------------------------------------- keyboard and dates
+
+
+def test_error_summary_link_to_the_areas_lands_on_a_checkbox(new_page):
+    staff = new_page("staff")
+    staff.goto("/cases/new")
+    staff.get_by_label("Rubrik").fill("Utan område")
+    staff.get_by_role("button", name="Skicka för granskning").click()
+    summary = staff.locator("#error-summary")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name=re.compile("Prioriterade samverkansområden")).click()
+    expect(staff.get_by_role("checkbox", name="Unga i riskzon för destruktivt beteende")) \
+        .to_be_focused()
+
+
+def test_dates_are_typed_as_yyyy_mm_dd_in_an_english_browser(browser, live_server):
+    from e2e_support import DEMO_USERS, log_in
+
+    context = browser.new_context(base_url=live_server, locale="en-US")
+    try:
+        page = context.new_page()
+        log_in(page, DEMO_USERS["staff"])
+        page.goto("/cases/new")
+        page.get_by_label("Rubrik").fill("Datum i engelsk webbläsare")
+        start = page.get_by_label("Startdatum")
+        start.press_sequentially("2025-03-31")
+        expect(start).to_have_value("2025-03-31")
+        page.get_by_role("button", name="Spara utkast").click()
+        page.wait_for_url(re.compile(r"/cases/\d+$"))
+        expect(page.locator(".facts")).to_contain_text("2025-03-31")
+    finally:
+        context.close()
