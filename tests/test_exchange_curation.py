@@ -178,9 +178,9 @@ def test_spara_on_the_case_page_and_mina_sparade(client, auth, db, users):
     case = publish(db, users)
     auth.login("coordinator")
     page = client.get(f"/cases/{case.id}").text
-    assert 'aria-pressed="false">Spara</button>' in page
+    assert 'aria-pressed="false">Lägg till i Mina sparade</button>' in page
     swapped = client.post(f"/cases/{case.id}/spara", headers=HTMX)
-    assert 'aria-pressed="true">Sparad</button>' in swapped.text and "<html" not in swapped.text
+    assert 'aria-pressed="true">Sparad i Mina sparade</button>' in swapped.text and "<html" not in swapped.text
     saved = client.get("/sparade").text
     assert case.title in saved and 'name="next" value="/sparade"' in saved
     removed = client.post(f"/cases/{case.id}/spara", data={"next": "/sparade"})

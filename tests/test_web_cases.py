@@ -203,3 +203,37 @@ def test_an_editor_cannot_empty_a_published_case(client, auth, db, users):
     response = client.post(f"/cases/{case.id}/edit", data={
         **case_data(summary="", district=""), "action": "save"})
     assert response.status_code == 422 and "Sammanfattning: måste fyllas i." in response.text
+
+
+def test_a_page_past_the_end_shows_the_last_page(client, auth, db, users):
+    for n in range(3):
+        case = cases.create_case(db, users["staff"], case_data(title=f"Exempel {n}"),
+                                 submit=True)
+        cases.publish_case(db, users["editor"], case)
+    auth.login("coordinator")
+    client.application.config["PER_PAGE"] = 2
+    html = client.get("/cases?page=9999").text
+    assert "Sida 2 av 2" in html and "Sida 9999" not in html
+    assert html.count('class="case-card"') == 1
+
+
+def test_the_start_page_does_not_flag_an_empty_review_queue(client, auth):
+    auth.login("editor")
+    html = client.get("/").text
+    assert "Inga exempel väntar på granskning." in html
+    assert "0 exempel väntar" not in html
+
+
+def test_drafts_offer_no_bookmark(client, auth, db, users):
+    case = cases.create_case(db, users["staff"], case_data())
+    auth.login("staff")
+    assert "Mina sparade</button>" not in client.get(f"/cases/{case.id}").text
+
+
+def test_the_audit_log_names_cases_by_title(client, auth, db, users):
+    case = cases.create_case(db, users["staff"], case_data(title="Belysta gångstråk"),
+                             submit=True)
+    cases.publish_case(db, users["editor"], case)
+    auth.login("admin")
+    html = unescape(client.get("/admin/audit").text)
+    assert f'”Belysta gångstråk” <span class="meta">(exempel {case.id})</span>' in html

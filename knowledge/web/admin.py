@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, render_template, request, url_for
 
 from .. import users as accounts
-from ..audit import EVENT_LABELS, list_events
+from ..audit import EVENT_LABELS, case_titles, list_events
 from ..validation import ValidationError
 from .support import actor, confirm_page, confirmed, get_db, redirect_after_post
 
@@ -48,8 +48,9 @@ def change_active(user_id: int):
 @bp.route("/audit")
 def audit():
     event = request.args.get("event", "")
-    return render_template("admin/audit.html", events=list_events(get_db(), actor(), event=event),
-                           labels=EVENT_LABELS, chosen=event)
+    events = list_events(get_db(), actor(), event=event)
+    return render_template("admin/audit.html", events=events, labels=EVENT_LABELS, chosen=event,
+                           case_titles=case_titles(get_db(), events))
 
 
 def _change(user_id: int, action, message: str):

@@ -26,6 +26,12 @@ def list_cases():
     search_request, _unknown = searching.search_request(
         request.args, taxonomy, page=page, per_page=current_app.config["PER_PAGE"])
     result = search.search_cases(search_index(), db, search_request)
+    if result.pages and page > result.pages:
+        # An old link or a hand-edited URL past the end shows the last page, not "Sida 9999
+        # av 2" with nothing on it.
+        search_request, _unknown = searching.search_request(
+            request.args, taxonomy, page=result.pages, per_page=current_app.config["PER_PAGE"])
+        result = search.search_cases(search_index(), db, search_request)
     return render_page("cases/list.html", "cases/_results.html", result=result,
                        facets=searching.facet_groups(result, taxonomy),
                        follow_target=searching.query_string_without_page(request.args))
