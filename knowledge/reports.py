@@ -28,13 +28,18 @@ from .permissions import require
 from .search import SearchIndex, SearchRequest, search_cases
 from .search.documents import active_years
 from .taxonomy import Taxonomy, current_area_slugs, current_taxonomy
-from .validation import FieldError, ValidationError
+from .markdown import markdown_as_text
+from .validation import LABELS, FieldError, ValidationError
 
 MAX_EXPORT = 5000          # rows in one search export; the file says when there were more
 NOT_GIVEN = "ej-angivet"   # a case without evidence level, named as in the search facet
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 EXPORT_COLUMNS = ("id", "title", "district", "priority_areas", "evidence_level", "start_date",
                   "end_date", "organisation", "partners", "results", "lessons", "url")
+# CSV and Excel files are read by people: their header row says what the form says. (The
+# JSONL export and the API keep the field names, which is what the import reads.)
+EXPORT_HEADERS = {"id": "Nummer", **{c: LABELS[c] for c in EXPORT_COLUMNS if c in LABELS},
+                  "organisation": "Organisation", "url": "Länk"}
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 CaseUrl = Callable[[Case], str]
@@ -261,8 +266,8 @@ def export_row(case: Case, case_url: CaseUrl, names: dict[str, str]) -> dict[str
         "end_date": case.end_date,
         "organisation": case.organisation,
         "partners": "; ".join(case.partners or []),
-        "results": case.results,
-        "lessons": case.lessons,
+        "results": markdown_as_text(case.results),
+        "lessons": markdown_as_text(case.lessons),
         "url": case_url(case),
     }
 
@@ -271,7 +276,7 @@ def cases_csv(rows: Sequence[dict[str, Any]]) -> bytes:
     """`;`-separated UTF-8 with a BOM: what Swedish Excel opens with å, ä and ö intact."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow([EXPORT_HEADERS[column] for column in EXPORT_COLUMNS])
     for row in rows:
         writer.writerow([_csv_cell(row[column]) for column in EXPORT_COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -284,7 +289,7 @@ def _csv_cell(value: Any) -> str:
         return value.isoformat()
     text = str(value)
     # Excel runs a cell that starts like a formula (CSV injection, OWASP); a leading
-    # apostrophe makes it text. Markdown lists ("- …") get one too, which is the price.
+    # apostrophe makes it text. (Markdown lists are written with "•" by export_row.)
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
@@ -351,7 +356,7 @@ def search_workbook(cases: Sequence[Case], total: int, description: list[str],
 
 
 def _write_cases(sheet, rows: Sequence[dict[str, Any]]) -> None:
-    sheet.append(list(EXPORT_COLUMNS))
+    sheet.append([EXPORT_HEADERS[column] for column in EXPORT_COLUMNS])
     for row in rows:
         sheet.append([row[column] for column in EXPORT_COLUMNS])
         for cell in sheet[sheet.max_row]:

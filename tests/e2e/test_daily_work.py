@@ -339,3 +339,18 @@ def test_dates_are_typed_as_yyyy_mm_dd_in_an_english_browser(browser, live_serve
         expect(page.locator(".facts")).to_contain_text("2025-03-31")
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------- exports
+
+
+def test_the_search_export_speaks_swedish(new_page):
+    page = new_page("coordinator")
+    page.goto("/cases?q=trygghetsvandring")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("som CSV")).click()
+    text = open(download.value.path(), encoding="utf-8-sig").read()
+    header = text.splitlines()[0].split(";")
+    assert header[:4] == ["Nummer", "Rubrik", "Stadsdelsområde",
+                          "Prioriterade samverkansområden"], header
+    assert "'- " not in text and "**" not in text
