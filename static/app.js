@@ -27,6 +27,28 @@
       results.scrollIntoView({ block: "start" });
     }
   });
+  // Copy buttons beside read-only addresses (feed addresses): shown only when they work.
+  function showCopyButtons() {
+    document.querySelectorAll(".copy-button[hidden]").forEach(function (button) {
+      if (navigator.clipboard) { button.hidden = false; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", showCopyButtons);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".copy-button");
+    if (!button) { return; }
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    navigator.clipboard.writeText(field.value).then(function () {
+      var done = button.parentNode.querySelector(".copy-done");
+      if (!done) {
+        done = document.createElement("span");
+        done.className = "copy-done";
+        done.setAttribute("role", "status");
+        button.parentNode.appendChild(done);
+      }
+      done.textContent = "Kopierad";
+    });
+  });
   // A request that fails (server error, expired session, lost network) must not fail
   // silently: tell the person and offer a reload.
   function showProblem(text) {

@@ -354,3 +354,43 @@ def test_the_search_export_speaks_swedish(new_page):
     assert header[:4] == ["Nummer", "Rubrik", "Stadsdelsområde",
                           "Prioriterade samverkansområden"], header
     assert "'- " not in text and "**" not in text
+
+
+# ---------------------------------------------------------------- feeds
+
+
+def test_a_theme_offers_a_ready_feed_address_to_copy(new_page, live_server):
+    import urllib.request
+
+    editor = new_page("editor")
+    editor.goto("/teman/nytt")
+    editor.get_by_label("Rubrik").fill("Kvällsljus")
+    editor.get_by_role("button", name=re.compile("Skapa|Spara")).first.click()
+    editor.wait_for_url(re.compile(r"/teman/.+/redigera"))
+
+    page = new_page("coordinator")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/teman")
+    page.get_by_role("link", name="Kvällsljus").click()
+    page.get_by_role("link", name="Atom-flöde för flödesläsare").click()
+    expect(page.locator("#floden")).to_contain_text("Tema: Kvällsljus")
+    page.locator("#floden").get_by_role("button", name=re.compile("flödesnyckel")).click()
+    address = page.get_by_label("Tema: Kvällsljus")
+    expect(address).to_have_value(re.compile(r"/feeds/teman/kvallsljus\?token=ef_"))
+    page.get_by_role("button", name="Kopiera adressen för Tema: Kvällsljus").click()
+    expect(page.locator(".copy-done").first).to_have_text("Kopierad")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == address.input_value()
+    # A feed reader, with no login, reads it.
+    with urllib.request.urlopen(copied.replace("http://erfarenhetsbanken.test", live_server)
+                                if copied.startswith("http://erfarenhetsbanken.test")
+                                else copied) as answer:
+        assert answer.status == 200 and b"<feed" in answer.read()
+
+
+def test_the_search_page_offers_a_feed_for_the_search(new_page):
+    page = new_page("coordinator")
+    page.goto("/cases?q=trygghetsvandring")
+    page.get_by_role("link", name="Atom-flöde för den här sökningen").click()
+    expect(page.locator("#floden")).to_contain_text("Sökning:")
+    expect(page.locator("#floden")).to_contain_text("trygghetsvandring")
