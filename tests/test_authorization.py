@@ -106,6 +106,7 @@ EXPECTED = {
     ("curation.delete_collection", "POST"): (exchange.with_collection, {"confirmed": "1"},
                                              EDITOR_ONLY),
     ("curation.add_case", "POST"): (exchange.with_collection, {"case": "1"}, EDITOR_ONLY),
+    ("curation.suggest_cases", "GET"): (exchange.with_collection, None, EDITOR_ONLY),
     ("curation.remove_case", "POST"): (exchange.with_collection, {}, EDITOR_ONLY),
     ("curation.move_case", "POST"): (exchange.with_collection, {"direction": "up"},
                                      EDITOR_ONLY),

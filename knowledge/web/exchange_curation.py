@@ -91,6 +91,23 @@ def add_case(slug: str):
     return _items(collection, message="Exemplet är tillagt.")
 
 
+@bp.route("/teman/<slug>/forslag")
+def suggest_cases(slug: str):
+    """Published cases by title as the editor types (htmx); the add form works without it."""
+    db, user = get_db(), actor()
+    require_editor(user)
+    collection = domain.get_collection(db, user, slug)
+    text = request.args.get("case", "")
+    return render_template("exchange/_case_suggestions.html", collection=collection,
+                           query=text, suggestions=_suggestions(db, text))
+
+
+def _suggestions(db, text: str):
+    # A number or an address is not a title to look for.
+    return [] if text.strip().lstrip("/").replace("cases/", "").isdigit() \
+        else domain.find_published_by_title(db, text)
+
+
 @bp.route("/teman/<slug>/exempel/<int:case_id>/ta-bort", methods=["POST"])
 def remove_case(slug: str, case_id: int):
     db, user = get_db(), actor()
@@ -137,7 +154,8 @@ def _items(collection, *, message: str = "", errors=None, value: str = "", statu
                     else "exchange/collection_form.html")
         return render_template(template, collection=collection, values=_values(collection),
                                errors={}, item_errors=errors or {}, item_value=value,
-                               done_message=message, labels=domain.LABELS), status
+                               suggestions=_suggestions(get_db(), value) if errors else [],
+                               query=value, done_message=message, labels=domain.LABELS), status
     flash(message, "success")
     return redirect_after_post(url_for("curation.edit_collection", slug=collection.slug,
                                        _anchor="exempel"))

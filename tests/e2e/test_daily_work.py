@@ -394,3 +394,26 @@ def test_the_search_page_offers_a_feed_for_the_search(new_page):
     page.get_by_role("link", name="Atom-flöde för den här sökningen").click()
     expect(page.locator("#floden")).to_contain_text("Sökning:")
     expect(page.locator("#floden")).to_contain_text("trygghetsvandring")
+
+
+# ---------------------------------------------------------------- themes
+
+
+def test_an_editor_adds_a_case_to_a_theme_by_its_title(new_page, assert_accessible):
+    editor = new_page("editor")
+    editor.goto("/cases?q=trygghetsvandring")
+    title = editor.locator("#search-results h3 a").first.inner_text()
+    editor.goto("/teman/nytt")
+    editor.get_by_label("Rubrik").fill("Vandringar")
+    editor.get_by_role("button", name="Spara temat").click()
+    editor.wait_for_url(re.compile(r"/teman/.+/redigera"))
+
+    words = " ".join(title.split()[:2])
+    htmx_swap(editor, lambda: editor.get_by_label("Lägg till ett publicerat exempel")
+              .press_sequentially(words, delay=20))
+    suggestions = editor.locator("#case-suggestions")
+    expect(suggestions.get_by_role("button", name=re.compile(re.escape(title)))).to_be_visible()
+    assert_accessible(editor)
+    htmx_swap(editor, suggestions.get_by_role("button", name=re.compile(re.escape(title))).click)
+    expect(editor.get_by_role("region", name="Exempel i temat")).to_contain_text(title)
+    expect(editor.locator("#exempel").get_by_role("status")).to_contain_text("Exemplet är tillagt")
