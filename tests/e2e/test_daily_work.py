@@ -417,3 +417,15 @@ def test_an_editor_adds_a_case_to_a_theme_by_its_title(new_page, assert_accessib
     htmx_swap(editor, suggestions.get_by_role("button", name=re.compile(re.escape(title))).click)
     expect(editor.get_by_role("region", name="Exempel i temat")).to_contain_text(title)
     expect(editor.locator("#exempel").get_by_role("status")).to_contain_text("Exemplet är tillagt")
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["1280", "390"])
+def test_headings_have_room_below_the_header(new_page, viewport):
+    page = new_page("staff")
+    if viewport:
+        page.set_viewport_size(viewport)
+    for path in ("/", "/cases/new"):
+        page.goto(path)
+        header = page.locator(".site-header").bounding_box()
+        first = page.locator("main > *").first.bounding_box()
+        assert first["y"] - (header["y"] + header["height"]) >= 16, (path, header, first)
