@@ -433,3 +433,18 @@ def test_headings_have_room_below_the_header(new_page, viewport):
         header = page.locator(".site-header").bounding_box()
         first = page.locator("main > *").first.bounding_box()
         assert first["y"] - (header["y"] + header["height"]) >= 16, (path, header, first)
+
+
+def test_the_editors_decision_on_a_phone(new_page, assert_accessible):
+    staff = new_page("staff")
+    case_id = write_and_submit(staff, "Trygghetsvärdar på Skarpnäcks torg")
+    editor = new_page("editor")
+    editor.set_viewport_size(PHONE)
+    editor.goto(f"/cases/{case_id}")
+    actions = editor.get_by_role("region", name="Redaktörens åtgärder")
+    expect(actions.get_by_role("button", name="Publicera", exact=True)).to_be_visible()
+    no_sideways_scroll(editor)
+    assert_accessible(editor)
+    editor.get_by_role("button", name="Återsänd med kommentar").click()  # no comment yet
+    expect(editor.locator("#comment-error")).to_be_visible()
+    no_sideways_scroll(editor)
