@@ -37,7 +37,7 @@ def change_active(user_id: int):
             title="Avaktivera användaren?",
             question=f"Vill du avaktivera {user.display_name} ({user.email})?",
             consequence="Personen loggas ut överallt och kan inte logga in förrän kontot "
-                        "aktiveras igen. Exemplen hon har skrivit finns kvar.",
+                        "aktiveras igen. Exemplen personen har skrivit finns kvar.",
             confirm_label="Ja, avaktivera", cancel_url=url_for("admin.users"))
     return _change(user_id, lambda db, admin, user: accounts.set_active(
         db, admin, user, active, request.remote_addr or ""),
