@@ -7,7 +7,7 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent, User
+from .models import AuditEvent, Case, User
 from .permissions import require_admin
 
 EVENT_LABELS = {
@@ -77,3 +77,14 @@ def list_events(session: Session, user: Optional[User], *, event: str = "",
     if event:
         query = query.where(AuditEvent.event == event)
     return list(session.scalars(query))
+
+
+def case_titles(session: Session, events: list[AuditEvent]) -> dict[str, str]:
+    """"case:37" → the case's title, for the events on this page (the log itself keeps only
+    the id: titles change, and the log never holds case text)."""
+    ids = {int(e.target[5:]) for e in events
+           if e.target and e.target.startswith("case:") and e.target[5:].isdigit()}
+    if not ids:
+        return {}
+    return {f"case:{case_id}": title for case_id, title in session.execute(
+        select(Case.id, Case.title).where(Case.id.in_(ids)))}

@@ -158,11 +158,17 @@ def get_case(session: Session, user: Optional[User], case_id: int) -> Case:
 
 
 def create_case(session: Session, user: User, data: dict[str, Any], *, submit: bool = False,
-                action: str = "created", commit: bool = True) -> Case:
-    """Create a case as a draft (or submitted, with submit=True)."""
+                action: str = "created", commit: bool = True,
+                allow_incomplete: bool = False) -> Case:
+    """Create a case as a draft (or submitted, with submit=True).
+
+    allow_incomplete: the form's "Spara utkast" keeps a draft with what is there (only the
+    title is required); it must be complete when it is submitted. Imports stay strict.
+    """
     require_author_role(user)
     begin_write(session)
-    clean = clean_case_input(data, current_taxonomy(session))
+    clean = clean_case_input(data, current_taxonomy(session),
+                             draft=allow_incomplete and not submit)
     _check_external_id_free(session, clean["external_id"], None)
     case = Case(author_id=user.id, status="draft", partners=[])
     _apply(case, clean)
@@ -178,11 +184,13 @@ def create_case(session: Session, user: User, data: dict[str, Any], *, submit: b
 
 def update_case(session: Session, user: User, case: Case, data: dict[str, Any], *,
                 submit: bool = False, action: str = "updated", commit: bool = True,
-                expected_version: Optional[int] = None, personal_data_reason: str = "") -> Case:
+                expected_version: Optional[int] = None, personal_data_reason: str = "",
+                allow_incomplete: bool = False) -> Case:
     """Change a case. Fields missing from `data` keep their current values.
 
     `expected_version` is the version the person's form (or import row) was based on; if
     someone else has changed those fields since, EditConflict is raised and nothing is saved.
+    allow_incomplete: as in create_case, for a draft or returned case that is not submitted.
     """
     require(can_edit_case(user, case), "Du får inte ändra det här exemplet.")
     begin_write(session)
@@ -193,7 +201,9 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
     check_version(case, expected_version, data, before)
     merged = {k: v for k, v in before.items() if k != "status"}
     merged.update(data)
-    clean = clean_case_input(merged, current_taxonomy(session))
+    clean = clean_case_input(merged, current_taxonomy(session),
+                             draft=allow_incomplete and not submit
+                             and case.status in ("draft", "returned"))
     _check_external_id_free(session, clean["external_id"], case.id)
     _apply(case, clean)
     case.updated_at = utcnow()
@@ -345,7 +355,7 @@ def _apply(case: Case, clean: dict[str, Any]) -> None:
     for field in _PLAIN_FIELDS:
         setattr(case, field, clean[field])
     case.district = clean["district"]
-    case.district_id = clean["district"].id
+    case.district_id = clean["district"].id if clean["district"] else None  # a draft may lack one
     case.areas = list(clean["priority_areas"])
 
 
@@ -368,6 +378,9 @@ def _require_status(case: Case, allowed: tuple[str, ...], message: str) -> None:
 def _submit(session: Session, user: User, case: Case) -> None:
     _require_status(case, ("draft", "returned"),
                     "Bara utkast och återsända exempel kan skickas för granskning.")
+    # A draft may lack what a submission needs; now is when it must be complete.
+    clean_case_input({k: v for k, v in case_fields(case).items() if k != "status"},
+                     current_taxonomy(session))
     _guard_personal_data(case)
     _set_status(session, case, user, "submitted")
 

@@ -150,7 +150,8 @@ class Case(Base):
     external_id: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    # None only on a draft saved before its district was chosen (required at submission).
+    district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"))
     # Where the case was filed, when a district merge has since moved it (else None).
     filed_district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"))
     organisation: Mapped[str] = mapped_column(Text, default="")
@@ -183,7 +184,8 @@ class Case(Base):
     published_at: Mapped[Optional[datetime]] = mapped_column(DateTime, index=True)
     archived_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
-    district: Mapped[District] = relationship(lazy="joined", foreign_keys=[district_id])
+    district: Mapped[Optional[District]] = relationship(lazy="joined",
+                                                       foreign_keys=[district_id])
     filed_district: Mapped[Optional[District]] = relationship(foreign_keys=[filed_district_id])
     evidence: Mapped[Optional[EvidenceLevel]] = relationship(lazy="joined", viewonly=True)
     areas: Mapped[list[PriorityArea]] = relationship(

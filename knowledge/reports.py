@@ -29,14 +29,19 @@ from .search import SearchIndex, SearchRequest, search_cases
 from .search.documents import active_years
 from .spreadsheet import append_row, csv_row
 from .taxonomy import Taxonomy, current_area_slugs, current_taxonomy
+from .markdown import markdown_as_text
 from .timezones import today_in_stockholm, utc_start_of
-from .validation import FieldError, ValidationError
+from .validation import LABELS, FieldError, ValidationError
 
 MAX_EXPORT = 5000          # rows in one search export; the file says when there were more
 NOT_GIVEN = "ej-angivet"   # a case without evidence level, named as in the search facet
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 EXPORT_COLUMNS = ("id", "title", "district", "priority_areas", "evidence_level", "start_date",
                   "end_date", "organisation", "partners", "results", "lessons", "url")
+# CSV and Excel files are read by people: their header row says what the form says. (The
+# JSONL export and the API keep the field names, which is what the import reads.)
+EXPORT_HEADERS = {"id": "Nummer", **{c: LABELS[c] for c in EXPORT_COLUMNS if c in LABELS},
+                  "organisation": "Organisation", "url": "Länk"}
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 CaseUrl = Callable[[Case], str]
@@ -264,8 +269,8 @@ def export_row(case: Case, case_url: CaseUrl, names: dict[str, str]) -> dict[str
         "end_date": case.end_date,
         "organisation": case.organisation,
         "partners": "; ".join(case.partners or []),
-        "results": case.results,
-        "lessons": case.lessons,
+        "results": markdown_as_text(case.results),
+        "lessons": markdown_as_text(case.lessons),
         "url": case_url(case),
     }
 
@@ -274,7 +279,7 @@ def cases_csv(rows: Sequence[dict[str, Any]]) -> bytes:
     """`;`-separated UTF-8 with a BOM: what Swedish Excel opens with å, ä and ö intact."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(csv_row(EXPORT_COLUMNS))
+    writer.writerow(csv_row(EXPORT_HEADERS[column] for column in EXPORT_COLUMNS))
     for row in rows:
         writer.writerow(csv_row(row[column] for column in EXPORT_COLUMNS))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -341,7 +346,7 @@ def search_workbook(cases: Sequence[Case], total: int, description: list[str],
 
 
 def _write_cases(sheet, rows: Sequence[dict[str, Any]]) -> None:
-    append_row(sheet, EXPORT_COLUMNS)
+    append_row(sheet, [EXPORT_HEADERS[column] for column in EXPORT_COLUMNS])
     for row in rows:
         append_row(sheet, [row[column] for column in EXPORT_COLUMNS])
         url_cell = sheet.cell(row=sheet.max_row, column=len(EXPORT_COLUMNS))

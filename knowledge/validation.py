@@ -129,8 +129,13 @@ def _parse_date(value: Any) -> date | None:
 
 
 def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
-                     allow_status: bool = False) -> dict[str, Any]:
-    """Validate everything at once, so the person sees every problem in one go."""
+                     allow_status: bool = False, draft: bool = False) -> dict[str, Any]:
+    """Validate everything at once, so the person sees every problem in one go.
+
+    A draft (`draft=True`) is saved with what is there: only the title is required, so that
+    she can stop half-way; what is filled in must still be valid. Summary, district and
+    priority areas are required when the case is submitted (and always in imports).
+    """
     errors: list[FieldError] = []
 
     def fail(field: str, message: str) -> None:
@@ -146,7 +151,7 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
     for field in ("title", "summary"):
         clean[field] = single_line(data.get(field)) if field == "title" else \
             _text(data.get(field))
-        if not clean[field]:
+        if not clean[field] and not (draft and field == "summary"):
             fail(field, "måste fyllas i.")
     if len(clean["title"]) > TITLE_MAX:
         fail("title", f"får vara högst {TITLE_MAX} tecken (nu {len(clean['title'])}).")
@@ -165,7 +170,8 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
     district_value = single_line(data.get("district"))
     clean["district"] = None
     if not district_value:
-        fail("district", f"måste anges. Giltiga värden: {district_names}.")
+        if not draft:
+                fail("district", f"måste anges. Giltiga värden: {district_names}.")
     else:
         clean["district"] = taxonomy.find_district(district_value)
         if clean["district"] is None:
@@ -175,7 +181,7 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
     area_names = "; ".join(f"{a.slug} ({a.name})" for a in taxonomy.areas)
     area_values = split_list(data.get("priority_areas"))
     clean["priority_areas"] = []
-    if not area_values:
+    if not area_values and not draft:
         fail("priority_areas", f"välj minst ett. Giltiga värden: {area_names}.")
     for value in area_values:
         found = taxonomy.find_areas(value)

@@ -10,6 +10,46 @@
       document.getElementById("error-summary");
     if (summary && event.detail.target) { summary.focus(); }
   });
+  // The search filters sit in a disclosure so that a phone shows the results first; on a
+  // wide screen there is room beside the results, so it starts open there.
+  function openFiltersWhenWide() {
+    var filters = document.getElementById("filters");
+    if (filters && window.matchMedia("(min-width: 48.01rem)").matches) { filters.open = true; }
+  }
+  document.addEventListener("DOMContentLoaded", openFiltersWhenWide);
+  document.addEventListener("htmx:historyRestore", openFiltersWhenWide);
+  // After "Nästa sida" the new page of results starts at the top, not where the link was:
+  // focus (and so scroll to) the results, for keyboard and screen-reader users too.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var results = document.getElementById("traffar");
+    if (results && elt && elt.closest && elt.closest(".pager")) {
+      results.focus();
+      results.scrollIntoView({ block: "start" });
+    }
+  });
+  // Copy buttons beside read-only addresses (feed addresses): shown only when they work.
+  function showCopyButtons() {
+    document.querySelectorAll(".copy-button[hidden]").forEach(function (button) {
+      if (navigator.clipboard) { button.hidden = false; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", showCopyButtons);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".copy-button");
+    if (!button) { return; }
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    navigator.clipboard.writeText(field.value).then(function () {
+      var done = button.parentNode.querySelector(".copy-done");
+      if (!done) {
+        done = document.createElement("span");
+        done.className = "copy-done";
+        done.setAttribute("role", "status");
+        button.parentNode.appendChild(done);
+      }
+      done.textContent = "Kopierad";
+    });
+  });
   // A request that fails (server error, expired session, lost network) must not fail
   // silently: tell the person and offer a reload.
   function showProblem(text) {

@@ -108,7 +108,8 @@ def test_creating_and_revoking_a_token_through_the_settings_page_is_audited(
     token = page.text.split("<code>ef_", 1)[1].split("</code>", 1)[0]
     assert client.get(f"/feeds/search?token=ef_{token}").status_code == 200
     assert client.get("/installningar").text.count("ef_") == 0  # shown once, never again
-    assert client.post("/installningar/flodesnyckel/sparra").status_code == 303
+    assert client.post("/installningar/flodesnyckel/sparra",
+                       data={"confirmed": "1"}).status_code == 303
     fresh(db)
     events = [e.event for e in db.scalars(select(AuditEvent))]
     assert "feed_token_created" in events and "feed_token_revoked" in events

@@ -178,9 +178,9 @@ def test_spara_on_the_case_page_and_mina_sparade(client, auth, db, users):
     case = publish(db, users)
     auth.login("coordinator")
     page = client.get(f"/cases/{case.id}").text
-    assert 'aria-pressed="false">Spara</button>' in page
+    assert 'aria-pressed="false">Lägg till i Mina sparade</button>' in page
     swapped = client.post(f"/cases/{case.id}/spara", headers=HTMX)
-    assert 'aria-pressed="true">Sparad</button>' in swapped.text and "<html" not in swapped.text
+    assert 'aria-pressed="true">Sparad i Mina sparade</button>' in swapped.text and "<html" not in swapped.text
     saved = client.get("/sparade").text
     assert case.title in saved and 'name="next" value="/sparade"' in saved
     removed = client.post(f"/cases/{case.id}/spara", data={"next": "/sparade"})
@@ -209,3 +209,25 @@ def test_migration_0004_creates_exactly_the_exchange_tables(app):
     ours = [op for op in diff if any(f"'{table}'" in repr(op) for table in exchange_tables)]
     assert ours == []
     assert exchange_tables <= set(Base.metadata.tables)
+
+
+def test_editors_find_a_case_for_a_theme_by_its_title(client, auth, db, users):
+    from tests.test_exchange_authorization import published
+    case = published(db, users)
+    case.title = "Ängby: ljus i tunneln"
+    db.commit()
+    theme = collections.create_collection(db, users["editor"], {"title": "Ljus"})
+    auth.login("editor")
+    # As she types (htmx): suggestions by words of the title, any case, Å Ä Ö included.
+    answer = client.get(f"/teman/{theme.slug}/forslag?case=ängby+TUNNELN",
+                        headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    assert f'name="case" value="{case.id}"' in answer.text and "Ängby: ljus i tunneln" in answer.text
+    # Without JavaScript: a typed title that is not exact comes back with the suggestions.
+    refused = client.post(f"/teman/{theme.slug}/exempel", data={"case": "ängby"})
+    assert refused.status_code == 422 and f'name="case" value="{case.id}"' in refused.text
+    # The exact title adds it, as the number does.
+    assert client.post(f"/teman/{theme.slug}/exempel",
+                       data={"case": "ängby: ljus i tunneln"}).status_code == 303
+    db.expire_all()
+    assert [item.case_id for item in db.get(type(theme), theme.id).items] == [case.id]

@@ -90,3 +90,20 @@ def test_feed_links_with_the_token_are_shown_once_on_the_settings_page(client, a
     anonymous = client.application.test_client()  # a feed reader: no login, just the token
     assert anonymous.get(area_feed.replace("&amp;", "&")).status_code == 200
     assert anonymous.get(theme_feed).status_code == 200
+
+
+def test_the_feed_she_came_for_is_offered_ready_to_copy(client, auth, db, users):
+    collections.create_collection(db, users["editor"], {"title": "Trygg i tunnelbanan"})
+    auth.login("coordinator")
+    asked = client.get("/installningar?flode=tema:trygg-i-tunnelbanan").text
+    assert "Du vill läsa <strong>Tema: Trygg i tunnelbanan</strong>" in asked
+    assert '<input type="hidden" name="flode" value="tema:trygg-i-tunnelbanan">' in asked
+    page = client.post("/installningar/flodesnyckel",
+                       data={"flode": "q=tunnelbanan&area=unga-i-riskzon"}).text
+    token = page.split("<code>", 1)[1].split("</code>", 1)[0]
+    first = page.split('<input id="feed-1" type="text" readonly value="', 1)[1].split('"')[0]
+    assert first.startswith("http://erfarenhetsbanken.test/feeds/search?")
+    assert first.endswith(f"&amp;token={token}")
+    assert "q=tunnelbanan" in first and "area=unga-i-riskzon" in first
+    # Nothing is offered for a search that names no real filter value.
+    assert "Du vill läsa" not in client.get("/installningar?flode=area=okant").text

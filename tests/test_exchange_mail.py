@@ -268,10 +268,13 @@ def test_notifications_page_nav_count_and_marking_read(client, auth, db, users):
     first = db.scalars(select(Notification).where(
         Notification.user_id == users["staff"].id).order_by(Notification.id)).first()
     swapped = client.post(f"/notiser/{first.id}/last", headers={"HX-Request": "true"})
-    assert swapped.status_code == 200 and swapped.text.lstrip().startswith('<div id="notiser">')
-    assert "1 olästa." in swapped.text
+    assert swapped.status_code == 200 and '<div id="notiser">' in swapped.text
+    assert "1 oläst." in swapped.text
+    # The menu's count follows along, swapped out of band.
+    assert ('<a id="nav-notiser" href="/notiser" hx-swap-oob="true">Notiser (1'
+            '<span class="visually-hidden"> oläst</span>)</a>') in swapped.text
     assert client.post("/notiser/alla-lasta").status_code == 303
-    assert "olästa" not in client.get("/notiser").text
+    assert "oläst" not in client.get("/notiser").text
     auth.logout()
     auth.login("staff2")
     assert client.post(f"/notiser/{first.id}/last").status_code == 404  # not hers
@@ -349,3 +352,30 @@ def test_a_daily_digest_goes_out_once_per_stockholm_day_across_the_clock_change(
     assert len(sent_at) == 21 and len(set(days)) == 21              # not 22 in 21 days
     assert {moment.strftime("%H:%M") for moment in sent_at} == {"00:00"}
     assert len(mail.to(ROLE_EMAILS["coordinator"])) == 21
+
+
+def test_the_author_hears_of_the_editors_decision_in_the_app_and_by_mail(
+        runner, mail, client, auth, db, users):
+    case = cases.create_case(db, users["staff"], case_data(), submit=True)
+    auth.login("editor")
+    assert client.post(f"/cases/{case.id}/return",
+                       data={"comment": "Beskriv uppföljningen."}).status_code == 303
+    auth.logout()
+    fresh(db)
+    [note] = db.scalars(select(Notification)).all()
+    assert (note.user_id, note.kind) == (users["staff"].id, "case_returned")
+    assert note.excerpt == "Beskriv uppföljningen."
+
+    run_digests(runner)  # a returned case does not wait for the daily digest
+    [message] = mail.to(ROLE_EMAILS["staff"])
+    assert message["Subject"] == f"”{case.title}” har återsänts till dig"
+    assert "Beskriv uppföljningen." in body_of(message)
+
+    fresh(db)
+    cases.submit_case(db, users["staff"], db.get(type(case), case.id))
+    auth.login("editor")
+    assert client.post(f"/cases/{case.id}/publish").status_code == 303
+    fresh(db)
+    kinds = [n.kind for n in db.scalars(select(Notification).where(
+        Notification.user_id == users["staff"].id).order_by(Notification.id))]
+    assert kinds == ["case_returned", "case_published"]

@@ -57,7 +57,8 @@ def test_two_nodes_with_their_own_index_see_each_others_publications(
     # And the other way round: archived through B, gone from A.
     editor_b = Browser(node_b.url)
     editor_b.login(ROLE_EMAILS["editor"], PASSWORD)
-    status, _ = editor_b.post(f"/cases/{case.id}/archive", {}, f"/cases/{case.id}")
+    status, _ = editor_b.post(f"/cases/{case.id}/archive", {"confirmed": "1"},
+                                f"/cases/{case.id}")
     assert status == 200
     _status, html = editor.get("/cases?q=grannsamverkan", headers={"HX-Request": "true"})
     assert "Grannsamverkan i Kista" not in html and "Grannsamverkan i Hökarängen" in html

@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from knowledge import cases, charts, reports
+from knowledge.markdown import markdown_as_text
 from knowledge.permissions import PermissionDenied
 from knowledge.validation import ValidationError
 from tests.conftest import case_data
@@ -159,8 +160,14 @@ def read_csv(response):
     assert response.data.startswith("\ufeff".encode("utf-8"))
     text = response.data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
-    assert rows[0] == list(reports.EXPORT_COLUMNS)
-    return [dict(zip(rows[0], row)) for row in rows[1:]]
+    assert rows[0] == SWEDISH_HEADERS
+    return [dict(zip(reports.EXPORT_COLUMNS, row)) for row in rows[1:]]
+
+
+# Files meant for people name the columns as the form does, not by field name.
+SWEDISH_HEADERS = ["Nummer", "Rubrik", "Stadsdelsområde", "Prioriterade samverkansområden",
+                   "Kunskapsläge", "Startdatum", "Slutdatum", "Organisation",
+                   "Samverkansparter", "Resultat och uppföljning", "Lärdomar", "Länk"]
 
 
 def test_compilation_csv_reads_back_with_real_columns(client, auth, corpus):
@@ -178,8 +185,10 @@ def test_compilation_csv_reads_back_with_real_columns(client, auth, corpus):
     assert husby["partners"] == "Lokalpolisområde Rinkeby; Familjebostäder"
     assert husby["lessons"] == case.lessons                  # ; and quotes survive
     assert husby["url"].endswith(f"/cases/{case.id}")
-    # Excel must not run a cell as a formula; Markdown lists pay with an apostrophe.
-    assert husby["results"] == "'" + case.results
+    # Markdown lists read as text ("•", no **), with no apostrophe in front.
+    assert husby["results"] == markdown_as_text(case.results)
+    assert husby["results"].startswith("• Resultat") and "**" not in husby["results"]
+    # Excel must not run a cell as a formula.
     formula = next(r for r in rows if "HYPERLINK" in r["title"])
     assert formula["title"].startswith("'=")
     two = next(r for r in rows if r["title"] == "Fritidsgårdar öppna på helger")
@@ -204,12 +213,12 @@ def test_compilation_excel_has_a_summary_and_a_sheet_per_area(client, auth, corp
 
     sheet = book["Otrygga och brottsutsatta…"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == reports.EXPORT_COLUMNS
+    assert list(rows[0]) == SWEDISH_HEADERS
     assert {row[0] for row in rows[1:]} == expected_ids(corpus, 2024, area="otrygga-platser")
-    husby = next(dict(zip(rows[0], row)) for row in rows[1:]
+    husby = next(dict(zip(reports.EXPORT_COLUMNS, row)) for row in rows[1:]
                  if row[1] == "Trygghetsvandringar i Husby")
     assert husby["start_date"] == datetime(2024, 2, 1)        # a real date cell
-    assert husby["results"].startswith("- **Resultat**")       # text as written
+    assert husby["results"].startswith("• Resultat")           # Markdown read as text
     unga = book["Unga i riskzon för destruktivt…"]
     formula = next(row for row in unga.iter_rows() if "HYPERLINK" in str(row[1].value))
     assert formula[1].data_type == "s"                         # text, never a formula
@@ -231,7 +240,7 @@ def test_search_export_follows_the_search_parameters(client, auth, corpus):
         "/cases/export.xlsx?district=jarva&sort=newest").data))
     assert book.sheetnames == ["Sökresultat", "Om uttaget"]
     rows = list(book["Sökresultat"].iter_rows(values_only=True))
-    assert rows[0] == reports.EXPORT_COLUMNS
+    assert list(rows[0]) == SWEDISH_HEADERS
     assert {row[0] for row in rows[1:]} == {c.id for c in corpus if c.district.name == "Järva"}
     about = dict(row[:2] for row in book["Om uttaget"].iter_rows(values_only=True))
     assert about["Antal träffar"] == len(rows) - 1

@@ -117,7 +117,7 @@ def test_deactivating_a_user_ends_her_sessions(app, client, auth, db, users):
     admin = app.test_client()
     admin.post("/login", data={"email": ROLE_EMAILS["admin"], "password": PASSWORD})
     assert admin.post(f"/admin/users/{users['staff'].id}/active",
-                      data={"active": "0"}).status_code == 303
+                      data={"active": "0", "confirmed": "1"}).status_code == 303
     assert client.get("/").status_code == 302
     fresh(db)
     assert db.scalar(select(UserSession).where(UserSession.user_id == users["staff"].id)) is None

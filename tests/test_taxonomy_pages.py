@@ -41,7 +41,8 @@ def test_editor_revises_areas_and_merges_districts_through_the_pages(client, aut
     farsta = [d for d in client.get("/taxonomy").text.split('value="')[1:]
               if "Farsta" in d.split("</label>")[0]][0].split('"')[0]
     merged = client.post("/taxonomy/districts/merge", data={"sources": farsta,
-                                                           "name": "Farsta-Skarpnäck"})
+                                                           "name": "Farsta-Skarpnäck",
+                                                           "confirmed": "1"})
     assert merged.status_code == 303
     fresh(db)
     assert db.get(Case, case.id).district.name == "Farsta-Skarpnäck"

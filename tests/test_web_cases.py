@@ -1,10 +1,12 @@
 """What people see and may do through the pages."""
 from __future__ import annotations
 
+import re
 from html import unescape
 
 from sqlalchemy import select
 
+from knowledge import cases
 from knowledge.models import Case
 from tests.conftest import case_data, fresh
 
@@ -80,14 +82,17 @@ def test_validation_errors_are_shown_next_to_their_fields(client, auth, db):
     auth.login("staff")
     response = client.post("/cases/new", data={
         **form(title="", district="Atlantis", priority_areas=[], end_date="2020-01-01"),
-        "action": "save"})
+        "action": "submit"})  # a draft may lack areas; a submission may not
     assert response.status_code == 422
     html = unescape(response.text)
     assert 'id="title-error"' in html and "Rubrik: måste fyllas i." in html
     assert 'aria-describedby="title-hint title-error"' in html
     assert "Stadsdelsområde: okänt värde \"Atlantis\"" in html
     assert "Järva, Norra innerstaden" in html
-    assert "Prioriterade samverkansområden: välj minst ett" in html
+    # The names she sees in the form, not the codes that imports and the API use.
+    assert ("Prioriterade samverkansområden: välj minst ett. Giltiga värden: "
+            "Unga i riskzon för destruktivt beteende; Otrygga och brottsutsatta platser") in html
+    assert "unga-i-riskzon" not in html.split('id="error-summary"')[1].split("</div>")[0]
     assert "Slutdatum: kan inte vara före startdatum (2024-02-01)." in html
     # What she typed is kept.
     assert "Boende, polis och stadsdelsförvaltning" in html
@@ -152,3 +157,83 @@ def test_htmx_request_after_the_session_ended_is_sent_to_the_login_page(client):
     response = client.get("/cases?q=x", headers={"HX-Request": "true"})
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login?next=")
+
+
+def test_a_draft_saves_with_only_a_title_and_is_completed_at_submission(client, auth, db,
+                                                                        users):
+    """'Spara utkast' keeps what is there; completeness is checked when it is submitted."""
+    auth.login("staff")
+    saved = client.post("/cases/new", data={"title": "Halvfärdig idé", "action": "save"})
+    assert saved.status_code == 303
+    case_id = int(saved.headers["Location"].rsplit("/", 1)[1])
+    page = client.get(f"/cases/{case_id}").text
+    assert "Halvfärdig idé" in page and "Stadsdelsområde ej valt" in page
+    assert client.get(f"/cases/{case_id}/edit").status_code == 200
+
+    # Submitting it, from the case page or from the form, names what is missing.
+    refused = client.post(f"/cases/{case_id}/submit")
+    assert refused.status_code == 422
+    for label in ("Sammanfattning: måste fyllas i.", "Stadsdelsområde: måste anges.",
+                  "Prioriterade samverkansområden: välj minst ett."):
+        assert label in refused.text, re.findall(r"<li><a href=[^<]*", refused.text)
+    refused = client.post(f"/cases/{case_id}/edit", data={"title": "Halvfärdig idé",
+                                                          "action": "submit"})
+    assert refused.status_code == 422 and "Sammanfattning: måste fyllas i." in refused.text
+    fresh(db)
+    assert db.get(Case, case_id).status == "draft"
+
+    # Invalid values are still refused in a draft, and a draft still needs a title.
+    assert client.post("/cases/new", data={"title": "X", "start_date": "2025-02-30",
+                                           "action": "save"}).status_code == 422
+    assert client.post("/cases/new", data={"summary": "Utan rubrik",
+                                           "action": "save"}).status_code == 422
+
+    done = client.post(f"/cases/{case_id}/edit", data={
+        "title": "Halvfärdig idé", "summary": "Nu klar.", "district": "farsta",
+        "priority_areas": "otrygga-platser", "action": "submit"})
+    assert done.status_code == 303
+    fresh(db)
+    assert db.get(Case, case_id).status == "submitted"
+
+
+def test_an_editor_cannot_empty_a_published_case(client, auth, db, users):
+    case = cases.create_case(db, users["staff"], case_data(), submit=True)
+    cases.publish_case(db, users["editor"], case)
+    auth.login("editor")
+    response = client.post(f"/cases/{case.id}/edit", data={
+        **case_data(summary="", district=""), "action": "save"})
+    assert response.status_code == 422 and "Sammanfattning: måste fyllas i." in response.text
+
+
+def test_a_page_past_the_end_shows_the_last_page(client, auth, db, users):
+    for n in range(3):
+        case = cases.create_case(db, users["staff"], case_data(title=f"Exempel {n}"),
+                                 submit=True)
+        cases.publish_case(db, users["editor"], case)
+    auth.login("coordinator")
+    client.application.config["PER_PAGE"] = 2
+    html = client.get("/cases?page=9999").text
+    assert "Sida 2 av 2" in html and "Sida 9999" not in html
+    assert html.count('class="case-card"') == 1
+
+
+def test_the_start_page_does_not_flag_an_empty_review_queue(client, auth):
+    auth.login("editor")
+    html = client.get("/").text
+    assert "Inga exempel väntar på granskning." in html
+    assert "0 exempel väntar" not in html
+
+
+def test_drafts_offer_no_bookmark(client, auth, db, users):
+    case = cases.create_case(db, users["staff"], case_data())
+    auth.login("staff")
+    assert "Mina sparade</button>" not in client.get(f"/cases/{case.id}").text
+
+
+def test_the_audit_log_names_cases_by_title(client, auth, db, users):
+    case = cases.create_case(db, users["staff"], case_data(title="Belysta gångstråk"),
+                             submit=True)
+    cases.publish_case(db, users["editor"], case)
+    auth.login("admin")
+    html = unescape(client.get("/admin/audit").text)
+    assert f'”Belysta gångstråk” <span class="meta">(exempel {case.id})</span>' in html

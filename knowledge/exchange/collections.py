@@ -128,16 +128,35 @@ def delete_collection(session: Session, user: Optional[User], collection: Collec
     finish(session, commit)
 
 
+def find_published_by_title(session: Session, text: Any, *, limit: int = 8) -> list[Case]:
+    """Published cases whose title holds every word typed, for picking a case by its title.
+
+    Compared in Python with casefold(): SQLite's lower() leaves Å, Ä and Ö alone.
+    """
+    words = str(text or "").casefold().split()
+    if not words:
+        return []
+    found = [(case_id, title) for case_id, title in session.execute(
+        select(Case.id, Case.title).where(Case.status == "published"))
+        if all(word in title.casefold() for word in words)]
+    found.sort(key=lambda row: (row[1].casefold() != " ".join(words), row[1].casefold()))
+    return [session.get(Case, case_id) for case_id, _title in found[:limit]]
+
+
 def _case_from_reference(session: Session, reference: Any) -> Case:
-    """A case from its number or its address (…/cases/12), as an editor pastes it."""
+    """A case from its number, its address (…/cases/12) or its exact title."""
     text = str(reference or "").strip()
     match = re.search(r"(?:/cases/)?(\d+)/?(?:[?#].*)?$", text)
     case = session.get(Case, int(match.group(1))) \
         if match and is_case_id(match.group(1)) else None
+    if case is None and not match:
+        exact = [c for c in find_published_by_title(session, text, limit=50)
+                 if c.title.casefold() == text.casefold()]
+        case = exact[0] if len(exact) == 1 else None
     if case is None or case.status != "published":
-        raise ValidationError([FieldError("case", f"{LABELS['case']}: ange numret eller "
-                                                  "adressen till ett publicerat exempel, "
-                                                  "t.ex. 12 eller /cases/12.")])
+        raise ValidationError([FieldError("case", f"{LABELS['case']}: ange rubriken, numret "
+                                                  "eller adressen till ett publicerat "
+                                                  "exempel, t.ex. 12 eller /cases/12.")])
     return case
 
 

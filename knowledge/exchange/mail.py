@@ -43,6 +43,8 @@ SUBJECTS = {
     "adoption_update": "Uppdatering om ”{title}”",
     "new_case": "Nytt exempel: ”{title}”",
     "stale": "Dags att se över ”{title}”",
+    "case_returned": "”{title}” har återsänts till dig",
+    "case_published": "”{title}” är publicerat",
 }
 ANCHORS = {"question": "fragor", "answer_mine": "fragor", "answer": "fragor",
            "adoption": "provat", "adoption_update": "provat"}

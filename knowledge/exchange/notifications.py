@@ -26,10 +26,12 @@ KIND_LABELS = {
     "adoption_update": "Uppdatering om ett provat exempel",
     "new_case": "Nytt exempel",
     "stale": "Exempel att se över",
+    "case_returned": "Ditt exempel har återsänts",
+    "case_published": "Ditt exempel är publicerat",
 }
 # Someone is waiting for these: they go out with the next digest run whatever the person's
 # digest period, instead of waiting up to a week.
-DIRECT_KINDS = frozenset({"question", "answer_mine"})
+DIRECT_KINDS = frozenset({"question", "answer_mine", "case_returned"})
 
 DIGESTS = {"daily": "En gång om dagen", "weekly": "En gång i veckan"}
 

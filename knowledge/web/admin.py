@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, render_template, request, url_for
 
 from .. import users as accounts
-from ..audit import EVENT_LABELS, list_events
+from ..audit import EVENT_LABELS, case_titles, list_events
 from ..models import ApiToken
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post
+from .support import actor, confirm_page, confirmed, get_db, redirect_after_post
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,6 +28,18 @@ def change_role(user_id: int):
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 def change_active(user_id: int):
     active = request.form.get("active") == "1"
+    if not active and not confirmed():
+        db = get_db()
+        accounts.list_users(db, actor())  # the permission check, before the user is looked up
+        user = accounts.get_user(db, user_id)
+        if user is None:
+            abort(404)
+        return confirm_page(
+            title="Avaktivera användaren?",
+            question=f"Vill du avaktivera {user.display_name} ({user.email})?",
+            consequence="Personen loggas ut överallt och kan inte logga in förrän kontot "
+                        "aktiveras igen. Exemplen personen har skrivit finns kvar.",
+            confirm_label="Ja, avaktivera", cancel_url=url_for("admin.users"))
     return _change(user_id, lambda db, admin, user: accounts.set_active(
         db, admin, user, active, request.remote_addr or ""),
         "Användaren är aktiverad." if active else
@@ -66,8 +78,9 @@ def revoke_token(token_id: int):
 @bp.route("/audit")
 def audit():
     event = request.args.get("event", "")
-    return render_template("admin/audit.html", events=list_events(get_db(), actor(), event=event),
-                           labels=EVENT_LABELS, chosen=event)
+    events = list_events(get_db(), actor(), event=event)
+    return render_template("admin/audit.html", events=events, labels=EVENT_LABELS, chosen=event,
+                           case_titles=case_titles(get_db(), events))
 
 
 def _change(user_id: int, action, message: str):

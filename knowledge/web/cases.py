@@ -27,6 +27,12 @@ def list_cases():
     search_request, _unknown = searching.search_request(
         request.args, taxonomy, page=page, per_page=current_app.config["PER_PAGE"])
     result = search.search_cases(search_index(), db, search_request)
+    if result.pages and page > result.pages:
+        # An old link or a hand-edited URL past the end shows the last page, not "Sida 9999
+        # av 2" with nothing on it.
+        search_request, _unknown = searching.search_request(
+            request.args, taxonomy, page=result.pages, per_page=current_app.config["PER_PAGE"])
+        result = search.search_cases(search_index(), db, search_request)
     return render_page("cases/list.html", "cases/_results.html", result=result,
                        facets=searching.facet_groups(result, taxonomy),
                        notices=searching.search_notices(url_for("cases.list_cases"),
@@ -54,10 +60,11 @@ def new_case():
         return _form_page(case=None, values={"priority_areas": []}, errors={})
     data = _form_data()
     try:
-        case = domain.create_case(db, user, data, submit=_wants_submit())
+        case = domain.create_case(db, user, data, submit=_wants_submit(),
+                                  allow_incomplete=True)
     except ValidationError as error:
         db.rollback()
-        return _form_page(case=None, values=data, errors=error.by_field(), status=422)
+        return _form_page(case=None, values=data, errors=_for_people(error), status=422)
     return _saved(case)
 
 
@@ -78,7 +85,8 @@ def edit_case(case_id: int):
     values = {**data, "version": request.form.get("version", "")}
     try:
         domain.update_case(db, user, case, data, submit=_wants_submit(),
-                           expected_version=parse_version(values["version"]))
+                           expected_version=parse_version(values["version"]),
+                           allow_incomplete=True)
     except EditConflict as conflict:
         db.rollback()
         merged, fields = conflict.merge(data)
@@ -86,7 +94,7 @@ def edit_case(case_id: int):
                           errors={}, conflict=conflict, conflict_fields=fields, status=409)
     except ValidationError as error:
         db.rollback()
-        return _form_page(case=case, values=values, errors=error.by_field(), status=422)
+        return _form_page(case=case, values=values, errors=_for_people(error), status=422)
     return _saved(case)
 
 
@@ -99,10 +107,23 @@ def submit_case(case_id: int):
     except ValidationError as error:
         db.rollback()
         return _form_page(case=case, values={**domain.case_fields(case), "version": case.version},
-                          errors=error.by_field(), status=422)
-    flash("Exemplet är skickat för granskning. Du får besked när en redaktör har läst det.",
-          "success")
+                          errors=_for_people(error), status=422)
+    flash(saved_message(case.status, submitted=True), "success")
     return _back_to(case)
+
+
+def _for_people(error: ValidationError) -> dict[str, list[str]]:
+    """The errors by field, listing valid values by the names the form shows: validation
+    names them "slug (name)" for imports and the API, where the slug is what one types."""
+    taxonomy = current_taxonomy(get_db())
+    pairs = [(f"{item.slug} ({item.name})", item.name)
+             for item in (*taxonomy.areas, *taxonomy.evidence_levels)]
+    readable = {}
+    for field, messages in error.by_field().items():
+        for coded, name in pairs:
+            messages = [message.replace(coded, name) for message in messages]
+        readable[field] = messages
+    return readable
 
 
 def _form_data() -> dict:
@@ -125,12 +146,24 @@ def _form_page(case, values, errors, status=200, conflict=None, conflict_fields=
 
 
 def _saved(case):
-    if case.status == "submitted":
-        flash("Exemplet är skickat för granskning.", "success")
-    else:
-        flash("Utkastet är sparat. Bara du ser det tills du skickar det för granskning.",
-              "success")
+    flash(saved_message(case.status, submitted=_wants_submit()), "success")
     return _back_to(case)
+
+
+def saved_message(status: str, *, submitted: bool) -> str:
+    """What saving did, said for the case's status (an editor edits submitted and published
+    cases too, and a returned case is seen by the editors as well as its author)."""
+    if submitted:
+        return ("Exemplet är skickat för granskning. Du får en notis när en redaktör har "
+                "publicerat det eller återsänt det med en kommentar.")
+    return {
+        "draft": "Utkastet är sparat. Bara du ser det tills du skickar det för granskning.",
+        "returned": "Ändringarna är sparade. Skicka exemplet för granskning igen när du är "
+                    "klar.",
+        "submitted": "Ändringarna är sparade. Exemplet väntar fortfarande på granskning.",
+        "published": "Ändringarna är sparade och syns nu för alla.",
+        "archived": "Ändringarna är sparade. Exemplet är arkiverat och syns inte i sökningen.",
+    }[status]
 
 
 def _back_to(case):

@@ -7,7 +7,8 @@ from ..exchange import collections as domain
 from ..exchange import stale
 from ..permissions import require_editor
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post, render_page, wants_fragment
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post, render_page,
+                      wants_fragment)
 
 bp = Blueprint("curation", __name__)
 
@@ -64,7 +65,14 @@ def edit_collection(slug: str):
 def delete_collection(slug: str):
     db, user = get_db(), actor()
     require_editor(user)
-    domain.delete_collection(db, user, domain.get_collection(db, user, slug))
+    collection = domain.get_collection(db, user, slug)
+    if not confirmed():
+        return confirm_page(
+            title="Ta bort temat?", question=f"Vill du ta bort temat ”{collection.title}”?",
+            consequence="Temats sida och flöde försvinner. Exemplen i det finns kvar.",
+            confirm_label="Ja, ta bort temat",
+            cancel_url=url_for("curation.edit_collection", slug=collection.slug))
+    domain.delete_collection(db, user, collection)
     flash("Temat är borttaget. Exemplen i det finns kvar.", "success")
     return redirect_after_post(url_for("curation.collections"))
 
@@ -81,6 +89,23 @@ def add_case(slug: str):
         return _items(collection, errors=error.by_field(), value=request.form.get("case", ""),
                       status=422)
     return _items(collection, message="Exemplet är tillagt.")
+
+
+@bp.route("/teman/<slug>/forslag")
+def suggest_cases(slug: str):
+    """Published cases by title as the editor types (htmx); the add form works without it."""
+    db, user = get_db(), actor()
+    require_editor(user)
+    collection = domain.get_collection(db, user, slug)
+    text = request.args.get("case", "")
+    return render_template("exchange/_case_suggestions.html", collection=collection,
+                           query=text, suggestions=_suggestions(db, text))
+
+
+def _suggestions(db, text: str):
+    # A number or an address is not a title to look for.
+    return [] if text.strip().lstrip("/").replace("cases/", "").isdigit() \
+        else domain.find_published_by_title(db, text)
 
 
 @bp.route("/teman/<slug>/exempel/<int:case_id>/ta-bort", methods=["POST"])
@@ -129,7 +154,8 @@ def _items(collection, *, message: str = "", errors=None, value: str = "", statu
                     else "exchange/collection_form.html")
         return render_template(template, collection=collection, values=_values(collection),
                                errors={}, item_errors=errors or {}, item_value=value,
-                               done_message=message, labels=domain.LABELS), status
+                               suggestions=_suggestions(get_db(), value) if errors else [],
+                               query=value, done_message=message, labels=domain.LABELS), status
     flash(message, "success")
     return redirect_after_post(url_for("curation.edit_collection", slug=collection.slug,
                                        _anchor="exempel"))

@@ -5,10 +5,12 @@ from flask import Blueprint, flash, render_template, request, url_for
 
 from ..exchange import bookmarks, feeds, follows, notifications
 from ..exchange import collections as collections_domain
-from ..exchange.saved_search import URL_FACETS
+from ..cases import NotFound
+from ..exchange.saved_search import URL_FACETS, describe_query, normalise_query
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post, render_page, wants_fragment
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post, render_page,
+                      wants_fragment)
 
 bp = Blueprint("personal", __name__)
 
@@ -39,7 +41,7 @@ def mark_all_read():
 def _back_to_notifications():
     if wants_fragment():
         db, user = get_db(), actor()
-        return render_template("exchange/_notifications.html",
+        return render_template("exchange/_notifications.html", is_fragment=True,
                                notifications=notifications.list_notifications(db, user),
                                kind_labels=notifications.KIND_LABELS)
     return redirect_after_post(url_for("personal.notifications_page"))
@@ -62,7 +64,7 @@ def settings():
             return _settings_page(errors=error.by_field(), status=422)
         flash("Dina val för e-post är sparade.", "success")
         return redirect_after_post(url_for("personal.settings"))
-    return _settings_page()
+    return _settings_page(wanted=request.args.get("flode", ""))
 
 
 @bp.route("/bevakningar", methods=["POST"])
@@ -93,34 +95,68 @@ def create_feed_token():
     token = feeds.issue_feed_token(db, user, address=request.remote_addr or "")
     # The token is shown in this answer only (just its hash is kept), so this post answers
     # with the page itself instead of redirecting; the page is never cached (no-store).
-    return _settings_page(new_token=token)
+    return _settings_page(new_token=token, wanted=request.form.get("flode", ""))
 
 
 @bp.route("/installningar/flodesnyckel/sparra", methods=["POST"])
 def revoke_feed_token():
     db, user = get_db(), actor()
+    if not confirmed():
+        return confirm_page(
+            title="Spärra flödesnyckeln?", question="Vill du spärra din flödesnyckel?",
+            consequence="Alla flöden som använder den slutar fungera i din flödesläsare. "
+                        "Du kan skapa en ny nyckel och lägga in de nya adresserna.",
+            confirm_label="Ja, spärra nyckeln",
+            cancel_url=url_for("personal.settings", _anchor="floden"))
     feeds.revoke_feed_tokens(db, user, address=request.remote_addr or "")
     flash("Flödesnyckeln är spärrad. Flöden som använde den slutar fungera.", "success")
     return redirect_after_post(url_for("personal.settings", _anchor="floden"))
 
 
 def _settings_page(errors=None, new_token: str = "", follow_kind: str = "",
-                   follow_value: str = "", status: int = 200):
+                   follow_value: str = "", status: int = 200, wanted: str = ""):
     db, user = get_db(), actor()
     follow_list = follows.list_follows(db, user)
+    wanted_feed = _wanted_feed(wanted)
     return render_template(
         "exchange/settings.html",
         prefs=notifications.preferences_of(db, user), digests=notifications.DIGESTS,
         follows=follow_list, taxonomy=current_taxonomy(db), errors=errors or {},
         follow_kind=follow_kind, follow_value=follow_value,
         feed_token=feeds.active_feed_token(db, user), new_token=new_token,
-        feed_links=_feed_links(follow_list, new_token) if new_token else [],
+        feed_links=_feed_links(follow_list, new_token, wanted_feed) if new_token else [],
+        wanted=wanted if wanted_feed else "", wanted_feed=wanted_feed,
     ), status
 
 
-def _feed_links(follow_list, token: str) -> list[tuple[str, str]]:
-    """Ready-to-use feed addresses (with the new token) for what she follows and each theme."""
+def _wanted_feed(wanted: str):
+    """The feed she came to read (?flode= from a theme or the search page) as (label, its
+    address without the token), or None when there is none or it names nothing."""
+    if wanted.startswith("tema:"):
+        try:
+            theme = collections_domain.get_collection(get_db(), actor(), wanted[5:])
+        except NotFound:
+            return None
+        return (f"Tema: {theme.title}",
+                url_for("feeds.collection_feed", slug=theme.slug, _external=True))
+    if not wanted:
+        return None
+    taxonomy = current_taxonomy(get_db())
+    try:
+        query = normalise_query(wanted, taxonomy)
+    except ValidationError:
+        return None
+    return (f"Sökning: {describe_query(query, taxonomy)}",
+            url_for("feeds.search_feed", _external=True) + (f"?{query}" if query else ""))
+
+
+def _feed_links(follow_list, token: str, wanted_feed=None) -> list[tuple[str, str]]:
+    """Ready-to-use feed addresses (with the new token): the one she came for first, then
+    what she follows and each theme."""
     links = []
+    if wanted_feed:
+        label, address = wanted_feed
+        links.append((label, address + ("&" if "?" in address else "?") + f"token={token}"))
     for view in follow_list:
         row = view.follow
         if row.kind == "search":
@@ -137,4 +173,7 @@ def _feed_links(follow_list, token: str) -> list[tuple[str, str]]:
         links.append((f"Tema: {theme.title}",
                       url_for("feeds.collection_feed", slug=theme.slug, token=token,
                               _external=True)))
-    return links
+    unique = {}
+    for label, address in links:  # the feed she came for may also be one she follows
+        unique.setdefault(address, label)
+    return [(label, address) for address, label in unique.items()]

@@ -5,9 +5,10 @@ from flask import Blueprint, flash, render_template, request, url_for
 
 from .. import cases as domain
 from .. import listing
+from ..exchange import decisions
 from ..permissions import require_editor
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post
+from .support import actor, confirm_page, confirmed, get_db, redirect_after_post
 
 bp = Blueprint("review", __name__)
 
@@ -24,8 +25,8 @@ def publish(case_id: int):
     require_editor(user)
     case = domain.get_case(db, user, case_id)
     try:
-        domain.publish_case(db, user, case,
-                            personal_data_reason=request.form.get("personal_data_reason", ""))
+        decisions.publish_case(db, user, case,
+                               personal_data_reason=request.form.get("personal_data_reason", ""))
     except domain.PersonalDataFound:
         db.rollback()
         return render_template("cases/detail.html", case=case, can_edit=True,
@@ -36,6 +37,15 @@ def publish(case_id: int):
 
 @bp.route("/cases/<int:case_id>/archive", methods=["POST"])
 def archive(case_id: int):
+    db, user = get_db(), actor()
+    require_editor(user)
+    case = domain.get_case(db, user, case_id)
+    if not confirmed():
+        return confirm_page(
+            title="Arkivera exemplet?", question=f"Vill du arkivera ”{case.title}”?",
+            consequence="Det syns då inte längre i sökningen, på startsidan eller i teman. "
+                        "Du kan publicera det igen senare.",
+            confirm_label="Ja, arkivera", cancel_url=url_for("cases.show_case", case_id=case.id))
     return _act(domain.archive_case, case_id,
                 "Exemplet är arkiverat och syns inte längre i sökningen.")
 
@@ -57,7 +67,7 @@ def return_to_author(case_id: int):
     require_editor(user)
     case = domain.get_case(db, user, case_id)
     try:
-        domain.return_case(db, user, case, request.form.get("comment", ""))
+        decisions.return_case(db, user, case, request.form.get("comment", ""))
     except ValidationError as error:
         db.rollback()
         return render_template("cases/detail.html", case=case, can_edit=True,

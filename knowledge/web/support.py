@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from typing import Any, Mapping, Optional
 from urllib.parse import urlencode
 
-from flask import current_app, g, redirect, render_template, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from flask_htmx import HTMX
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
@@ -98,3 +98,20 @@ def url_with_query(endpoint: str, args: Mapping, *, external: bool = False,
     base = url_for(endpoint, _external=external)
     query = urlencode(pairs)
     return f"{base}?{query}" if query else base
+
+
+def confirmed() -> bool:
+    """Whether a destructive post comes from its confirmation page (see confirm_page)."""
+    return request.form.get("confirmed") == "1"
+
+
+def confirm_page(*, title: str, question: str, confirm_label: str, cancel_url: str,
+                 consequence: str = ""):
+    """Ask before an action that one click should not do: the page posts the same form
+    again with confirmed=1. Call it after the permission check, so that nobody learns
+    more from the question than from the refusal."""
+    fields = [(name, value) for name, value in request.form.items(multi=True)
+              if name not in ("csrf_token", "confirmed")]
+    return render_template("confirm.html", title=title, question=question,
+                           consequence=consequence, confirm_label=confirm_label,
+                           cancel_url=cancel_url, fields=fields)

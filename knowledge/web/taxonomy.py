@@ -10,7 +10,7 @@ from ..cases import is_case_id
 from ..models import AreaSet, District
 from ..permissions import require_editor
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post
+from .support import actor, confirm_page, confirmed, get_db, redirect_after_post
 
 bp = Blueprint("taxonomy", __name__, url_prefix="/taxonomy")
 
@@ -88,21 +88,33 @@ def merge():
                if d is not None and d.active]
     if len(sources) != len(values):
         db.rollback()
-        return _overview_page({"sources": ["Slå ihop: ett av de valda stadsdelsområdena finns "
-                                           "inte (längre). Ladda om sidan och välj igen."]},
-                              status=422)
+        return _overview_page({}, merge_errors={"sources": [
+            "Slå ihop: ett av de valda stadsdelsområdena finns inte (längre). Ladda om sidan "
+            "och välj igen."]}, status=422)
+    name = request.form.get("name", "").strip()
+    if sources and name and not confirmed():
+        names = ", ".join(d.name for d in sources)
+        return confirm_page(
+            title="Slå ihop stadsdelsområden?",
+            question=(f"Vill du byta namn på {names} till {name}?" if len(sources) == 1
+                      else f"Vill du slå ihop {names} till {name}?"),
+            consequence="Exemplen flyttas och visar var de registrerades. De gamla namnen "
+                        "fortsätter att fungera i adresser, filter och importer. Det går "
+                        "inte att dela upp området igen härifrån.",
+            confirm_label="Ja, slå ihop", cancel_url=url_for("taxonomy.overview"))
     try:
-        target = changes.merge_districts(db, user, sources, request.form.get("name", ""))
+        target = changes.merge_districts(db, user, sources, name)
     except ValidationError as error:
         db.rollback()
-        return _overview_page(error.by_field(), status=422)
+        return _overview_page({}, merge_errors=error.by_field(), status=422)
     flash(f"Exemplen finns nu under {target.name}; de gamla namnen fungerar fortfarande.",
           "success")
     return redirect_after_post(url_for("taxonomy.overview"))
 
 
-def _overview_page(errors, status=200):
+def _overview_page(errors, merge_errors=None, status=200):
+    """The page, with each form's errors beside that form (both have a "name" field)."""
     db = get_db()
     return render_template("taxonomy/overview.html", area_sets=changes.list_area_sets(db),
                            districts=changes.list_districts(db), errors=errors,
-                           form=request.form), status
+                           merge_errors=merge_errors or {}, form=request.form), status

@@ -38,7 +38,7 @@ def test_search_page_and_after_a_facet_swap(new_page, assert_accessible):
     page.goto("/cases")
     assert_accessible(page)
     with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
-        page.locator("#search-results input[name=area]").first.check()
+        page.locator("#facets input[name=area]").first.check()
     expect(page).to_have_url(re.compile("area="))
     page.wait_for_function("() => !document.querySelector('#search-form.htmx-request')")
     assert_accessible(page)
@@ -175,7 +175,7 @@ def test_the_check_can_fail(new_page, live_server):
     page = new_page()
     page.goto("/healthz")
     page.set_content('<!doctype html><html lang="sv"><head><title>Trasig</title></head>'
-                     '<body><main><h1>Trasig sida</h1><img src="/static/none.png">'
+                     '<body><main><h1>Trasig sida</h1><img src="/static/favicon.svg">'
                      '<input type="text" name="x"></main></body></html>')
     assert page.url.startswith(live_server)
     violations = axe_violations(page)

@@ -138,6 +138,7 @@ def test_search_filter_history_bookmark_and_open(new_page, assert_accessible):
     page.goto("/cases")
     count = page.locator("#result-count")
     results = page.locator("#search-results")
+    facets = page.locator("#facets")
     everything = count.inner_text()
 
     htmx_search(page, lambda: page.locator("#q").press_sequentially(SEARCH_WORD, delay=20))
@@ -149,15 +150,15 @@ def test_search_filter_history_bookmark_and_open(new_page, assert_accessible):
     searched_titles = results.locator("h3").all_inner_texts()
     assert searched_titles
 
-    area = results.locator("input[name=area]").first
+    area = facets.locator("input[name=area]").first
     area_value = area.get_attribute("value")
     htmx_search(page, area.check)
     assert query(page)["area"] == [area_value]
-    expect(results.locator(f"input[name=area][value='{area_value}']")).to_be_checked()
+    expect(facets.locator(f"input[name=area][value='{area_value}']")).to_be_checked()
     filtered = count.inner_text()
 
     # A second facet after the first swap: the swapped-in checkboxes must trigger too.
-    district = results.locator("input[name=district]").first
+    district = facets.locator("input[name=district]").first
     district_value = district.get_attribute("value")
     htmx_search(page, district.check)
     assert query(page)["district"] == [district_value]
@@ -169,7 +170,7 @@ def test_search_filter_history_bookmark_and_open(new_page, assert_accessible):
     expect(page).not_to_have_url(re.compile("district="))
     expect(count).to_have_text(filtered)
     expect(page.locator("#q")).to_have_value(SEARCH_WORD)
-    expect(results.locator(f"input[name=area][value='{area_value}']")).to_be_checked()
+    expect(facets.locator(f"input[name=area][value='{area_value}']")).to_be_checked()
     page.go_back()
     expect(page).not_to_have_url(re.compile("area="))
     expect(count).to_have_text(searched)
@@ -186,9 +187,9 @@ def test_search_filter_history_bookmark_and_open(new_page, assert_accessible):
     other.goto(bookmark)
     expect(other.locator("#q")).to_have_value(SEARCH_WORD)
     expect(other.locator("#result-count")).to_have_text(narrowed)
-    expect(other.locator(f"#search-results input[name=area][value='{area_value}']")) \
+    expect(other.locator(f"#facets input[name=area][value='{area_value}']")) \
         .to_be_checked()
-    expect(other.locator(f"#search-results input[name=district][value='{district_value}']")) \
+    expect(other.locator(f"#facets input[name=district][value='{district_value}']")) \
         .to_be_checked()
     expect(other.locator("#search-results h3")).to_have_text(narrowed_titles)
 
@@ -231,8 +232,8 @@ def test_search_by_keyboard_only(new_page):
     htmx_search(page, lambda: page.keyboard.press("Space"))
     assert query(page)["area"] == [area_value]
     # Focus stays on the checkbox just ticked, so that the next Tab continues from there.
-    expect(page.locator(f"#search-results input[name=area][value='{area_value}']")).to_be_focused()
-    expect(page.locator(f"#search-results input[name=area][value='{area_value}']")).to_be_checked()
+    expect(page.locator(f"#facets input[name=area][value='{area_value}']")).to_be_focused()
+    expect(page.locator(f"#facets input[name=area][value='{area_value}']")).to_be_checked()
 
     tab_to("e.matches('#search-results .result-list h3 a')")
     title = page.evaluate("document.activeElement.textContent")
