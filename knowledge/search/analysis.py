@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
 from whoosh.lang import stemmer_for_language, stopwords_for_language
+from wordfreq import zipf_frequency
 
 # whoosh-reloaded's default expression keeps '*', so Markdown's **Ungdomar** would be indexed
 # as "**ungdomar**"; this expression is the classic Whoosh one.
@@ -20,6 +21,15 @@ SWEDISH_STOP_WORDS = frozenset(stopwords_for_language("sv"))
 
 
 _snowball = stemmer_for_language("sv")
+
+# Swedish word frequencies (wordfreq's "sv" list, Zipf scale: 3.5 is about once per 300 000
+# words): a common Swedish word is meant as typed, even if no case uses it.
+KNOWN_SWEDISH = 3.5
+
+
+@lru_cache(maxsize=50_000)
+def zipf_swedish(word: str) -> float:
+    return zipf_frequency(word, "sv")
 
 # Stored with every index generation; when the analysis below changes, `init-db` (run at every
 # deploy) rebuilds the index, since old stems would no longer meet the new query stems.

@@ -19,14 +19,12 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from rapidfuzz import process
-from wordfreq import zipf_frequency
-from rapidfuzz.distance import OSA
+from .analysis import ParsedQuery, QueryWord, swedish_stem, zipf_swedish
+from .compounds import split_compound
+from .matching import near_docs
+from .thesaurus import Vocabulary
+from .vocabulary import KIND_REASONS
 
-from .analysis import SWEDISH_STOP_WORDS, ParsedQuery, QueryWord, swedish_stem
-from .vocabulary import KIND_REASONS, Vocabulary
-
-TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("body", 1.0))
 COMPOUND_WEIGHT = 0.6     # a compound found through one of its parts weighs less
 SPLIT_WEIGHT = 0.8        # the parts of a typed compound, found apart
 EXPANSION_WEIGHTS = {"synonym": 0.7, "abbreviation": 0.7, "english": 0.7, "broader": 0.6,
@@ -34,11 +32,7 @@ EXPANSION_WEIGHTS = {"synonym": 0.7, "abbreviation": 0.7, "english": 0.7, "broad
 DISTRICT_WEIGHT = 0.4     # a place: any case of its district
 DERIVED_WEIGHT = 0.7      # the verb of a noun in -ning, and back
 HEAD_WEIGHT = 0.35        # the last part of a typed compound, alone
-NEAR_SLOP = 4             # the parts of a typed compound: at most this many words apart
-KNOWN_SWEDISH = 3.5       # wordfreq's Zipf scale: about once per 300 000 words or more
-MAX_COMPOUNDS = 8         # the most common compounds of a word; more add cost, little recall
 MAX_CONCEPTS = 10         # the rarest ten of a long pasted text carry its meaning
-MIN_PART = 3              # the shortest word part that counts in a compound
 # Words that make a question a question ("finns det några exempel på …") but say nothing
 # about the subject. Dropped only from queries of four or more words.
 QUESTION_WORDS = frozenset(swedish_stem(w) for w in (
@@ -175,7 +169,7 @@ def _word_concept(cache, token: QueryWord, exact: bool) -> Concept:
     alternatives = [Alternative((token.stem,))]
     added: list[tuple[str, str]] = []
     if not exact:
-        if cache.stem_frequency(token.stem) or zipf_frequency(token.word, "sv") > 1.5:
+        if cache.stem_frequency(token.stem) or zipf_swedish(token.word) > 1.5:
             # Only a word (in the cases or in Swedish) has compounds: "vlåd" is a slip for
             # "våld", not the end of "brevlåda".
             alternatives += _compound_alternatives(cache, token.stem)
@@ -241,27 +235,6 @@ def docs_of(cache, alternatives: list[Alternative]) -> frozenset[int]:
     return frozenset(docs)
 
 
-def near_docs(cache, stems: tuple[str, ...], candidates: set[int]) -> set[int]:
-    """Of the candidates, those with the parts within a few words of each other in one
-    field, in either order: "skolkonflikter" meets "konflikter i skolan", not a text that
-    says "skolan" in one paragraph and "konflikter" in another."""
-    from whoosh.query import Term
-    from whoosh.query.spans import SpanNear2
-
-    from .query import docs_within  # the same skip-through loop as phrases
-
-    found: set[int] = set()
-    for fieldname, _boost in TEXT_FIELDS:
-        in_field = set(candidates)
-        for stem in stems:
-            in_field &= cache.term_docs(fieldname, stem)
-        if in_field:
-            query = SpanNear2([Term(fieldname, stem) for stem in stems], slop=NEAR_SLOP,
-                              ordered=False)
-            found.update(docs_within(cache.searcher, query, in_field))
-    return found
-
-
 def weigh(concepts: list[Concept], live: int) -> None:
     """Idf weights; words in a large share of cases are not required (they still rank)."""
     for concept in concepts:
@@ -290,167 +263,6 @@ def expansions_shown(concepts: list[Concept]) -> list[dict]:
     return shown
 
 
-# --- compounds ----------------------------------------------------------------------------
-
 def _compound_alternatives(cache, stem: str) -> list[Alternative]:
     return [Alternative((compound,), weight=COMPOUND_WEIGHT, compound=True)
             for compound in cache.compounds(stem)]
-
-
-def compounds_of(cache, stem: str) -> list[str]:
-    """Indexed compounds, in live documents, that have `stem` as their last or first part,
-    judged by the index's own vocabulary.
-
-    "stöld" finds "butiksstöld" (through the reversed-stem field) and "trygghet" finds
-    "trygghetsvandring", but only when the rest of the compound is itself a word in the
-    index (allowing a linking -s- or -e-), so "ring" does not find "vandring" unless "vand"
-    were a word.
-    """
-    if len(stem) < MIN_PART or stem in SWEDISH_STOP_WORDS:
-        return []
-    reader = cache.searcher.reader()
-    found: dict[str, int] = {}
-    for reversed_term in reader.expand_prefix("rev", stem[::-1]):
-        compound = _text(reversed_term)[::-1]
-        head = compound[:-len(stem)]
-        # A word of five letters or more at the end of a longer word is nearly always its
-        # last part (butiks|stöld, källar|fönster); shorter ones need a head that is a word.
-        if compound != stem and (len(stem) >= 5 and len(head) >= MIN_PART
-                                 or _is_word(cache, head)):
-            found[compound] = 0
-    for fieldname, _boost in TEXT_FIELDS:
-        for term in reader.expand_prefix(fieldname, stem):
-            compound = _text(term)
-            if compound != stem and compound not in found \
-                    and _is_word(cache, compound[len(stem):], leading=True):
-                found[compound] = 0
-    for compound in found:
-        found[compound] = cache.stem_frequency(compound)  # live documents only
-    ranked = sorted((c for c in found if found[c]), key=lambda c: -found[c])
-    return ranked[:MAX_COMPOUNDS]
-
-
-def _is_word(cache, part: str, leading: bool = False) -> bool:
-    """Is this part of a compound a word of its own in the index (after linking letters)?
-
-    A first part is checked against the words as written (ungdom|s|rån, skol|gård with
-    "skola", kvinno|jour with "kvinna"): checking stems would let "vand|ring" pass, since
-    "vandra" stems to "vand". A last part is the end of a stem, so it is checked as a stem.
-    """
-    if leading:
-        candidates = [part]
-        if part[:1] in ("s", "e"):
-            candidates.append(part[1:])    # tunnelban|e|station, ungdom|s|gård
-        if part.startswith("hets"):
-            candidates.append(part[4:])    # trygg|hets|vandring: the stem cut off -het
-        return any(len(c) >= MIN_PART and cache.is_indexed_word(c) for c in candidates)
-    candidates = [part, part + "a", part + "e"]
-    if part.endswith("s"):
-        candidates.append(part[:-1])       # the linking -s: trygghet|s|vandring
-    if part[-1:] in ("o", "u", "e"):
-        candidates.append(part[:-1] + "a")  # kvinno|jour, gatu|belysning, pojk|e
-    return any(len(c) >= MIN_PART and cache.is_written_word(c) for c in candidates)
-
-
-def split_compound(cache, word: str, depth: int = 0) -> Optional[list[tuple[str, str]]]:
-    """A compound typed by the person, split into parts that the index knows, as (typed
-    part, stem) pairs: "skolkonflikter" → skol + konflikter, "nattvandrare" → natt +
-    vandrare. The split whose parts are most common wins (the geometric mean of their
-    document frequencies), as in Koehn and Knight's compound splitter; parts shorter than
-    three letters and stop words never count."""
-    if len(word) < 2 * MIN_PART + 1 or not word.isalpha():
-        return None
-    best, best_score = None, 0.0
-    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
-        head, tail = word[:cut], word[cut:]
-        tail_stem = swedish_stem(tail)
-        tail_df = cache.stem_frequency(tail_stem) if len(tail_stem) >= MIN_PART \
-            and tail not in SWEDISH_STOP_WORDS else 0
-        tail_parts = [(tail, tail_stem)]
-        if not tail_df and depth == 0:
-            deeper = split_compound(cache, tail, depth + 1)
-            if deeper:
-                tail_parts = deeper
-                tail_df = min(cache.stem_frequency(s) for _t, s in deeper)
-        if not tail_df:
-            continue
-        for head_form in _head_forms(head):
-            head_stem = head_form if cache.stem_frequency(head_form) else swedish_stem(head_form)
-            if len(head_stem) < MIN_PART or head_form in SWEDISH_STOP_WORDS:
-                continue
-            head_df = cache.stem_frequency(head_stem)
-            if not head_df and len(head_form) >= 4 \
-                    and zipf_frequency(head_form, "sv") >= KNOWN_SWEDISH - 0.5:
-                head_df = 0.5   # a Swedish word the cases only use inside compounds (gäng)
-            if head_df:
-                score = math.sqrt(head_df * tail_df)
-                if score > best_score:
-                    best, best_score = [(head_form, head_stem)] + tail_parts, score
-    return best
-
-
-def _head_forms(head: str) -> list[str]:
-    forms = [head]
-    if len(head) > MIN_PART and head[-1] in "se":
-        forms.append(head[:-1])            # linking -s- and -e-: trygghets|, tunnelbane|
-    if len(head) > MIN_PART and head[-1] in "aou":
-        forms.append(head[:-1])            # kvinno|jour, gatu|belysning: the vowel changes
-    return forms
-
-
-def _text(term) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
-
-
-# --- spelling -----------------------------------------------------------------------------
-
-@dataclass
-class Correction:
-    word: str
-    replacement: str
-    confident: bool   # one edit to a common word: applied; otherwise only suggested
-
-
-def correct_word(cache, word: str, known: tuple[str, ...] = ()) -> Optional[Correction]:
-    """The closest word in live documents or in the vocabulary (`known`), never a stop word.
-
-    Distances count a swap of two letters as one edit (optimal string alignment), since
-    that is the commonest slip on a keyboard. Confident (applied at once) for one edit to a
-    word found in several cases, or for two edits in a long word when no other word is as
-    near; anything else is only suggested.
-    """
-    words, _freqs = cache.vocabulary()
-    typed_frequency = zipf_frequency(word, "sv")
-    if len(word) < 4 or typed_frequency >= KNOWN_SWEDISH:
-        return None   # a real Swedish word that the cases do not use is not a misspelling
-    max_distance = 1 if len(word) <= 5 else 2
-    common = 2 if len(cache.live_docs()) >= 100 else 1
-    candidates = []
-    for text, distance, _index in process.extract(word, words, scorer=OSA.distance,
-                                                  score_cutoff=max_distance, limit=25):
-        if text in SWEDISH_STOP_WORDS or text == word:
-            continue
-        if cache.term_docs("words", text):   # never a word from a removed text
-            # How common the word is in any of its forms decides how sure we are.
-            live = max(1, cache.stem_frequency(swedish_stem(text)))
-            candidates.append((distance, -live, text))
-    for text, distance, _index in process.extract(word, known, scorer=OSA.distance,
-                                                  score_cutoff=max_distance, limit=10):
-        # A practitioners' word from the vocabulary ("snatteri"): it finds cases through
-        # its expansions; the caller checks that it does before applying it.
-        if text != word and text not in SWEDISH_STOP_WORDS \
-                and all(text != c[2] for c in candidates):
-            candidates.append((distance, -common, text))
-    if not candidates:
-        return None
-    distance, negative_live, text = min(candidates)
-    alone = sum(1 for c in candidates if c[0] == distance) == 1
-    # A rare written form of a much commoner word ("ungdommar") is a slip; a word about as
-    # common as its neighbour may be meant as typed: only suggested.
-    plausible = typed_frequency >= zipf_frequency(text, "sv") - 1.5 and typed_frequency > 0
-    # Long words have few neighbours: one edit to the only word that near is very likely
-    # what was meant, even if few cases use it ("klottersanring").
-    confident = not plausible and (
-        (distance == 1 and (-negative_live >= common or (len(word) >= 7 and alone)))
-        or (distance == 2 and len(word) >= 8 and alone and -negative_live >= common))
-    return Correction(word, text, confident)

@@ -11,6 +11,9 @@ from ..taxonomy import current_area_slugs
 from ..timezones import local_date, today_in_stockholm
 from .analysis import reversed_stem_analyzer, swedish_analyzer, word_analyzer
 
+# The text fields a word is looked for in, with their weights (BM25F boosts in queries).
+TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("body", 1.0))
+
 # Long fields, in the order the snippet prefers them after the summary.
 BODY_FIELDS = ("situation", "measures", "results", "lessons", "cause_analysis", "goals",
                "target_group", "gender_analysis", "child_rights_analysis")

@@ -46,7 +46,7 @@ from ..models import Case, OutboxEntry
 from .documents import case_document, make_schema
 from .analysis import ANALYSIS_VERSION
 from .query import SearcherCache
-from .vocabulary import VocabularyCache
+from .thesaurus import VocabularyCache
 
 BATCH = 2000
 # A request (a search, or the commit of a publish) applies at most this many outbox rows and

@@ -1,0 +1,118 @@
+"""Swedish compounds, judged by the index's own vocabulary: the compounds a word is part of,
+and the parts of a compound that the cases write apart."""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+from .analysis import KNOWN_SWEDISH, SWEDISH_STOP_WORDS, swedish_stem, zipf_swedish
+from .documents import TEXT_FIELDS
+
+MAX_COMPOUNDS = 8         # the most common compounds of a word; more add cost, little recall
+MIN_PART = 3              # the shortest word part that counts in a compound
+NEAR_SLOP = 4             # the parts of a typed compound: at most this many words apart
+
+
+def compounds_of(cache, stem: str) -> list[str]:
+    """Indexed compounds, in live documents, that have `stem` as their last or first part,
+    judged by the index's own vocabulary.
+
+    "stöld" finds "butiksstöld" (through the reversed-stem field) and "trygghet" finds
+    "trygghetsvandring", but only when the rest of the compound is itself a word in the
+    index (allowing a linking -s- or -e-), so "ring" does not find "vandring" unless "vand"
+    were a word.
+    """
+    if len(stem) < MIN_PART or stem in SWEDISH_STOP_WORDS:
+        return []
+    reader = cache.searcher.reader()
+    found: dict[str, int] = {}
+    for reversed_term in reader.expand_prefix("rev", stem[::-1]):
+        compound = term_text(reversed_term)[::-1]
+        head = compound[:-len(stem)]
+        # A word of five letters or more at the end of a longer word is nearly always its
+        # last part (butiks|stöld, källar|fönster); shorter ones need a head that is a word.
+        if compound != stem and (len(stem) >= 5 and len(head) >= MIN_PART
+                                 or _is_word(cache, head)):
+            found[compound] = 0
+    for fieldname, _boost in TEXT_FIELDS:
+        for term in reader.expand_prefix(fieldname, stem):
+            compound = term_text(term)
+            if compound != stem and compound not in found \
+                    and _is_word(cache, compound[len(stem):], leading=True):
+                found[compound] = 0
+    for compound in found:
+        found[compound] = cache.stem_frequency(compound)  # live documents only
+    ranked = sorted((c for c in found if found[c]), key=lambda c: -found[c])
+    return ranked[:MAX_COMPOUNDS]
+
+
+def _is_word(cache, part: str, leading: bool = False) -> bool:
+    """Is this part of a compound a word of its own in the index (after linking letters)?
+
+    A first part is checked against the words as written (ungdom|s|rån, skol|gård with
+    "skola", kvinno|jour with "kvinna"): checking stems would let "vand|ring" pass, since
+    "vandra" stems to "vand". A last part is the end of a stem, so it is checked as a stem.
+    """
+    if leading:
+        candidates = [part]
+        if part[:1] in ("s", "e"):
+            candidates.append(part[1:])    # tunnelban|e|station, ungdom|s|gård
+        if part.startswith("hets"):
+            candidates.append(part[4:])    # trygg|hets|vandring: the stem cut off -het
+        return any(len(c) >= MIN_PART and cache.is_indexed_word(c) for c in candidates)
+    candidates = [part, part + "a", part + "e"]
+    if part.endswith("s"):
+        candidates.append(part[:-1])       # the linking -s: trygghet|s|vandring
+    if part[-1:] in ("o", "u", "e"):
+        candidates.append(part[:-1] + "a")  # kvinno|jour, gatu|belysning, pojk|e
+    return any(len(c) >= MIN_PART and cache.is_written_word(c) for c in candidates)
+
+
+def split_compound(cache, word: str, depth: int = 0) -> Optional[list[tuple[str, str]]]:
+    """A compound typed by the person, split into parts that the index knows, as (typed
+    part, stem) pairs: "skolkonflikter" → skol + konflikter, "nattvandrare" → natt +
+    vandrare. The split whose parts are most common wins (the geometric mean of their
+    document frequencies), as in Koehn and Knight's compound splitter; parts shorter than
+    three letters and stop words never count."""
+    if len(word) < 2 * MIN_PART + 1 or not word.isalpha():
+        return None
+    best, best_score = None, 0.0
+    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+        head, tail = word[:cut], word[cut:]
+        tail_stem = swedish_stem(tail)
+        tail_df = cache.stem_frequency(tail_stem) if len(tail_stem) >= MIN_PART \
+            and tail not in SWEDISH_STOP_WORDS else 0
+        tail_parts = [(tail, tail_stem)]
+        if not tail_df and depth == 0:
+            deeper = split_compound(cache, tail, depth + 1)
+            if deeper:
+                tail_parts = deeper
+                tail_df = min(cache.stem_frequency(s) for _t, s in deeper)
+        if not tail_df:
+            continue
+        for head_form in _head_forms(head):
+            head_stem = head_form if cache.stem_frequency(head_form) else swedish_stem(head_form)
+            if len(head_stem) < MIN_PART or head_form in SWEDISH_STOP_WORDS:
+                continue
+            head_df = cache.stem_frequency(head_stem)
+            if not head_df and len(head_form) >= 4 \
+                    and zipf_swedish(head_form) >= KNOWN_SWEDISH - 0.5:
+                head_df = 0.5   # a Swedish word the cases only use inside compounds (gäng)
+            if head_df:
+                score = math.sqrt(head_df * tail_df)
+                if score > best_score:
+                    best, best_score = [(head_form, head_stem)] + tail_parts, score
+    return best
+
+
+def _head_forms(head: str) -> list[str]:
+    forms = [head]
+    if len(head) > MIN_PART and head[-1] in "se":
+        forms.append(head[:-1])            # linking -s- and -e-: trygghets|, tunnelbane|
+    if len(head) > MIN_PART and head[-1] in "aou":
+        forms.append(head[:-1])            # kvinno|jour, gatu|belysning: the vowel changes
+    return forms
+
+
+def term_text(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term

@@ -1,0 +1,161 @@
+"""Matching on the index: per-searcher caches of document sets, and the skip-through loop
+that checks positions or scores only the documents already known to be candidates.
+
+Everything here works on docnums and index terms, for one searcher at a time.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import Optional
+
+from whoosh.collectors import TopCollector
+from whoosh.query import Query, Term
+from whoosh.query.spans import SpanNear2
+from whoosh.searching import Searcher
+
+from .compounds import NEAR_SLOP, compounds_of, term_text
+from .documents import TEXT_FIELDS
+
+
+class SearcherCache:
+    """Facet value → set of docnums, and the spelling vocabulary, for one searcher.
+
+    Built lazily and thrown away when the index changes (a new searcher is opened).
+    """
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        self._facets: dict[str, dict[str, frozenset[int]]] = {}
+        self._vocabulary: Optional[tuple[list[str], list[int]]] = None
+        self._term_docs: dict[tuple[str, str], frozenset[int]] = {}
+        self._compounds: dict[str, list[str]] = {}
+        self._live: Optional[frozenset[int]] = None
+
+    def term_docs(self, fieldname: str, term: str) -> frozenset[int]:
+        """The documents containing a term (Whoosh's postings already leave out deleted
+        ones). Matching is done with these sets, so Whoosh's matchers only run once, for
+        scoring the page."""
+        key = (fieldname, term)
+        docs = self._term_docs.get(key)
+        if docs is None:
+            reader = self.searcher.reader()
+            docs = frozenset(reader.postings(fieldname, term).all_ids()) \
+                if (fieldname, term) in reader else frozenset()
+            if len(self._term_docs) > 20_000:
+                self._term_docs.clear()  # a crude bound; the common terms come back quickly
+            self._term_docs[key] = docs
+        return docs
+
+    def live_docs(self) -> frozenset[int]:
+        if self._live is None:
+            self._live = frozenset(self.searcher.reader().all_doc_ids())
+        return self._live
+
+    def stem_docs(self, stem: str) -> frozenset[int]:
+        """Live documents with the stem in any text field."""
+        key = ("*", stem)
+        docs = self._term_docs.get(key)
+        if docs is None:
+            docs = frozenset().union(*(self.term_docs(f, stem) for f, _b in TEXT_FIELDS))
+            self._term_docs[key] = docs
+        return docs
+
+    def stem_frequency(self, stem: str) -> int:
+        return len(self.stem_docs(stem))
+
+    def is_indexed_word(self, text: str) -> bool:
+        """A word or stem the index has heard of (cheap: the lexicon, not the postings)."""
+        reader = self.searcher.reader()
+        return bool(reader.doc_frequency("words", text) or reader.doc_frequency("body", text)
+                    or reader.doc_frequency("title", text))
+
+    def is_written_word(self, text: str) -> bool:
+        return bool(self.searcher.reader().doc_frequency("words", text))
+
+    def compounds(self, stem: str) -> list[str]:
+        if stem not in self._compounds:
+            if len(self._compounds) > 20_000:
+                self._compounds.clear()
+            self._compounds[stem] = compounds_of(self, stem)
+        return self._compounds[stem]
+
+    def facet_sets(self, index_field: str) -> dict[str, frozenset[int]]:
+        if index_field not in self._facets:
+            reader = self.searcher.reader()
+            sets = {}
+            for term in reader.lexicon(index_field):
+                value = term.decode("utf-8") if isinstance(term, bytes) else term
+                sets[value] = frozenset(reader.postings(index_field, value).all_ids())
+            self._facets[index_field] = sets
+        return self._facets[index_field]
+
+    def vocabulary(self) -> tuple[list[str], list[int]]:
+        if self._vocabulary is None:
+            reader = self.searcher.reader()
+            words, freqs = [], []
+            for raw, info in reader.iter_field("words"):
+                term = term_text(raw)
+                if len(term) > 2 and not term.isdigit():
+                    words.append(term)
+                    freqs.append(info.doc_frequency())
+            self._vocabulary = (words, freqs)
+        return self._vocabulary
+
+
+class DocSetTopCollector(TopCollector):
+    """Scores only the documents already known to match (text and filters), by skipping the
+    query's matcher from one of them to the next.
+
+    Whoosh's own filter drops documents after scoring them; at 10k cases that meant scoring
+    thousands of documents to keep a few dozen.
+    """
+
+    def __init__(self, docnums: set[int], limit: int):
+        super().__init__(limit=limit, usequality=False)
+        self._docnums = sorted(docnums)
+
+    def collect_matches(self) -> None:
+        for local in skip_through(self.matcher, self._docnums, self.offset,
+                                  self.subsearcher.doc_count_all()):
+            self.collect(local)
+
+
+def skip_through(matcher, ordered: list[int], offset: int, doc_count: int):
+    """Yield, of the sorted global docnums in one segment (offset, doc_count), the local
+    docnums the matcher matches, skipping it straight from one candidate to the next."""
+    first = bisect_left(ordered, offset)
+    last = bisect_left(ordered, offset + doc_count)
+    for global_docnum in ordered[first:last]:
+        local = global_docnum - offset
+        if not matcher.is_active():
+            return
+        if matcher.id() < local:
+            matcher.skip_to(local)
+            if not matcher.is_active():
+                return
+        if matcher.id() == local:
+            yield local
+
+
+def docs_within(searcher: Searcher, query: Query, candidates: set[int]) -> list[int]:
+    """The candidates that the query really matches, skipping the matcher between them."""
+    ordered = sorted(candidates)
+    return [offset + local for subsearcher, offset in searcher.leaf_searchers()
+            for local in skip_through(query.matcher(subsearcher), ordered, offset,
+                                      subsearcher.doc_count_all())]
+
+
+def near_docs(cache, stems: tuple[str, ...], candidates: set[int]) -> set[int]:
+    """Of the candidates, those with the parts within a few words of each other in one
+    field, in either order: "skolkonflikter" meets "konflikter i skolan", not a text that
+    says "skolan" in one paragraph and "konflikter" in another."""
+    found: set[int] = set()
+    for fieldname, _boost in TEXT_FIELDS:
+        in_field = set(candidates)
+        for stem in stems:
+            in_field &= cache.term_docs(fieldname, stem)
+        if in_field:
+            query = SpanNear2([Term(fieldname, stem) for stem in stems], slop=NEAR_SLOP,
+                              ordered=False)
+            found.update(docs_within(cache.searcher, query, in_field))
+    return found

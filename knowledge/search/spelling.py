@@ -1,0 +1,63 @@
+"""Spelling: "Menade du …?", and the corrections that are so likely right that they are
+applied at once."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .analysis import KNOWN_SWEDISH, SWEDISH_STOP_WORDS, swedish_stem, zipf_swedish
+
+
+@dataclass
+class Correction:
+    word: str
+    replacement: str
+    confident: bool   # one edit to a common word: applied; otherwise only suggested
+
+
+def correct_word(cache, word: str, known: tuple[str, ...] = ()) -> Optional[Correction]:
+    """The closest word in live documents or in the vocabulary (`known`), never a stop word.
+
+    Distances count a swap of two letters as one edit (optimal string alignment), since
+    that is the commonest slip on a keyboard. Confident (applied at once) for one edit to a
+    word found in several cases, or for two edits in a long word when no other word is as
+    near; anything else is only suggested.
+    """
+    words, _freqs = cache.vocabulary()
+    typed_frequency = zipf_swedish(word)
+    if len(word) < 4 or typed_frequency >= KNOWN_SWEDISH:
+        return None   # a real Swedish word that the cases do not use is not a misspelling
+    max_distance = 1 if len(word) <= 5 else 2
+    common = 2 if len(cache.live_docs()) >= 100 else 1
+    candidates = []
+    for text, distance, _index in process.extract(word, words, scorer=OSA.distance,
+                                                  score_cutoff=max_distance, limit=25):
+        if text in SWEDISH_STOP_WORDS or text == word:
+            continue
+        if cache.term_docs("words", text):   # never a word from a removed text
+            # How common the word is in any of its forms decides how sure we are.
+            live = max(1, cache.stem_frequency(swedish_stem(text)))
+            candidates.append((distance, -live, text))
+    for text, distance, _index in process.extract(word, known, scorer=OSA.distance,
+                                                  score_cutoff=max_distance, limit=10):
+        # A practitioners' word from the vocabulary ("snatteri"): it finds cases through
+        # its expansions; the caller checks that it does before applying it.
+        if text != word and text not in SWEDISH_STOP_WORDS \
+                and all(text != c[2] for c in candidates):
+            candidates.append((distance, -common, text))
+    if not candidates:
+        return None
+    distance, negative_live, text = min(candidates)
+    alone = sum(1 for c in candidates if c[0] == distance) == 1
+    # A rare written form of a much commoner word ("ungdommar") is a slip; a word about as
+    # common as its neighbour may be meant as typed: only suggested.
+    plausible = typed_frequency >= zipf_swedish(text) - 1.5 and typed_frequency > 0
+    # Long words have few neighbours: one edit to the only word that near is very likely
+    # what was meant, even if few cases use it ("klottersanring").
+    confident = not plausible and (
+        (distance == 1 and (-negative_live >= common or (len(word) >= 7 and alone)))
+        or (distance == 2 and len(word) >= 8 and alone and -negative_live >= common))
+    return Correction(word, text, confident)

@@ -1,0 +1,114 @@
+"""The vocabulary as query analysis uses it: entries keyed by the index's stems, compiled
+once per process and again whenever an editor changes the table."""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import District, SearchTerm
+from .analysis import stems
+
+_LETTER_HYPHEN = re.compile(r"(?:^|\W)\w-\w", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """Something a matched vocabulary key adds to the search."""
+
+    text: str                       # as shown: "butiksstöld"
+    kind: str
+    stems: tuple[str, ...] = ()     # as the index has them
+    district: Optional[str] = None  # place entries: the district slug
+
+
+@dataclass
+class Vocabulary:
+    """Keys are stem sequences, as the index analyses text: "snatterier" meets "snatteri",
+    "stölder i butiker" meets "stöld i butik", and an acronym that is also a stop word only
+    counts when typed in capitals ("VAR" is a key, "var" is no word at all)."""
+
+    entries: dict[tuple[str, ...], list[Expansion]] = field(default_factory=dict)
+    longest: int = 1
+    # One-word terms as written (lower-cased): spelling corrections may lead to them.
+    words: set[str] = field(default_factory=set)
+    _spelling: tuple[str, ...] = ()
+
+    def add(self, key_text: str, text: str, kind: str, district: Optional[str] = None) -> None:
+        if _LETTER_HYPHEN.search(key_text) or (district is None and _LETTER_HYPHEN.search(text)):
+            return  # "t-bana" is "t" + "bana" to the index: it would find every "bana"
+        key = tuple(stems(key_text))
+        expansion_stems = tuple(stems(text))
+        if not key or (not expansion_stems and district is None) or (
+                expansion_stems == key and district is None):
+            return
+        expansion = Expansion(text, kind, expansion_stems if district is None else (),
+                              district)
+        found = self.entries.setdefault(key, [])
+        if expansion not in found:
+            found.append(expansion)
+        self.longest = max(self.longest, len(key))
+        if len(key) == 1 and key_text.isalpha():
+            self.words.add(key_text.lower())
+
+    @property
+    def spelling_words(self) -> tuple[str, ...]:
+        if len(self._spelling) != len(self.words):
+            self._spelling = tuple(sorted(self.words))
+        return self._spelling
+
+    def lookup(self, key: tuple[str, ...]) -> list[Expansion]:
+        return self.entries.get(key, [])
+
+
+def compile_vocabulary(rows: Iterable[SearchTerm], districts: dict[str, str]) -> Vocabulary:
+    """districts: slug → name, so that district names themselves work as places."""
+    vocabulary = Vocabulary()
+    for row in rows:
+        words = [row.term] + list(row.expansions or [])
+        if row.kind in ("synonym", "abbreviation"):
+            for word in words:            # every member finds every other
+                for other in words:
+                    if other is not word:
+                        vocabulary.add(word, other, row.kind)
+        elif row.kind in ("broader", "english"):
+            for other in row.expansions or []:  # one way: the term finds the narrower words
+                vocabulary.add(row.term, other, row.kind)
+        elif row.kind == "place" and row.district_slug:
+            for word in words:
+                vocabulary.add(word, districts.get(row.district_slug, row.district_slug),
+                               "place", row.district_slug)
+                for other in words:
+                    if other is not word:
+                        vocabulary.add(word, other, "place")
+    for slug, name in districts.items():
+        vocabulary.add(name, name, "place", slug)
+    return vocabulary
+
+
+class VocabularyCache:
+    """The compiled vocabulary of one process, recompiled when the table changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp: Optional[tuple] = None
+        self._vocabulary = Vocabulary()
+
+    def current(self, session: Session) -> Vocabulary:
+        stamp = tuple(session.execute(select(func.count(SearchTerm.id),
+                                             func.max(SearchTerm.updated_at),
+                                             func.max(SearchTerm.id))).one())
+        stamp += tuple(session.execute(select(func.count(District.id),
+                                              func.max(District.id))).one())
+        with self._lock:
+            if stamp != self._stamp:
+                districts = {d.slug: d.name for d in session.scalars(
+                    select(District).where(District.active))}
+                self._vocabulary = compile_vocabulary(session.scalars(select(SearchTerm)),
+                                                      districts)
+                self._stamp = stamp
+            return self._vocabulary
