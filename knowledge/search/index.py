@@ -228,10 +228,13 @@ class SearchIndex:
         tmp = self.root / "CURRENT.tmp"
         tmp.write_text(name)
         os.replace(tmp, self.root / "CURRENT")
-        # Keep the generation just replaced (searchers may still read it), drop older ones.
+        # Keep the generation just replaced (searchers may still read it), drop older ones,
+        # but never one that another rebuild (a CLI reindex beside a background one) is
+        # still writing; a marker left by a rebuild that died is stale after a day.
         for old in self.root.glob("gen-*"):
-            if old.name not in (name, previous):
-                shutil.rmtree(old, ignore_errors=True)
+            if old.name in (name, previous) or _being_built(old):
+                continue
+            shutil.rmtree(old, ignore_errors=True)
 
     def analysis_outdated(self) -> bool:
         """Was the current generation built with older text analysis? Then the stems in it
@@ -561,6 +564,7 @@ class SearchIndex:
         self.root.mkdir(parents=True, exist_ok=True)
         name = self._new_generation()
         path = self.root / name
+        (path / BUILDING).write_text(str(os.getpid()))
         with self.sessions() as session:
             # Everything written after this point is replayed from the outbox afterwards.
             start = self._starting_position(session)
@@ -597,6 +601,7 @@ class SearchIndex:
                 _applied, more = self._apply_batch(name, timeout=60)
                 if not more:
                     break
+            (path / BUILDING).unlink(missing_ok=True)
             self._switch_to(name)
         return count
 
@@ -647,6 +652,29 @@ class SearchIndex:
                 fcntl.flock(handle, fcntl.LOCK_UN)
         finally:
             handle.close()
+
+
+BUILDING = "building"   # a marker in a generation that a rebuild is still writing
+
+
+def _being_built(path: Path) -> bool:
+    """Is a live process (INDEX_DIR is local to one machine) still writing this generation?
+    A rebuild that was killed leaves its marker behind with a pid that no longer runs."""
+    marker = path / BUILDING
+    try:
+        pid = int(marker.read_text().strip() or 0)
+        fresh = time.time() - marker.stat().st_mtime < 24 * 3600
+    except (FileNotFoundError, ValueError):
+        return False
+    if not fresh or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _abandon(writer) -> None:

@@ -166,12 +166,12 @@ def new_page(browser, live_server):
 
 def _expected_console_error(page, message) -> bool:
     """Answers a test provokes on purpose, which Chromium logs as failed loads: 422 for
-    invalid input (also from htmx), and 401 or 404 for the page itself (a failed login,
-    a missing case)."""
+    invalid input and 409 for an edit conflict (also from htmx), and 401 or 404 for the page
+    itself (a failed login, a missing case)."""
     text = message.text
     if "Failed to load resource" not in text:
         return False
-    if "status of 422" in text:
+    if "status of 422" in text or "status of 409" in text:
         return True
     return (any(f"status of {code}" in text for code in (401, 404))
             and (message.location or {}).get("url") == page.url)
