@@ -220,3 +220,63 @@ def test_the_starter_vocabulary_is_loaded_once_and_editors_keep_their_changes(db
     db.commit()
     assert load_starter_vocabulary(db) == 0   # a maintained vocabulary is never overwritten
     assert db.query(SearchTerm).filter_by(kind="place", term="Rinkeby").count() == 0
+
+
+def test_pages_with_partial_matches_neither_repeat_nor_skip_and_keep_their_total(
+        index, db, users):
+    for n in range(6):   # more than a page have every word; more still have some
+        publish(db, users, f"Klotter och sanering vid skola {n}", "Skolgården sanerades.",
+                situation="Mobbning och rasism på skolgården.")
+    for n in range(8):
+        publish(db, users, f"Klotter nummer {n}", "Klotter på väggar " * (n + 1),
+                situation="Klotter och mobbning.")
+    for n in range(8):
+        publish(db, users, f"Rasism i föreningen {n}", "Samtal om rasism.")
+    seen, totals = [], set()
+    for page in (1, 2, 3, 4):
+        result = search_cases(index, db, SearchRequest(text="klotter mobbning rasism",
+                                                       page=page, per_page=5))
+        totals.add((result.total, result.broadened))
+        seen += [f.case.id for f in result.results]
+    assert len(totals) == 1                       # the same answer whichever page is asked
+    assert len(seen) == len(set(seen))            # no case on two pages
+    assert len(seen) == totals.pop()[0]           # and none left out
+
+
+def test_a_quoted_phrase_that_matches_is_no_broadening(index, db, users):
+    publish(db, users, "Vuxna på stan", "Vuxna på stan varje fredag.")
+    result = search(index, db, '"vuxna på stan"')
+    assert result.total == 1 and not result.broadened
+
+
+def test_only_what_i_typed_keeps_every_typed_word(index, db, users):
+    publish(db, users, "Metoder mot klotter", "Information om metoder mot klotter.")
+    publish(db, users, "Klotter i tunneln", "Sanering inom ett dygn.")
+    # Four words make a question: "metoder" and "information" would be dropped as question
+    # words, but not when the person asked for exactly what she typed.
+    text = "metoder information om klotter"
+    searcher, cache = index.searcher_and_cache()
+    vocabulary = index.vocabulary.current(db)
+    assert [c.label for c in build_concepts(cache, parse_query(text), vocabulary)] == \
+        ["klotter"]
+    assert [c.label for c in build_concepts(cache, parse_query(text), vocabulary,
+                                            exact=True)] == ["metoder", "information",
+                                                             "klotter"]
+    assert titles(search(index, db, text, exact=True))[0] == "Metoder mot klotter"
+
+
+def test_a_place_filed_under_a_merged_district_finds_the_district_it_is_part_of(
+        index, db, users):
+    from knowledge import taxonomy_changes as changes
+    from knowledge.models import District
+    add_term(db, "place", "Gubbängen", [], "farsta")
+    farsta = db.query(District).filter_by(slug="farsta").one()
+    skarpnack = db.query(District).filter_by(slug="skarpnack").one()
+    merged = changes.merge_districts(db, users["editor"], [farsta, skarpnack],
+                                     "Farsta-Skarpnäck")
+    db.commit()
+    case = publish(db, users, "Fritidsgård med läxhjälp", "Unga fick hjälp.",
+                   district=merged.name)
+    result = search(index, db, "Gubbängen")
+    assert titles(result) == [case.title]
+    assert result.expansions[0]["added"] == ["Farsta-Skarpnäck"]

@@ -33,6 +33,7 @@ DISTRICT_WEIGHT = 0.4     # a place: any case of its district
 DERIVED_WEIGHT = 0.7      # the verb of a noun in -ning, and back
 HEAD_WEIGHT = 0.35        # the last part of a typed compound, alone
 MAX_CONCEPTS = 10         # the rarest ten of a long pasted text carry its meaning
+MAX_WORD = 40             # longer "words" are not split or corrected: the work would grow with n²
 # Words that make a question a question ("finns det några exempel på …") but say nothing
 # about the subject. Dropped only from queries of four or more words.
 QUESTION_WORDS = frozenset(swedish_stem(w) for w in (
@@ -81,7 +82,7 @@ def build_concepts(cache, parsed: ParsedQuery, vocabulary: Vocabulary,
                    exact: bool = False) -> list[Concept]:
     """Concepts for the typed words and phrases; each knows its matching documents."""
     tokens = list(parsed.tokens)
-    if parsed.typed_words >= 4:
+    if parsed.typed_words >= 4 and not exact:
         kept = [t for t in tokens if t.stem not in QUESTION_WORDS]
         tokens = kept or tokens
     concepts: list[Concept] = []
@@ -175,7 +176,7 @@ def _word_concept(cache, token: QueryWord, exact: bool) -> Concept:
             alternatives += _compound_alternatives(cache, token.stem)
         alternatives += [Alternative((stem,), weight=DERIVED_WEIGHT)
                          for stem in derived_stems(cache, token.word, token.stem)]
-        if cache.stem_frequency(token.stem) < 2:
+        if cache.stem_frequency(token.stem) < 2 and len(token.word) <= MAX_WORD:
             parts = split_compound(cache, token.word)
             if parts:
                 alternatives.append(Alternative(tuple(s for _t, s in parts),
@@ -235,11 +236,14 @@ def docs_of(cache, alternatives: list[Alternative]) -> frozenset[int]:
     return frozenset(docs)
 
 
-def weigh(concepts: list[Concept], live: int) -> None:
-    """Idf weights; words in a large share of cases are not required (they still rank)."""
+def weigh(concepts: list[Concept], live: int, exact: bool = False) -> None:
+    """Idf weights; words in a large share of cases are not required (they still rank),
+    unless the person asked for exactly what she typed."""
     for concept in concepts:
         df = len(concept.docs)
         concept.weight = math.log(1 + live / (1 + df)) if live else 1.0
+    if exact:
+        return
     if live >= 30:
         specific = [c for c in concepts if 0 < len(c.docs) <= 0.35 * live]
         if specific:

@@ -73,11 +73,13 @@ class SearcherCache:
         return bool(self.searcher.reader().doc_frequency("words", text))
 
     def compounds(self, stem: str) -> list[str]:
-        if stem not in self._compounds:
+        found = self._compounds.get(stem)   # a local: another thread may clear the cache
+        if found is None:
             if len(self._compounds) > 20_000:
                 self._compounds.clear()
-            self._compounds[stem] = compounds_of(self, stem)
-        return self._compounds[stem]
+            found = compounds_of(self, stem)
+            self._compounds[stem] = found
+        return found
 
     def facet_sets(self, index_field: str) -> dict[str, frozenset[int]]:
         if index_field not in self._facets:

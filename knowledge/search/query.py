@@ -21,6 +21,7 @@ from .spelling import correct_word
 from .thesaurus import Vocabulary
 
 MIN_AND_HITS = 3          # fewer cases with every concept: add those that miss one (reported)
+PARTIAL_SCORED = 200      # partial matches scored for ranking; the rest follow by coverage
 
 __all__ = ["SearchRequest", "EngineResult", "SearcherCache", "run_search", "snippet",
            "compounds_of"]
@@ -118,8 +119,9 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
         if any(a.phrase for a in concept.alternatives):
             concept.docs = frozenset(_phrase_docs(searcher, cache, concept.alternatives[0],
                                                   domain))
+            concept.strict_docs = concept.docs   # a phrase is exact: never a broadening
     live = cache.live_docs()
-    weigh(concepts, len(live))
+    weigh(concepts, len(live), exact=request.exact)
     known = [c for c in concepts if c.docs]
     unmatched = [c.label for c in concepts if not c.docs]
     required = [c for c in known if not c.optional]
@@ -136,7 +138,7 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
         full = set(_intersect(c.docs for c in required) or set())
         # Too few cases with every concept, or a question of three or more: also the cases
         # that have some, to fill the page (they rank below, scaled by what they cover).
-        wanted = MIN_AND_HITS if len(required) < 3 else request.page * request.per_page
+        wanted = MIN_AND_HITS if len(required) < 3 else max(MIN_AND_HITS, request.per_page)
         if len(required) > 1 and _count(full, allowed) < wanted:
             # Too few cases have every word: add those that have some, ordered by how much
             # of the query's meaning (idf) they cover, so that rare words decide the order.
@@ -184,17 +186,19 @@ def _rank(searcher: Searcher, request: SearchRequest, concepts: list[Concept], f
             ranked = _scored(searcher, query, full, page_end, published)
         else:
             # Few cases match everything: those and the partial matches that cover most of
-            # the query's meaning (ties at the edge included) are scored together, each
-            # score scaled by the share of the query's idf the case covers.
-            ordered = sorted(partial, key=lambda d: -partial[d])
-            edge = partial[ordered[min(page_end, len(ordered)) - 1]]
-            candidates = full | {d for d in ordered[:page_end + 50] if partial[d] >= edge} \
-                | set(ordered[:page_end])
+            # the query's meaning are scored together, each score scaled by the share of the
+            # query's idf the case covers. The scored set does not depend on the page asked
+            # for, so pages never repeat or skip a case; beyond it, coverage decides.
+            ordered = sorted(partial, key=lambda d: (-partial[d], -published[d]))
+            scored_part = set(ordered[:PARTIAL_SCORED])
             whole = sum(c.weight for c in concepts if c.docs and not c.optional) or 1.0
-            scored = _scored(searcher, query, candidates, len(candidates), published)
+            scored = _scored(searcher, query, full | scored_part,
+                             len(full) + len(scored_part), published)
             ranked = sorted(((round((score or 0) * (1.0 if d in full else partial[d] / whole),
                                     6), d) for score, d in scored),
                             key=lambda item: (-item[0], -published[item[1]]))
+            if page_end > len(ranked):
+                ranked += [(None, d) for d in ordered[PARTIAL_SCORED:page_end]]
     return [EngineHit(case_id=int(searcher.stored_fields(docnum)["id"]), score=score)
             for score, docnum in ranked[start:page_end]]
 

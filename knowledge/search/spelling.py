@@ -28,7 +28,7 @@ def correct_word(cache, word: str, known: tuple[str, ...] = ()) -> Optional[Corr
     """
     words, _freqs = cache.vocabulary()
     typed_frequency = zipf_swedish(word)
-    if len(word) < 4 or typed_frequency >= KNOWN_SWEDISH:
+    if len(word) < 4 or len(word) > 40 or typed_frequency >= KNOWN_SWEDISH:
         return None   # a real Swedish word that the cases do not use is not a misspelling
     max_distance = 1 if len(word) <= 5 else 2
     common = 2 if len(cache.live_docs()) >= 100 else 1

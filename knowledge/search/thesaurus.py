@@ -65,8 +65,12 @@ class Vocabulary:
         return self.entries.get(key, [])
 
 
-def compile_vocabulary(rows: Iterable[SearchTerm], districts: dict[str, str]) -> Vocabulary:
-    """districts: slug → name, so that district names themselves work as places."""
+def compile_vocabulary(rows: Iterable[SearchTerm], districts: dict[str, str],
+                       merged: Optional[dict[str, str]] = None) -> Vocabulary:
+    """districts: slug → name of the active districts, so that district names themselves
+    work as places; merged: an old district's slug → the slug of the district it is part of
+    now, so that a place filed under Rinkeby-Kista finds Järva's cases after the merge."""
+    merged = merged or {}
     vocabulary = Vocabulary()
     for row in rows:
         words = [row.term] + list(row.expansions or [])
@@ -79,9 +83,11 @@ def compile_vocabulary(rows: Iterable[SearchTerm], districts: dict[str, str]) ->
             for other in row.expansions or []:  # one way: the term finds the narrower words
                 vocabulary.add(row.term, other, row.kind)
         elif row.kind == "place" and row.district_slug:
+            slug = merged.get(row.district_slug, row.district_slug)
+            if slug not in districts:
+                continue
             for word in words:
-                vocabulary.add(word, districts.get(row.district_slug, row.district_slug),
-                               "place", row.district_slug)
+                vocabulary.add(word, districts[slug], "place", slug)
                 for other in words:
                     if other is not word:
                         vocabulary.add(word, other, "place")
@@ -102,13 +108,28 @@ class VocabularyCache:
         stamp = tuple(session.execute(select(func.count(SearchTerm.id),
                                              func.max(SearchTerm.updated_at),
                                              func.max(SearchTerm.id))).one())
+        # A merge changes which districts are active and where old ones point.
         stamp += tuple(session.execute(select(func.count(District.id),
-                                              func.max(District.id))).one())
+                                              func.max(District.id),
+                                              func.sum(District.merged_into_id),
+                                              func.count(District.id).filter(District.active))
+                                       ).one())
         with self._lock:
             if stamp != self._stamp:
-                districts = {d.slug: d.name for d in session.scalars(
-                    select(District).where(District.active))}
+                every = {d.id: d for d in session.scalars(select(District))}
+                districts = {d.slug: d.name for d in every.values() if d.active}
+                merged = {d.slug: _current(d, every).slug for d in every.values()
+                          if not d.active}
                 self._vocabulary = compile_vocabulary(session.scalars(select(SearchTerm)),
-                                                      districts)
+                                                      districts, merged)
                 self._stamp = stamp
             return self._vocabulary
+
+
+def _current(district: District, every: dict[int, District]) -> District:
+    seen = set()
+    while district.merged_into_id and district.merged_into_id in every \
+            and district.id not in seen:
+        seen.add(district.id)
+        district = every[district.merged_into_id]
+    return district
