@@ -43,3 +43,15 @@ def test_a_likely_slip_is_corrected_and_the_page_offers_the_word_as_typed(new_pa
     page.get_by_role("link", name="trygghetsvandirng").click()
     expect(page).to_have_url(re.compile(r"exact=1"))
     expect(page.locator("#result-count")).to_contain_text("0 exempel")
+
+
+def test_the_vocabulary_list_fits_a_phone(new_page, assert_accessible):
+    """Its tables scroll in their own box; the page itself never scrolls sideways."""
+    page = new_page("editor")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/sokord?q=snatteri")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sökord och synonymer")
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"/sokord scrolls {overflow} px sideways on a phone"
+    assert_accessible(page)
