@@ -21,7 +21,8 @@ from .spelling import correct_word
 from .thesaurus import Vocabulary
 
 MIN_AND_HITS = 3          # fewer cases with every concept: add those that miss one (reported)
-PARTIAL_SCORED = 200      # partial matches scored for ranking; the rest follow by coverage
+PARTIAL_SCORED = 60       # partial matches scored for ranking; the rest follow by coverage
+SPELLED_CONCEPTS = 6      # a longer query (a pasted text) is not spell-checked word by word
 
 __all__ = ["SearchRequest", "EngineResult", "SearcherCache", "run_search", "snippet",
            "compounds_of"]
@@ -71,7 +72,7 @@ def run_search(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
     vocabulary = vocabulary or Vocabulary()
     concepts = build_concepts(cache, parsed, vocabulary, exact=request.exact)
     suggestion, corrected = None, False
-    if not request.exact:
+    if not request.exact and len(concepts) <= SPELLED_CONCEPTS:
         suggestion, corrected = _spelling(cache, parsed, concepts, vocabulary)
     result = _run(searcher, cache, request, concepts)
     result.expansions = expansions_shown(concepts)
