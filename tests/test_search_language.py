@@ -280,3 +280,15 @@ def test_a_place_filed_under_a_merged_district_finds_the_district_it_is_part_of(
     result = search(index, db, "Gubbängen")
     assert titles(result) == [case.title]
     assert result.expansions[0]["added"] == ["Farsta-Skarpnäck"]
+
+
+def test_a_word_is_not_split_into_a_stem_and_its_ending(index, db, users):
+    # "hemlösa" is hem + the ending -lösa, not the words "hem" and "lösa"; "nattvandring"
+    # is not "nattvandr" + "ing". Split that way, a text that happens to say "lösa" near
+    # "hemmet" would pass for a match.
+    publish(db, users, "Lösa hundar vid hemmet", "Hundägare i parken fick information.")
+    publish(db, users, "Hem för unga", "Boendet hade inga lösa regler.")
+    for text in ("hemlösa", "hemlöshet"):
+        result = search(index, db, text, exact=False)
+        assert "Lösa hundar vid hemmet" not in titles(result), text
+        assert not any(e.get("kinds") and "split" in e["kinds"] for e in result.expansions)
