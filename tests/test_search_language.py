@@ -292,3 +292,19 @@ def test_a_word_is_not_split_into_a_stem_and_its_ending(index, db, users):
         result = search(index, db, text, exact=False)
         assert "Lösa hundar vid hemmet" not in titles(result), text
         assert not any(e.get("kinds") and "split" in e["kinds"] for e in result.expansions)
+
+
+def test_a_query_typed_without_swedish_letters_gets_them_back_and_says_so(index, db, users):
+    publish(db, users, "Våld i nära relationer", "Skyddat boende för kvinnor och barn.")
+    publish(db, users, "Grannar mot våld", "Huskurage i hyreshusen.")
+    publish(db, users, "Äldre och bedrägerier", "Seniorer lär sig känna igen bedragare.")
+    publish(db, users, "Vald metod", "Vi valde att samverka med föreningar.")
+    result = search(index, db, "vald i nara relationer")
+    assert titles(result)[0] == "Våld i nära relationer"
+    assert result.corrected_from == "vald i nara relationer"
+    assert result.suggestion == "våld i nära relationer"
+    assert titles(search(index, db, "aldre bedragerier")) == ["Äldre och bedrägerier"]
+    # Typed with å, ä or ö somewhere: the person can type them, so "vald" means vald.
+    assert search(index, db, "vald metod för äldre").corrected_from is None
+    # And "only what I typed" keeps it as typed.
+    assert search(index, db, "vald i nara relationer", exact=True).corrected_from is None

@@ -15,6 +15,7 @@ from whoosh.searching import Searcher
 from .compounds import NEAR_SLOP, compounds_of, term_text
 from .documents import TEXT_FIELDS
 from .scoring import TermScores
+from .spelling import diacritic_words
 
 
 class SearcherCache:
@@ -27,6 +28,7 @@ class SearcherCache:
         self.searcher = searcher
         self._facets: dict[str, dict[str, frozenset[int]]] = {}
         self._vocabulary: Optional[tuple[list[str], list[int]]] = None
+        self._diacritics: Optional[tuple[tuple[str, ...], dict[str, tuple[str, int]]]] = None
         self._term_docs: dict[tuple[str, str], frozenset[int]] = {}
         self._compounds: dict[str, list[str]] = {}
         self._live: Optional[frozenset[int]] = None
@@ -91,6 +93,15 @@ class SearcherCache:
                 sets[value] = frozenset(reader.postings(index_field, value).all_ids())
             self._facets[index_field] = sets
         return self._facets[index_field]
+
+    def diacritic_words(self, known: tuple[str, ...] = ()) -> dict[str, tuple[str, int]]:
+        """See spelling.restore_diacritics; rebuilt when the editable vocabulary changes."""
+        built = self._diacritics   # a local: another thread may replace it
+        if built is None or built[0] is not known:
+            words, freqs = self.vocabulary()
+            built = (known, diacritic_words(words, freqs, known))
+            self._diacritics = built
+        return built[1]
 
     def vocabulary(self) -> tuple[list[str], list[int]]:
         if self._vocabulary is None:

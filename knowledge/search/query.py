@@ -18,7 +18,7 @@ from .compounds import compounds_of
 from .documents import FACET_FIELDS, TEXT_FIELDS
 from .matching import SearcherCache, docs_within
 from .scoring import score_documents, top_documents
-from .spelling import correct_word
+from .spelling import correct_word, restore_diacritics
 from .thesaurus import Vocabulary
 
 MIN_AND_HITS = 3          # fewer cases with every concept: add those that miss one (reported)
@@ -69,17 +69,23 @@ def run_search(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
     `suggestion` (a correction only offered), `broadened` (some typed words matched nothing,
     or too few cases matched them all, and cases matching fewer of them are shown).
     """
-    parsed = parse_query(request.text)
     vocabulary = vocabulary or Vocabulary()
+    text = request.text
+    restored = None if request.exact else \
+        restore_diacritics(cache, text, vocabulary.spelling_words)
+    parsed = parse_query(restored or text)
     concepts = build_concepts(cache, parsed, vocabulary, exact=request.exact)
     suggestion, corrected = None, False
     if not request.exact and len(concepts) <= SPELLED_CONCEPTS:
         suggestion, corrected = _spelling(cache, parsed, concepts, vocabulary)
+    if restored and not corrected:
+        # Shown like a correction, with the way back to the query as typed.
+        suggestion, corrected = restored, True
     result = _run(searcher, cache, request, concepts)
     result.expansions = expansions_shown(concepts)
     result.suggestion = suggestion
     if corrected:
-        result.corrected_from = request.text
+        result.corrected_from = text
     return result
 
 

@@ -8,10 +8,11 @@ paragraph took seconds. Here each (field, term)'s BM25F scores are computed once
 searcher from its postings and kept (`TermScores`), and a query's score for a document is
 their weighted sum, computed only for the documents that can be shown.
 
-The sum is the one Whoosh computes for the equivalent query (`Or` and `And` add the scores
+Each alternative scores as Whoosh scores the equivalent query (`Or` and `And` add the scores
 of the parts that match, a `Term` is its BM25F score times its boost, a place's district is
 a constant), with Whoosh's own BM25F formula, parameters and quantised field lengths; a
-phrase scores as its words do in the fields where it stands.
+phrase scores as its words do in the fields where it stands. A concept scores by its best
+alternative, plus a tenth of the others that match; concepts add up.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:   # concepts reads the searcher's cache, which holds a TermSco
 
 # Whoosh's BM25F defaults (the index is searched with them everywhere else too).
 B, K1 = 0.75, 1.2
+# What each alternative of a concept adds beyond the best one (see score_documents).
+ALSO_MATCHED = 0.3
 # A bound on the kept scores (entries over all terms): about 100 MB at its fullest.
 MAX_KEPT_SCORES = 2_000_000
 
@@ -83,9 +86,21 @@ def score_documents(term_scores: TermScores, term_docs, concepts: Iterable["Conc
         if not concept.docs:
             continue
         scale = 0.5 if concept.optional else 1.0
+        best: dict[int, float] = {}
+        total: dict[int, float] = {}
         for alternative in concept.alternatives:
-            _add(scores, _alternative_scores(term_scores, term_docs, concept, alternative,
-                                             alternative.weight * scale, docs))
+            found = _alternative_scores(term_scores, term_docs, concept, alternative,
+                                        alternative.weight * scale, docs)
+            for docnum, score in found.items():
+                if score > best.get(docnum, 0.0):
+                    best[docnum] = score
+                total[docnum] = total.get(docnum, 0.0) + score
+        # The alternatives are ways of saying one thing: a case scores by the best of them,
+        # plus a little for each other one, so that a case matching many narrower terms
+        # (heders-, våld, förtryck …) does not outrank the one that says what was typed.
+        for docnum, score in best.items():
+            scores[docnum] = scores.get(docnum, 0.0) + score \
+                + ALSO_MATCHED * (total[docnum] - score)
     return scores
 
 
