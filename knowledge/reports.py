@@ -22,10 +22,9 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from .exchange.adoptions import adoption_counts
 from .models import Case, District, PriorityArea, User
 from .permissions import require
-from .search import SearchIndex, SearchRequest, search_cases
+from .search import ReuseCounts, SearchIndex, SearchRequest, no_reuse, search_cases
 from .search.documents import active_years
 from .spreadsheet import append_row, csv_row
 from .taxonomy import Taxonomy, current_area_slugs, current_taxonomy
@@ -201,8 +200,12 @@ class Statistics:
 
 
 def case_statistics(session: Session, user: Optional[User],
-                    today: Optional[date] = None) -> Statistics:
-    """Counts over all published cases. A case in two areas counts once in each area."""
+                    today: Optional[date] = None, *,
+                    reuse_counts: ReuseCounts = no_reuse) -> Statistics:
+    """Counts over all published cases. A case in two areas counts once in each area.
+
+    `reuse_counts` gives how often each case was adopted elsewhere (the caller passes
+    knowledge.exchange's, as the search index has it); without it no case is "most reused"."""
     require_reader(user)
     taxonomy = current_taxonomy(session)
     cases = list(session.scalars(select(Case).where(Case.status == "published")
@@ -233,7 +236,7 @@ def case_statistics(session: Session, user: Optional[User],
             for year in case_years:
                 per_year = stats.by_area_year[area_slug]
                 per_year[year] = per_year.get(year, 0) + 1
-    reuse = adoption_counts(session, [case.id for case in cases])
+    reuse = reuse_counts(session, [case.id for case in cases])
     stats.most_reused = sorted(((case, reuse[case.id]) for case in cases if case.id in reuse),
                                key=lambda item: (-item[1], item[0].title))[:10]
     # Every year between the first and the last, so a year with nothing shows as nothing.

@@ -7,13 +7,13 @@ from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .audit import record_event
 from .db import write_aside
-from .models import ROLES, ApiToken, User, utcnow
+from .models import ROLES, ApiToken, FeedToken, User, UserSession, utcnow
 from .passwords import password_problems
 from .permissions import require_admin
 from .tokens import hash_token, new_token
@@ -146,9 +146,25 @@ def revoke_token(session: Session, token: ApiToken, *, actor_email: str,
     session.commit()
 
 
-def _revoke_all_tokens(session: Session, user: User) -> None:
-    from .exchange.feeds import revoke_all_feed_tokens
+def revoke_all_feed_tokens(session: Session, user: User) -> int:
+    """Stop every feed token she has (knowledge.exchange.feeds makes them); the number."""
+    result = session.execute(update(FeedToken).where(
+        FeedToken.user_id == user.id, FeedToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))
+    return getattr(result, "rowcount", 0) or 0
 
+
+def end_all_sessions(session: Session, user: User, keep: Optional[str] = None) -> None:
+    """Used when a user is deactivated or her password changes (then `keep` is the token of
+    the session she changed it in). Here, not in knowledge.logins, because logins builds on
+    this module (authenticate) and the dependency points one way."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep:
+        query = query.where(UserSession.id != hash_token(keep))
+    session.execute(query)
+
+
+def _revoke_all_tokens(session: Session, user: User) -> None:
     session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
                                            ApiToken.revoked_at.is_(None))
                     .values(revoked_at=utcnow()))
@@ -185,8 +201,6 @@ def set_role(session: Session, admin: Optional[User], user: User, role: str,
 def set_active(session: Session, admin: Optional[User], user: User, active: bool,
                address: str = "") -> User:
     """Deactivating a user also ends every session she has, at once."""
-    from .logins import end_all_sessions
-
     require_admin(admin)
     if user.id == admin.id and not active:
         raise ValidationError([FieldError("active", "Du kan inte avaktivera dig själv.")])
@@ -206,8 +220,6 @@ def change_password(session: Session, user: User, current: str, new: str, again:
                     keep_session: Optional[str] = None, address: str = "") -> None:
     """She changes her own password: the current one is required, the new one must follow
     the rules, and every other session of hers ends (a thief's included)."""
-    from .logins import end_all_sessions
-
     errors = []
     if not user.password_hash:
         raise ValidationError([FieldError("current_password", (
@@ -236,8 +248,6 @@ def change_password(session: Session, user: User, current: str, new: str, again:
 def reset_password(session: Session, user: User, *, actor_email: str, address: str = "") -> str:
     """An admin's reset: a one-time password, shown once, that only lets her choose a new
     one at her next login. Her sessions end now. The caller has checked who may."""
-    from .logins import end_all_sessions
-
     one_time = "-".join(secrets.token_urlsafe(6) for _ in range(3))
     user.password_hash = _hasher.hash(one_time)
     user.must_change_password = True

@@ -195,7 +195,7 @@ def test_spara_on_the_case_page_and_mina_sparade(client, auth, db, users):
 def test_migration_0004_creates_exactly_the_exchange_tables(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from knowledge.models import Base
+    from knowledge.all_models import Base
 
     with app.extensions["db_engine"].connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable, Optional
 
 from feedgen.feed import FeedGenerator
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import record_event
@@ -16,6 +16,7 @@ from ..db import begin_write
 from ..models import Case, User, utcnow
 from ..permissions import require
 from ..tokens import hash_token, new_token
+from ..users import revoke_all_feed_tokens
 from .common import finish
 from .models import FeedToken
 
@@ -55,13 +56,6 @@ def revoke_feed_tokens(session: Session, user: Optional[User], *, address: str =
         record_event(session, "feed_token_revoked", actor=user, address=address)
     finish(session, commit)
     return count
-
-
-def revoke_all_feed_tokens(session: Session, user: User) -> int:
-    result = session.execute(update(FeedToken).where(
-        FeedToken.user_id == user.id, FeedToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow()))
-    return result.rowcount or 0
 
 
 def user_for_feed_token(session: Session, token: str) -> Optional[User]:

@@ -22,7 +22,8 @@ bp = Blueprint("reports", __name__)
 
 @bp.route("/statistik")
 def statistics():
-    stats = reports.case_statistics(get_db(), actor())
+    stats = reports.case_statistics(get_db(), actor(),
+                                     reuse_counts=search_index().reuse_counts)
     return render_template("reports/statistics.html", stats=stats,
                            charts=_statistics_charts(stats))
 
