@@ -103,20 +103,20 @@ def fields_as_of(case: Case, revision_id: int) -> dict[str, Any]:
 
 
 def restore_revision(session: Session, user: Optional[User], case: Case,
-                     revision_id: int, *, commit: bool = True) -> Case:
+                     revision_id: int) -> Case:
     """Make an earlier version the current one, recorded as a new revision ("restored").
 
     On a published case the restored text goes live at once, so it must pass the same
     personal-data guard as publishing (an older version may hold what was removed).
     """
-    require_editor(user)
+    user = require_editor(user)
     require(case.status != "draft", "Ett utkast kan bara ändras av sin författare.")
     values = fields_as_of(case, revision_id)
     if case.status == "published":
         findings = scan_case_fields(values)
         if findings:
             raise PersonalDataFound(findings)
-    return update_case(session, user, case, values, action="restored", commit=commit)
+    return update_case(session, user, case, values, action="restored")
 
 
 # --- replaying and describing ---------------------------------------------------------------

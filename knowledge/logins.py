@@ -19,7 +19,8 @@ from .audit import record_event
 from .db import begin_write, write_aside
 from .tokens import hash_token, new_token
 from .models import LoginAttempt, User, UserSession, utcnow
-from .users import authenticate, end_all_sessions, normalise_email  # noqa: F401 (end_all_sessions: its old home)
+# end_all_sessions lives in users now; imported here too, where callers used to find it.
+from .users import authenticate, end_all_sessions, normalise_email  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,9 @@ def log_in(session: Session, email: str, password: str, address: str,
     free failures, a try that comes before its delay is up raises LoginThrottled without
     checking the password or counting. A correct password for an account that has logged
     in from this device before (`known_user_ids`, from the signed known-device cookie) is
-    let through at any time. A failure returns (None, None).
+    let through at any time. A failure returns (None, None) with the failed attempt
+    flushed: the caller commits it even though it answers with an error, since it is what
+    slows the next try down.
     """
     email = normalise_email(email)
     now = now or utcnow()
@@ -102,13 +105,13 @@ def log_in(session: Session, email: str, password: str, address: str,
         if address_failures + 1 == policy.max_failures_per_address:
             record_event(session, "login_throttled", actor_email=email, address=address,
                          detail={"by": "address", "failures": address_failures + 1})
-        session.commit()
+        session.flush()
         return None, None
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     token = new_token()
     session.add(UserSession(id=hash_token(token), user_id=user.id))
     record_event(session, "login", actor=user, address=address)
-    session.commit()
+    session.flush()
     return user, token
 
 
@@ -140,7 +143,7 @@ def log_out(session: Session, token: Optional[str], address: str = "") -> None:
     if row is not None:
         record_event(session, "logout", actor=row.user, address=address)
         session.delete(row)
-        session.commit()
+        session.flush()
 
 
 def role_from_groups(groups: list[str], role_map: dict[str, str],
@@ -169,7 +172,7 @@ def log_in_external(session: Session, *, email: str, name: str, groups: list[str
     if role is None or not email or (user is not None and not user.active):
         record_event(session, "login_failed", actor_email=email, address=address,
                      detail={"via": "oidc", "groups": groups[:20]})
-        session.commit()
+        session.flush()
         return None, None
     if user is None:
         user = User(email=email, name=name or "", role=role, password_hash=None)
@@ -186,5 +189,5 @@ def log_in_external(session: Session, *, email: str, name: str, groups: list[str
     token = new_token()
     session.add(UserSession(id=hash_token(token), user_id=user.id))
     record_event(session, "login", actor=user, address=address, detail={"via": "oidc"})
-    session.commit()
+    session.flush()
     return user, token

@@ -23,7 +23,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .models import Case, District, PriorityArea, User
-from .permissions import require
+from .permissions import require_active
 from .search import ReuseCounts, SearchIndex, SearchRequest, no_reuse, search_cases
 from .search.documents import active_years
 from .spreadsheet import append_row, csv_row
@@ -46,8 +46,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 CaseUrl = Callable[[Case], str]
 
 
-def require_reader(user: Optional[User]) -> None:
-    require(bool(user and user.active), "Logga in för att se uppföljningen.")
+def require_reader(user: Optional[User]) -> User:
+    return require_active(user, "Logga in för att se uppföljningen.")
 
 
 # --- the yearly compilation ------------------------------------------------------------------
@@ -87,7 +87,7 @@ def compile_year(session: Session, user: Optional[User], year: Any, *,
     A case filed under an area of an older set counts under the areas that set was mapped to,
     as in search. A case in two areas is in both sections.
     """
-    require_reader(user)
+    user = require_reader(user)
     taxonomy = current_taxonomy(session)
     chosen_year, chosen_district, chosen_area = _parse_choice(taxonomy, year, district, area)
     cases = _published_active_in(session, chosen_year, chosen_district)
@@ -206,7 +206,7 @@ def case_statistics(session: Session, user: Optional[User],
 
     `reuse_counts` gives how often each case was adopted elsewhere (the caller passes
     knowledge.exchange's, as the search index has it); without it no case is "most reused"."""
-    require_reader(user)
+    user = require_reader(user)
     taxonomy = current_taxonomy(session)
     cases = list(session.scalars(select(Case).where(Case.status == "published")
                                  .options(selectinload(Case.areas))))
@@ -252,7 +252,7 @@ def case_statistics(session: Session, user: Optional[User],
 def search_for_export(index: SearchIndex, session: Session, user: Optional[User],
                       request: SearchRequest) -> tuple[list[Case], int]:
     """All cases a search finds (at most MAX_EXPORT), in the page's order, and the total."""
-    require_reader(user)
+    user = require_reader(user)
     request = replace(request, page=1, per_page=MAX_EXPORT)
     result = search_cases(index, session, request)
     return [found.case for found in result.results], result.total

@@ -37,7 +37,7 @@ def normalise_email(email: str) -> str:
 
 
 def create_user(session: Session, *, email: str, role: str, password: Optional[str],
-                name: str = "", commit: bool = True) -> User:
+                name: str = "") -> User:
     email = normalise_email(email)
     errors = []
     if "@" not in email:
@@ -55,10 +55,7 @@ def create_user(session: Session, *, email: str, role: str, password: Optional[s
     user = User(email=email, role=role, name=single_line(name),
                 password_hash=_hasher.hash(password) if password else None)
     session.add(user)
-    if commit:
-        session.commit()
-    else:
-        session.flush()
+    session.flush()
     return user
 
 
@@ -72,8 +69,8 @@ def authenticate(session: Session, email: str, password: str) -> Optional[User]:
     if user is None or not user.active or not user.password_hash:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
+        # Saved with the login it belongs to (the caller commits).
         user.password_hash = _hasher.hash(password)
-        session.commit()
     return user
 
 
@@ -99,7 +96,7 @@ def issue_token(session: Session, user: User, days: int = TOKEN_DAYS) -> str:
     token = new_token(TOKEN_PREFIX)
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(token),
                          expires_at=utcnow() + timedelta(days=days)))
-    session.commit()
+    session.flush()
     return token
 
 
@@ -143,7 +140,7 @@ def revoke_token(session: Session, token: ApiToken, *, actor_email: str,
         token.revoked_at = utcnow()
         record_event(session, "api_token_revoked", actor_email=actor_email,
                      target=token.user.email, address=address, detail={"token_id": token.id})
-    session.commit()
+    session.flush()
 
 
 def revoke_all_feed_tokens(session: Session, user: User) -> int:
@@ -176,14 +173,14 @@ def find_user(session: Session, email: str) -> Optional[User]:
 
 
 def list_users(session: Session, admin: Optional[User]) -> list[User]:
-    require_admin(admin)
+    admin = require_admin(admin)
     return list(session.scalars(select(User).where(User.email != SYSTEM_EMAIL)
                                 .order_by(User.email)))
 
 
 def set_role(session: Session, admin: Optional[User], user: User, role: str,
              address: str = "") -> User:
-    require_admin(admin)
+    admin = require_admin(admin)
     if role not in ROLES:
         raise ValidationError([FieldError("role", f"Roll: okänt värde \"{role}\". Giltiga "
                                                   f"värden: {', '.join(ROLES)}.")])
@@ -194,14 +191,14 @@ def set_role(session: Session, admin: Optional[User], user: User, role: str,
         record_event(session, "role_changed", actor=admin, target=user.email, address=address,
                      detail={"from": user.role, "to": role})
         user.role = role
-    session.commit()
+    session.flush()
     return user
 
 
 def set_active(session: Session, admin: Optional[User], user: User, active: bool,
                address: str = "") -> User:
     """Deactivating a user also ends every session she has, at once."""
-    require_admin(admin)
+    admin = require_admin(admin)
     if user.id == admin.id and not active:
         raise ValidationError([FieldError("active", "Du kan inte avaktivera dig själv.")])
     if user.active != active:
@@ -212,7 +209,7 @@ def set_active(session: Session, admin: Optional[User], user: User, active: bool
             _revoke_all_tokens(session, user)
         record_event(session, "user_activated" if active else "user_deactivated",
                      actor=admin, target=user.email, address=address)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -242,7 +239,7 @@ def change_password(session: Session, user: User, current: str, new: str, again:
     user.must_change_password = False
     end_all_sessions(session, user, keep=keep_session)
     record_event(session, "password_changed", actor=user, target=user.email, address=address)
-    session.commit()
+    session.flush()
 
 
 def reset_password(session: Session, user: User, *, actor_email: str, address: str = "") -> str:
@@ -254,7 +251,7 @@ def reset_password(session: Session, user: User, *, actor_email: str, address: s
     end_all_sessions(session, user)
     record_event(session, "password_reset", actor_email=actor_email, target=user.email,
                  address=address)
-    session.commit()
+    session.flush()
     return one_time
 
 

@@ -19,6 +19,7 @@ from tests.conftest import case_data
 def corpus(app, db):
     result = import_file(db, system_user(db), DEMO_CASES)
     assert result.ok, result.errors
+    db.commit()  # the test is the caller: it commits, and the index hears of it
     return app.extensions["search_index"]
 
 

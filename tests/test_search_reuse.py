@@ -10,7 +10,9 @@ from tests.conftest import case_data
 def publish(db, users, title, district="Järva"):
     case = cases.create_case(db, users["staff"], case_data(title=title, district=district),
                              submit=True)
-    return cases.publish_case(db, users["editor"], case)
+    cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits
+    return case
 
 
 def test_adopted_elsewhere_filter_and_most_reused_sort(app, client, auth, db, users):

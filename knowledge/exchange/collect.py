@@ -7,6 +7,10 @@ path (form, import, API), so nothing is missed if a process dies, and running th
 adds nothing (each person hears of a case once: event key "new_case:<id>"). A scan position
 remembers the last revision read; revisions from the last ten minutes are read again too,
 because on PostgreSQL a transaction can commit a lower id after a higher one was read.
+
+Each function reads in one transaction and writes in another (on SQLite a reader must not
+turn writer: knowledge.db.begin_write), so it ends its read with a rollback: call it with a
+session that holds nothing unsaved, and commit after it (the send-digests command does).
 """
 from __future__ import annotations
 
@@ -104,7 +108,7 @@ def collect_publications(session: Session, match_search: Matcher,
         position_row = ScanPosition(name=SCAN_NAME, position=0)
         session.add(position_row)
     position_row.position = max(position_row.position, max(r[0] for r in revisions))
-    session.commit()
+    session.flush()
     return added
 
 
@@ -126,5 +130,5 @@ def collect_stale(session: Session, now: Optional[datetime] = None) -> int:
             message=f"”{case.title}” har inte setts över sedan {reviewed:%Y-%m-%d}. "
                     "Bekräfta att det är aktuellt eller uppdatera det.",
             case=case))
-    session.commit()
+    session.flush()
     return added

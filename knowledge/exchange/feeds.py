@@ -14,17 +14,16 @@ from sqlalchemy.orm import Session
 from ..audit import record_event
 from ..db import begin_write
 from ..models import Case, User, utcnow
-from ..permissions import require
+from ..permissions import require_active
 from ..tokens import hash_token, new_token
 from ..users import revoke_all_feed_tokens
-from .common import finish
 from .models import FeedToken
 
 TOKEN_PREFIX = "ef_"
 
 
-def _require_user(user: Optional[User]) -> None:
-    require(bool(user and user.active), "Logga in för att hantera din flödesnyckel.")
+def _require_user(user: Optional[User]) -> User:
+    return require_active(user, "Logga in för att hantera din flödesnyckel.")
 
 
 def active_feed_token(session: Session, user: Optional[User]) -> Optional[FeedToken]:
@@ -37,7 +36,7 @@ def active_feed_token(session: Session, user: Optional[User]) -> Optional[FeedTo
 
 def issue_feed_token(session: Session, user: Optional[User], *, address: str = "") -> str:
     """A new feed token for her; any earlier one stops working. Returns the token itself."""
-    _require_user(user)
+    user = _require_user(user)
     begin_write(session)
     revoke_all_feed_tokens(session, user)
     token = new_token(TOKEN_PREFIX)
@@ -47,14 +46,13 @@ def issue_feed_token(session: Session, user: Optional[User], *, address: str = "
     return token
 
 
-def revoke_feed_tokens(session: Session, user: Optional[User], *, address: str = "",
-                       commit: bool = True) -> int:
-    _require_user(user)
+def revoke_feed_tokens(session: Session, user: Optional[User], *, address: str = "") -> int:
+    user = _require_user(user)
     begin_write(session)
     count = revoke_all_feed_tokens(session, user)
     if count:
         record_event(session, "feed_token_revoked", actor=user, address=address)
-    finish(session, commit)
+    session.flush()
     return count
 
 

@@ -75,6 +75,11 @@ class _Recipient:
 
 def send_digests(session: Session, settings: MailSettings,
                  now: Optional[datetime] = None) -> DigestReport:
+    """E-mail every digest that is due. Unlike the rest of the domain this commits, several
+    times: an e-mail once sent cannot be rolled back, so each recipient's claim is committed
+    before her message goes out (no second run sends it twice) and the sent mark right
+    after (a crash later does not lose it). Call it with a session that holds nothing
+    unsaved; the send-digests command is its only caller."""
     now = now or utcnow()
     report = DigestReport()
     connection: Optional[smtplib.SMTP] = None

@@ -83,6 +83,9 @@ def login():
                 return response
             # The same words whether the account exists or not.
             error, status = "Fel e-postadress eller lösenord.", 401
+            # The failed attempt is what slows the next try down, so it is kept although
+            # the answer is an error (which would otherwise roll the request back).
+            get_db().commit()
     return render_template("login.html", error=error, email=email), status
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, render_template, request, url_f
 from .. import cases as domain
 from .. import search
 from ..edit_conflicts import EditConflict, parse_version
-from ..permissions import can_edit_case, is_author, require_author_role
+from ..permissions import can_edit_case, can_submit_case, require_author_role
 from ..taxonomy import current_area_slugs, current_taxonomy
 from ..validation import LABELS, ValidationError, strip_control
 from . import searching
@@ -48,14 +48,13 @@ def show_case(case_id: int):
     similar = search.similar_cases(search_index(), db, case) if case.status == "published" else []
     return render_template("cases/detail.html", case=case, similar=similar,
                            can_edit=can_edit_case(user, case),
-                           can_submit=is_author(user, case)
-                           and case.status in ("draft", "returned"))
+                           can_submit=can_submit_case(user, case))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new_case():
     db, user = get_db(), actor()
-    require_author_role(user)
+    user = require_author_role(user)
     if request.method == "GET":
         return _form_page(case=None, values={"priority_areas": []}, errors={})
     data = _form_data()

@@ -57,7 +57,7 @@ def export_search_xlsx():
 def restore_revision(case_id: int, revision_id: int):
     db, user = get_db(), actor()
     # The role is checked before the case is looked up, so nobody learns which ids exist.
-    require_editor(user)
+    user = require_editor(user)
     case = case_domain.get_case(db, user, case_id)
     try:
         history.restore_revision(db, user, case, revision_id)
