@@ -164,7 +164,7 @@ def get_case(session: Session, user: Optional[User], case_id: int) -> Case:
     return case
 
 
-def create_case(session: Session, user: User, data: dict[str, Any], *, submit: bool = False,
+def create_case(session: Session, user: Optional[User], data: dict[str, Any], *, submit: bool = False,
                 action: str = "created",
                 allow_incomplete: bool = False) -> Case:
     """Create a case as a draft (or submitted, with submit=True).
@@ -189,7 +189,7 @@ def create_case(session: Session, user: User, data: dict[str, Any], *, submit: b
     return case
 
 
-def update_case(session: Session, user: User, case: Case, data: dict[str, Any], *,
+def update_case(session: Session, user: Optional[User], case: Case, data: dict[str, Any], *,
                 submit: bool = False, action: str = "updated",
                 expected_version: Optional[int] = None, personal_data_reason: str = "",
                 allow_incomplete: bool = False) -> Case:
@@ -199,6 +199,7 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
     someone else has changed those fields since, EditConflict is raised and nothing is saved.
     allow_incomplete: as in create_case, for a draft or returned case that is not submitted.
     """
+    user = require_active(user, "Du får inte ändra det här exemplet.")
     require(can_edit_case(user, case), "Du får inte ändra det här exemplet.")
     begin_write(session)
     lock_case(session, case)
@@ -244,7 +245,7 @@ def submit_case(session: Session, user: Optional[User], case: Case) -> Case:
     return case
 
 
-def return_case(session: Session, user: User, case: Case, comment: str) -> Case:
+def return_case(session: Session, user: Optional[User], case: Case, comment: str) -> Case:
     user = require_editor(user)
     comment = (comment or "").strip()
     if not comment:
@@ -260,7 +261,7 @@ def return_case(session: Session, user: User, case: Case, comment: str) -> Case:
     return case
 
 
-def publish_case(session: Session, user: User, case: Case, *,
+def publish_case(session: Session, user: Optional[User], case: Case, *,
                  personal_data_reason: str = "") -> Case:
     """Publish a submitted (or archived) case.
 
@@ -279,7 +280,7 @@ def publish_case(session: Session, user: User, case: Case, *,
     return case
 
 
-def archive_case(session: Session, user: User, case: Case) -> Case:
+def archive_case(session: Session, user: Optional[User], case: Case) -> Case:
     user = require_editor(user)
     begin_write(session)
     lock_case(session, case)
@@ -290,7 +291,7 @@ def archive_case(session: Session, user: User, case: Case) -> Case:
     return case
 
 
-def feature_case(session: Session, user: User, case: Case, reason: str = "") -> Case:
+def feature_case(session: Session, user: Optional[User], case: Case, reason: str = "") -> Case:
     user = require_editor(user)
     begin_write(session)
     lock_case(session, case)
@@ -304,7 +305,7 @@ def feature_case(session: Session, user: User, case: Case, reason: str = "") -> 
     return case
 
 
-def unfeature_case(session: Session, user: User, case: Case) -> Case:
+def unfeature_case(session: Session, user: Optional[User], case: Case) -> Case:
     user = require_editor(user)
     begin_write(session)
     lock_case(session, case)
@@ -315,7 +316,7 @@ def unfeature_case(session: Session, user: User, case: Case) -> Case:
     return case
 
 
-def file_case_status(session: Session, user: User, case: Case, status: str, *,
+def file_case_status(session: Session, user: Optional[User], case: Case, status: str, *,
                      personal_data_reason: str = "") -> Case:
     """Put a case straight into a status, as the import does with a file's `status` column.
 
@@ -328,7 +329,8 @@ def file_case_status(session: Session, user: User, case: Case, status: str, *,
     begin_write(session)
     lock_case(session, case)
     if case.status != status:
-        findings, reason = [], ""
+        findings: list[Finding] = []
+        reason = ""
         if status == "submitted":
             _guard_personal_data(case)
         elif status == "published":

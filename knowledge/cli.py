@@ -134,10 +134,10 @@ def import_command(path: str, as_draft: bool):
         click.echo(f"Varning: {error}", err=True)
     if not result.ok:
         click.echo(f"Importen avbröts; inget sparades. {len(result.errors)} fel:", err=True)
-        for error in result.errors[:MAX_LISTED_ERRORS]:
-            click.echo(f"  {error}", err=True)
+        for row_error in result.errors[:MAX_LISTED_ERRORS]:
+            click.echo(f"  {row_error}", err=True)
         if len(result.errors) > MAX_LISTED_ERRORS:
-            lines = len({error.line for error in result.errors})
+            lines = len({row_error.line for row_error in result.errors})
             click.echo(f"  … och {len(result.errors) - MAX_LISTED_ERRORS} fel till (på "
                        f"sammanlagt {lines} rader). Rätta de första och kör igen.", err=True)
         sys.exit(1)

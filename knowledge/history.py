@@ -80,7 +80,8 @@ def case_history(session: Session, user: Optional[User], case: Case) -> list[Rev
         entries.append(RevisionEntry(
             revision=revision,
             changed_labels=[LABELS[f] for f in fields],
-            changes=[_describe(f, *revision.changes[f], names, creation=creation)
+            changes=[_describe(f, revision.changes[f][0], revision.changes[f][1], names,
+                               creation=creation)
                      for f in fields] if show else [],
             # Offered where the case would actually change; a status-only revision has
             # the same content as the one before it, which is offered instead.

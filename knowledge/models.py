@@ -196,6 +196,14 @@ class Case(Base):
         back_populates="case", order_by="CaseRevision.id", cascade="all, delete-orphan"
     )
 
+    @property
+    def home_district(self) -> District:
+        """The district of a case past the draft stage: validation requires one when a case
+        is submitted or imported, so only a draft saved half-way lacks it."""
+        if self.district is None:
+            raise ValueError(f"Case {self.id} ({self.status}) has no district")
+        return self.district
+
 
 class CaseRevision(Base):
     """Every change to a case: who, when, what (field → [old, new]) and an optional comment."""

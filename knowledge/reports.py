@@ -165,7 +165,7 @@ def _published_active_in(session: Session, year: int, district: Optional[Distric
 
 
 def _reading_order(case: Case):
-    return (case.district.position, case.district.name, case.title.casefold(), case.id)
+    return (case.home_district.position, case.home_district.name, case.title.casefold(), case.id)
 
 
 def _evidence_counts(cases: Sequence[Case], names: dict[str, str]) -> dict[str, int]:
@@ -213,8 +213,8 @@ def case_statistics(session: Session, user: Optional[User],
     districts = [(d.slug, d.name) for d in taxonomy.districts]
     # A case can sit in a district that is no longer active (a merge not yet re-homed).
     for case in cases:
-        if (case.district.slug, case.district.name) not in districts:
-            districts.append((case.district.slug, case.district.name))
+        if (case.home_district.slug, case.home_district.name) not in districts:
+            districts.append((case.home_district.slug, case.home_district.name))
     stats = Statistics(total=len(cases), years=[],
                        areas=[(a.slug, a.name) for a in taxonomy.areas], districts=districts,
                        evidence=list(evidence_names(taxonomy).items()))
@@ -228,11 +228,11 @@ def case_statistics(session: Session, user: Optional[User],
         case_areas = [a for a in current_area_slugs(case.areas) if a in stats.by_area_year]
         case_years = [int(y) for y in active_years(case, today)]
         years.update(case_years)
-        stats.by_district[case.district.slug] += 1
+        stats.by_district[case.home_district.slug] += 1
         stats.by_evidence[case.evidence_level or NOT_GIVEN] = (
             stats.by_evidence.get(case.evidence_level or NOT_GIVEN, 0) + 1)
         for area_slug in case_areas:
-            stats.matrix[case.district.slug][area_slug] += 1
+            stats.matrix[case.home_district.slug][area_slug] += 1
             for year in case_years:
                 per_year = stats.by_area_year[area_slug]
                 per_year[year] = per_year.get(year, 0) + 1
@@ -265,7 +265,7 @@ def export_row(case: Case, case_url: CaseUrl, names: dict[str, str]) -> dict[str
     return {
         "id": case.id,
         "title": case.title,
-        "district": case.district.name,
+        "district": case.home_district.name,
         "priority_areas": "; ".join(area.name for area in case.areas),
         "evidence_level": names.get(case.evidence_level or NOT_GIVEN, case.evidence_level),
         "start_date": case.start_date,

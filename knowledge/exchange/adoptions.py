@@ -73,6 +73,7 @@ def report_adoption(session: Session, user: Optional[User], case: Case,
     status = _status(data, errors, required=True)
     own_case_id = _own_case(session, user, case, data.get("own_case_id"), errors)
     raise_if(errors)
+    assert district is not None and status is not None  # else raise_if has refused
     begin_write(session)
     report = AdoptionReport(case_id=case.id, user_id=user.id, district_id=district.id,
                             context=context, changes=changes, outcome=outcome, status=status,

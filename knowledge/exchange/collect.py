@@ -63,12 +63,12 @@ def collect_publications(session: Session, match_search: Matcher,
     if not revisions:
         session.rollback()
         return 0
-    first_published = {}
+    first_published: dict[int, datetime] = {}
     for _rid, case_id, at in revisions:
         first_published.setdefault(case_id, at)
     published = [
-        _Published(case.id, case.title, case.summary, case.author_id, case.district.slug,
-                   case.district.name, frozenset(current_area_slugs(case.areas)),
+        _Published(case.id, case.title, case.summary, case.author_id, case.home_district.slug,
+                   case.home_district.name, frozenset(current_area_slugs(case.areas)),
                    first_published[case.id])
         for case in session.scalars(select(Case).where(Case.id.in_(first_published),
                                                        Case.status == "published"))]
@@ -123,6 +123,8 @@ def collect_stale(session: Session, now: Optional[datetime] = None) -> int:
     added = 0
     for case_id, author_id, reviewed in stale:
         case = session.get(Case, case_id)
+        if case is None:  # deleted since it was found
+            continue
         added += len(notify(
             session, [session.get(User, author_id)], kind="stale",
             # Confirming the case moves `reviewed`, so the next year's reminder is a new event.

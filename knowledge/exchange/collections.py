@@ -138,7 +138,8 @@ def find_published_by_title(session: Session, text: Any, *, limit: int = 8) -> l
         select(Case.id, Case.title).where(Case.status == "published"))
         if all(word in title.casefold() for word in words)]
     found.sort(key=lambda row: (row[1].casefold() != " ".join(words), row[1].casefold()))
-    return [session.get(Case, case_id) for case_id, _title in found[:limit]]
+    return [case for case_id, _title in found[:limit]
+            if (case := session.get(Case, case_id)) is not None]
 
 
 def _case_from_reference(session: Session, reference: Any) -> Case:

@@ -83,7 +83,8 @@ def atom_feed(*, feed_id: str, title: str, subtitle: str, self_url: str, page_ur
     feed.author({"name": "Erfarenhetsbanken"})
     feed.link(href=self_url, rel="self", type="application/atom+xml")
     feed.link(href=page_url, rel="alternate", type="text/html")
-    moments = [case.updated_at or case.published_at for case in cases]
+    moments = [moment for case in cases
+               if (moment := case.updated_at or case.published_at) is not None]
     feed.updated(_aware(max(moments)) if moments else _aware(None))
     for case in cases:
         entry = feed.add_entry(order="append")
@@ -94,7 +95,7 @@ def atom_feed(*, feed_id: str, title: str, subtitle: str, self_url: str, page_ur
         entry.summary(case.summary)
         entry.published(_aware(case.published_at))
         entry.updated(_aware(case.updated_at or case.published_at))
-        entry.author({"name": case.district.name})
+        entry.author({"name": case.home_district.name})
         for area in case.areas:
             entry.category(term=area.slug, label=area.name)
     return feed.atom_str(pretty=True)

@@ -184,8 +184,8 @@ def _claim(session: Session, recipient: _Recipient, now: datetime
                    row.case.title if row.case else "")
              for row in session.scalars(select(Notification).where(
                  Notification.mail_claim == token).order_by(Notification.id))]
-    if recipient.user_id:
-        user = session.get(User, recipient.user_id)
+    user = session.get(User, recipient.user_id) if recipient.user_id else None
+    if user is not None:
         to, name = user.email, user.display_name
     else:
         to, name = recipient.email, ""

@@ -5,9 +5,9 @@ run (knowledge/exchange/mail.py) e-mails every notification once.
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable, Optional, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from ..cases import NotFound
@@ -40,11 +40,11 @@ def _require_user(user: Optional[User]) -> User:
     return require_active(user, "Logga in för att se dina notiser.")
 
 
-def notify(session: Session, recipients: Iterable[User], *, kind: str, event_key: str,
+def notify(session: Session, recipients: Iterable[Optional[User]], *, kind: str, event_key: str,
            message: str, case: Optional[Case] = None, text: str = "",
            actor: Optional[User] = None) -> list[Notification]:
     """Add a notification for each recipient (never the actor, never an inactive user, never
-    twice for the same event). The caller commits."""
+    twice for the same event; a missing one, None, is skipped). The caller commits."""
     made: list[Notification] = []
     seen: set[int] = set()
     for user in recipients:
@@ -115,7 +115,7 @@ def mark_all_read(session: Session, user: Optional[User]) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow()))
     session.flush()
-    return result.rowcount or 0
+    return cast(CursorResult, result).rowcount or 0  # an UPDATE's result has a rowcount
 
 
 def preferences_of(session: Session, user: User) -> ExchangePreferences:

@@ -37,11 +37,11 @@ def last_reviewed(session: Session, cases: Iterable[Case]) -> dict[int, datetime
     cases = list(cases)
     if not cases:
         return {}
-    latest = dict(session.execute(
+    latest: dict[int, datetime] = {case_id: at for case_id, at in session.execute(
         select(CaseRevision.case_id, func.max(CaseRevision.created_at))
         .where(CaseRevision.case_id.in_([c.id for c in cases]),
                CaseRevision.action.in_(REVIEW_ACTIONS))
-        .group_by(CaseRevision.case_id)).all())
+        .group_by(CaseRevision.case_id))}
     answer = {}
     for case in cases:
         moments = [m for m in (case.published_at, latest.get(case.id)) if m is not None]

@@ -628,7 +628,8 @@ class SearchIndex:
             return Position()
         start = Position(last=row.id, mark=_mark(row.case_id, row.created_at))
         horizon = _next_to_start(session)
-        if horizon is not None and _oldest_running(session) < horizon:
+        oldest = _oldest_running(session)  # both None unless on PostgreSQL
+        if horizon is not None and oldest is not None and oldest < horizon:
             missing = session.scalars(text(
                 "SELECT g FROM generate_series(CAST(:low AS bigint), CAST(:high AS bigint))"
                 " AS g WHERE NOT EXISTS (SELECT 1 FROM search_outbox WHERE id = g)"),

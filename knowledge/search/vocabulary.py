@@ -283,21 +283,21 @@ def import_csv(session: Session, actor: User, text: str) -> VocabularyImport:
     if result.errors:
         return result
     now = utcnow()
-    for clean, row in pending:
-        if row is not None and (row.expansions == clean.expansions
-                                and (row.district_slug or "") == clean.district
-                                and row.note == clean.note):
+    for clean, stored in pending:
+        if stored is not None and (stored.expansions == clean.expansions
+                                   and (stored.district_slug or "") == clean.district
+                                   and stored.note == clean.note):
             result.unchanged += 1
             continue
-        if row is None:
-            row = SearchTerm(kind=clean.kind, term=clean.term)
-            session.add(row)
+        if stored is None:
+            stored = SearchTerm(kind=clean.kind, term=clean.term)
+            session.add(stored)
             result.created += 1
         else:
             result.updated += 1
-        row.expansions, row.district_slug, row.note = clean.expansions, clean.district or None, \
-            clean.note
-        row.updated_at, row.updated_by_id = now, actor.id
+        stored.expansions, stored.district_slug, stored.note = \
+            clean.expansions, clean.district or None, clean.note
+        stored.updated_at, stored.updated_by_id = now, actor.id
     session.flush()
     record_event(session, "search_terms_imported", actor=actor,
                  detail={"created": result.created, "updated": result.updated,

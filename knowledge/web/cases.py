@@ -1,11 +1,14 @@
 """Case pages: list, read, write, submit."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, flash, render_template, request, url_for
 
 from .. import cases as domain
 from .. import search
 from ..edit_conflicts import EditConflict, parse_version
+from ..models import EvidenceLevel, PriorityArea
 from ..permissions import can_edit_case, can_submit_case, require_author_role
 from ..taxonomy import current_area_slugs, current_taxonomy
 from ..validation import LABELS, ValidationError, strip_control
@@ -115,8 +118,8 @@ def _for_people(error: ValidationError) -> dict[str, list[str]]:
     """The errors by field, listing valid values by the names the form shows: validation
     names them "slug (name)" for imports and the API, where the slug is what one types."""
     taxonomy = current_taxonomy(get_db())
-    pairs = [(f"{item.slug} ({item.name})", item.name)
-             for item in (*taxonomy.areas, *taxonomy.evidence_levels)]
+    named: list[PriorityArea | EvidenceLevel] = [*taxonomy.areas, *taxonomy.evidence_levels]
+    pairs = [(f"{item.slug} ({item.name})", item.name) for item in named]
     readable = {}
     for field, messages in error.by_field().items():
         for coded, name in pairs:
@@ -125,8 +128,9 @@ def _for_people(error: ValidationError) -> dict[str, list[str]]:
     return readable
 
 
-def _form_data() -> dict:
-    data = {field: strip_control(request.form.get(field, "")) for field in FORM_FIELDS}
+def _form_data() -> dict[str, Any]:
+    data: dict[str, Any] = {field: strip_control(request.form.get(field, ""))
+                            for field in FORM_FIELDS}
     data["priority_areas"] = request.form.getlist("priority_areas")
     return data
 

@@ -12,6 +12,7 @@ from flask_htmx import HTMX
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from ..models import User
 from ..search import SearchIndex
@@ -57,7 +58,7 @@ def search_index() -> SearchIndex:
 
 def actor() -> Optional[User]:
     """The logged-in user as a model object (or None), for passing into the domain."""
-    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
+    return current_user if current_user.is_authenticated else None
 
 
 def wants_fragment() -> bool:
@@ -106,8 +107,8 @@ def url_with_query(endpoint: str, args: Mapping, *, external: bool = False,
     `_external`, `_scheme` and `_method` itself, so /cases?_external=1 would reach it as an
     instruction, not a search parameter.
     """
-    items = args.items(multi=True) if hasattr(args, "getlist") else args.items()
-    pairs = []
+    items = args.items(multi=True) if isinstance(args, MultiDict) else args.items()
+    pairs: list[tuple[str, Any]] = []
     for key, value in items:
         if key in overrides:
             continue

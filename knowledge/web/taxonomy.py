@@ -31,7 +31,7 @@ def start_set():
         valid_from = None
     try:
         area_set = changes.start_area_set(db, user, request.form.get("name", ""), valid_from,
-                                          changes.parse_area_lines(request.form.get("areas")))
+                                          changes.parse_area_lines(request.form.get("areas", "")))
     except ValidationError as error:
         db.rollback()
         return _overview_page(error.by_field(), status=422)

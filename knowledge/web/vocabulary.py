@@ -132,7 +132,7 @@ def _list_page(db, import_errors=None, status=200):
 
 def _by_kind(rows: list[SearchTerm]) -> list[tuple[str, list[SearchTerm]]]:
     """The rows (sorted by kind, then term) in groups, in the order the page explains them."""
-    groups = {kind: [] for kind in domain.KINDS}
+    groups: dict[str, list[SearchTerm]] = {kind: [] for kind in domain.KINDS}
     for row in rows:
         groups.setdefault(row.kind, []).append(row)
     return [(kind, members) for kind, members in groups.items() if members]
