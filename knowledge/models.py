@@ -30,7 +30,6 @@ class Base(DeclarativeBase):
 
 
 ROLES = ("staff", "coordinator", "editor", "admin")
-STATUSES = ("draft", "submitted", "returned", "published", "archived")
 
 
 class AreaSet(Base):

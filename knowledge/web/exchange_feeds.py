@@ -20,7 +20,6 @@ from .support import actor, get_db, search_index
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
-FEED_ENDPOINTS = frozenset({"feeds.search_feed", "feeds.collection_feed"})
 FEED_SIZE = 50
 
 
