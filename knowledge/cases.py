@@ -124,7 +124,7 @@ def personal_data_reasons(session: Session) -> dict[int, str]:
 
 
 def case_fields(case: Case) -> dict[str, Any]:
-    """All case fields by their DESIGN.md names, as plain JSON-ready values."""
+    """All case fields by their names (docs/architecture.md), as plain JSON-ready values."""
     data: dict[str, Any] = {
         "title": case.title,
         "summary": case.summary,

@@ -4,7 +4,7 @@
 `require_*` raise PermissionDenied (the web layer answers 403) and return the user, narrowed
 from Optional[User] to User, so the code after the check may use her without another test.
 
-Roles (DESIGN.md): staff and coordinators write cases and see their own unpublished ones;
+Roles (docs/architecture.md): staff and coordinators write cases and see their own unpublished ones;
 editors (the central office) also review, publish, return, archive and feature; admins manage
 users and tokens but take no editorial decisions. Everyone logged in reads published cases.
 """

@@ -47,7 +47,7 @@ EVIDENCE_LEVELS = [
 
 
 def slugify(name: str) -> str:
-    """The slug rule of DESIGN.md: lower-case, å/ä→a, ö→o, spaces→'-'."""
+    """The slug rule (docs/architecture.md): lower-case, å/ä→a, ö→o, spaces→'-'."""
     slug = name.strip().lower()
     for src, dst in (("å", "a"), ("ä", "a"), ("ö", "o"), ("é", "e")):
         slug = slug.replace(src, dst)

@@ -145,7 +145,7 @@ def _case_by_external_id(session: Session, external_id: Optional[Any]) -> Option
 
 
 def export_cases(session: Session, path: str | Path) -> int:
-    """Write every case as JSONL with the DESIGN.md field names; `import` reads it back.
+    """Write every case as JSONL with the field names of docs/architecture.md; `import` reads it back.
 
     Each row carries the case's `version`, so that importing an edited export over the same
     database refuses rows whose case someone has changed since the export; and a case that
