@@ -65,6 +65,7 @@ def test_swedish_letters_are_not_folded(app, db, users, corpus):
         situation="Valet föll på torget.", measures="", results="", lessons="",
         gender_analysis="", child_rights_analysis="", cause_analysis=""), submit=True)
     cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits, and the index hears of it
     assert case.title not in titles(find(corpus, db, "våld"))
     assert "Utvalda platser för belysning" in titles(find(corpus, db, "valda"))
 
@@ -120,6 +121,7 @@ def test_hostile_text_is_escaped_in_snippets(db, users, corpus):
         summary='Ungdomar <script>alert("x")</script> och <img src=x onerror=alert(1)>'),
         submit=True)
     cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits, and the index hears of it
     found = [f for f in find(corpus, db, "ungdomar").results if f.case.id == case.id][0]
     assert "<script>" not in str(found.snippet) and "&lt;script&gt;" in str(found.snippet)
     assert "<img" not in str(found.snippet)

@@ -119,6 +119,7 @@ def test_a_process_killed_between_commit_and_indexing_loses_nothing(app, index, 
                                       "priority_areas": ["utsatta-brottsoffer"]}},
                                      submit=True)
             cases.publish_case(db, find_user(db, "david.redaktor@test.se"), case)
+            db.commit()  # the caller's commit; the index sync after it is where we die
         print("not reached")
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -143,6 +143,10 @@ def sync_after_commit(sessions: sessionmaker[Session], index: SearchIndex) -> No
 
     @event.listens_for(sessions, "after_commit")
     def _apply(session: Session) -> None:
+        if session.get_nested_transaction() is not None:
+            # A SAVEPOINT was released (the import's, say): SQLAlchemy calls after_commit for
+            # that too, but its rows are not committed until the transaction around it is.
+            return
         if session.info.pop("outbox_written", False):
             index.catch_up()  # logs and records its own failures
 
