@@ -24,6 +24,7 @@ def corpus(app, db):
 
 
 def find(index, db, text="", **filters):
+    db.commit()  # the test is the caller: what it did is committed before it searches
     return search_cases(index, db, SearchRequest(text=text, filters=filters, per_page=50))
 
 

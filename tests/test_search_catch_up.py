@@ -36,6 +36,7 @@ def publish(db, users, title, **overrides):
 
 
 def found_titles(index, db, text_):
+    db.commit()  # the test is the caller: what it did is committed before it searches
     return sorted(f.case.title for f in search_cases(
         index, db, SearchRequest(text=text_, per_page=100)).results)
 

@@ -27,6 +27,7 @@ def publish(db, users, **overrides):
 
 
 def found_ids(index, db, text="", **filters):
+    db.commit()  # the test is the caller: what it did is committed before it searches
     result = search_cases(index, db, SearchRequest(text=text, filters=filters, per_page=100))
     return {f.case.id for f in result.results}
 
@@ -136,6 +137,7 @@ QUERIES = ["trygghetsvandringar", "ungdomar", "belysning", '"otrygga platser"', 
 
 
 def snapshot(index, db):
+    db.commit()  # the test is the caller: what it did is committed before it searches
     return {q: [(f.case.id, f.score) for f in search_cases(
         index, db, SearchRequest(text=q, per_page=50)).results] for q in QUERIES}
 

@@ -45,6 +45,7 @@ def revise(db, editor):
 
 
 def everything(index, db, **filters):
+    db.commit()  # the test is the caller: what it did is committed before it searches
     return search_cases(index, db, SearchRequest(filters=filters, per_page=500))
 
 
