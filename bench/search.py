@@ -197,9 +197,9 @@ def bench_size(size: int, generator: CaseGenerator, args) -> SizeResult:
             load_reference_data(session)
             load_starter_vocabulary(session)   # as init-db does: the search expands with it
             create_user(session, email="samordnare@bench.invalid", role="coordinator",
-                        password=PASSWORD, commit=False)
+                        password=PASSWORD)
             editor = create_user(session, email="redaktor@bench.invalid", role="editor",
-                                 password=PASSWORD, commit=False)
+                                 password=PASSWORD)
             session.commit()
             editor_id = editor.id
 
@@ -271,7 +271,10 @@ def load(result: SizeResult, corpus: Corpus, sessions, index, args) -> None:
     try:
         with sessions() as session:
             def run():
-                return import_rows(session, system_user(session), rows_with_lines(corpus.rows))
+                imported = import_rows(session, system_user(session),
+                                       rows_with_lines(corpus.rows))
+                session.commit()  # the caller commits; the after-commit hook syncs the index
+                return imported
             t0 = perf_counter()
             imported = profiled(args.profile, "import_rows + after-commit sync", run)
             result.load_s = perf_counter() - t0
@@ -561,7 +564,9 @@ def publish_to_searchable(result: SizeResult, generator: CaseGenerator, sessions
         data = {k: v for k, v in data.items() if k not in ("external_id", "status")}
         data["title"] = f"{word.capitalize()} – {data['title']}"[:200]
         case = create_case(session, editor, data)
-        return submit_case(session, editor, case)
+        submit_case(session, editor, case)
+        session.commit()
+        return case
 
     def wait_for(found: Callable[[], bool]) -> float:
         deadline = time.monotonic() + SEARCHABLE_TIMEOUT
@@ -574,11 +579,12 @@ def publish_to_searchable(result: SizeResult, generator: CaseGenerator, sessions
 
     with sessions() as session:
         editor = session.get(User, editor_id)
-        # Through the domain: publish_case commits, the after-commit hook syncs the index.
+        # Through the domain: publish_case and its commit; the after-commit hook syncs the index.
         word = f"publiceringsprov{result.size}"
         case = new_case(session, editor, word)
         t0 = perf_counter()
         publish_case(session, editor, case)
+        session.commit()
         committed = perf_counter()
 
         def found_in_domain() -> bool:
@@ -599,6 +605,7 @@ def publish_to_searchable(result: SizeResult, generator: CaseGenerator, sessions
         marker = f'href="/cases/{case.id}"'
         t0 = perf_counter()
         publish_case(session, editor, case)
+        session.commit()
 
         def found_over_http() -> bool:
             status, body = client.request("GET", cases_path(word), headers=HTMX)

@@ -80,7 +80,8 @@ def case_history(session: Session, user: Optional[User], case: Case) -> list[Rev
         entries.append(RevisionEntry(
             revision=revision,
             changed_labels=[LABELS[f] for f in fields],
-            changes=[_describe(f, *revision.changes[f], names, creation=creation)
+            changes=[_describe(f, revision.changes[f][0], revision.changes[f][1], names,
+                               creation=creation)
                      for f in fields] if show else [],
             # Offered where the case would actually change; a status-only revision has
             # the same content as the one before it, which is offered instead.
@@ -103,20 +104,20 @@ def fields_as_of(case: Case, revision_id: int) -> dict[str, Any]:
 
 
 def restore_revision(session: Session, user: Optional[User], case: Case,
-                     revision_id: int, *, commit: bool = True) -> Case:
+                     revision_id: int) -> Case:
     """Make an earlier version the current one, recorded as a new revision ("restored").
 
     On a published case the restored text goes live at once, so it must pass the same
     personal-data guard as publishing (an older version may hold what was removed).
     """
-    require_editor(user)
+    user = require_editor(user)
     require(case.status != "draft", "Ett utkast kan bara ändras av sin författare.")
     values = fields_as_of(case, revision_id)
     if case.status == "published":
         findings = scan_case_fields(values)
         if findings:
             raise PersonalDataFound(findings)
-    return update_case(session, user, case, values, action="restored", commit=commit)
+    return update_case(session, user, case, values, action="restored")
 
 
 # --- replaying and describing ---------------------------------------------------------------

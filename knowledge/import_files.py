@@ -163,7 +163,7 @@ def _csv_rows(text: str, row_error) -> Iterator[tuple[int, Any]]:
             yield line_of_row, row_error(line_of_row, "", "raden har fler celler än "
                                                           "rubrikraden.")
             continue
-        # In a CSV cell, lists are separated by ';' (DESIGN.md).
+        # In a CSV cell, lists are separated by ';' (docs/architecture.md, "Case fields").
         yield line_of_row, {k.strip(): v for k, v in row.items() if k is not None}
 
 

@@ -22,10 +22,9 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from .exchange.adoptions import adoption_counts
 from .models import Case, District, PriorityArea, User
-from .permissions import require
-from .search import SearchIndex, SearchRequest, search_cases
+from .permissions import require_active
+from .search import ReuseCounts, SearchIndex, SearchRequest, no_reuse, search_cases
 from .search.documents import active_years
 from .spreadsheet import append_row, csv_row
 from .taxonomy import Taxonomy, current_area_slugs, current_taxonomy
@@ -47,8 +46,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 CaseUrl = Callable[[Case], str]
 
 
-def require_reader(user: Optional[User]) -> None:
-    require(bool(user and user.active), "Logga in för att se uppföljningen.")
+def require_reader(user: Optional[User]) -> User:
+    return require_active(user, "Logga in för att se uppföljningen.")
 
 
 # --- the yearly compilation ------------------------------------------------------------------
@@ -88,7 +87,7 @@ def compile_year(session: Session, user: Optional[User], year: Any, *,
     A case filed under an area of an older set counts under the areas that set was mapped to,
     as in search. A case in two areas is in both sections.
     """
-    require_reader(user)
+    user = require_reader(user)
     taxonomy = current_taxonomy(session)
     chosen_year, chosen_district, chosen_area = _parse_choice(taxonomy, year, district, area)
     cases = _published_active_in(session, chosen_year, chosen_district)
@@ -166,7 +165,7 @@ def _published_active_in(session: Session, year: int, district: Optional[Distric
 
 
 def _reading_order(case: Case):
-    return (case.district.position, case.district.name, case.title.casefold(), case.id)
+    return (case.home_district.position, case.home_district.name, case.title.casefold(), case.id)
 
 
 def _evidence_counts(cases: Sequence[Case], names: dict[str, str]) -> dict[str, int]:
@@ -201,17 +200,21 @@ class Statistics:
 
 
 def case_statistics(session: Session, user: Optional[User],
-                    today: Optional[date] = None) -> Statistics:
-    """Counts over all published cases. A case in two areas counts once in each area."""
-    require_reader(user)
+                    today: Optional[date] = None, *,
+                    reuse_counts: ReuseCounts = no_reuse) -> Statistics:
+    """Counts over all published cases. A case in two areas counts once in each area.
+
+    `reuse_counts` gives how often each case was adopted elsewhere (the caller passes
+    knowledge.exchange's, as the search index has it); without it no case is "most reused"."""
+    user = require_reader(user)
     taxonomy = current_taxonomy(session)
     cases = list(session.scalars(select(Case).where(Case.status == "published")
                                  .options(selectinload(Case.areas))))
     districts = [(d.slug, d.name) for d in taxonomy.districts]
     # A case can sit in a district that is no longer active (a merge not yet re-homed).
     for case in cases:
-        if (case.district.slug, case.district.name) not in districts:
-            districts.append((case.district.slug, case.district.name))
+        if (case.home_district.slug, case.home_district.name) not in districts:
+            districts.append((case.home_district.slug, case.home_district.name))
     stats = Statistics(total=len(cases), years=[],
                        areas=[(a.slug, a.name) for a in taxonomy.areas], districts=districts,
                        evidence=list(evidence_names(taxonomy).items()))
@@ -225,15 +228,15 @@ def case_statistics(session: Session, user: Optional[User],
         case_areas = [a for a in current_area_slugs(case.areas) if a in stats.by_area_year]
         case_years = [int(y) for y in active_years(case, today)]
         years.update(case_years)
-        stats.by_district[case.district.slug] += 1
+        stats.by_district[case.home_district.slug] += 1
         stats.by_evidence[case.evidence_level or NOT_GIVEN] = (
             stats.by_evidence.get(case.evidence_level or NOT_GIVEN, 0) + 1)
         for area_slug in case_areas:
-            stats.matrix[case.district.slug][area_slug] += 1
+            stats.matrix[case.home_district.slug][area_slug] += 1
             for year in case_years:
                 per_year = stats.by_area_year[area_slug]
                 per_year[year] = per_year.get(year, 0) + 1
-    reuse = adoption_counts(session, [case.id for case in cases])
+    reuse = reuse_counts(session, [case.id for case in cases])
     stats.most_reused = sorted(((case, reuse[case.id]) for case in cases if case.id in reuse),
                                key=lambda item: (-item[1], item[0].title))[:10]
     # Every year between the first and the last, so a year with nothing shows as nothing.
@@ -249,7 +252,7 @@ def case_statistics(session: Session, user: Optional[User],
 def search_for_export(index: SearchIndex, session: Session, user: Optional[User],
                       request: SearchRequest) -> tuple[list[Case], int]:
     """All cases a search finds (at most MAX_EXPORT), in the page's order, and the total."""
-    require_reader(user)
+    user = require_reader(user)
     request = replace(request, page=1, per_page=MAX_EXPORT)
     result = search_cases(index, session, request)
     return [found.case for found in result.results], result.total
@@ -262,7 +265,7 @@ def export_row(case: Case, case_url: CaseUrl, names: dict[str, str]) -> dict[str
     return {
         "id": case.id,
         "title": case.title,
-        "district": case.district.name,
+        "district": case.home_district.name,
         "priority_areas": "; ".join(area.name for area in case.areas),
         "evidence_level": names.get(case.evidence_level or NOT_GIVEN, case.evidence_level),
         "start_date": case.start_date,

@@ -58,7 +58,6 @@ LONG_TEXT_FIELDS = (
 )
 SHORT_TEXT_FIELDS = ("organisation", "contact_name", "contact_email", "external_id")
 CASE_FIELDS = tuple(LABELS)
-IMPORT_STATUSES = ("draft", "submitted", "returned", "published", "archived")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -129,7 +128,7 @@ def _parse_date(value: Any) -> date | None:
 
 
 def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
-                     allow_status: bool = False, draft: bool = False) -> dict[str, Any]:
+                     draft: bool = False) -> dict[str, Any]:
     """Validate everything at once, so the person sees every problem in one go.
 
     A draft (`draft=True`) is saved with what is there: only the title is required, so that
@@ -141,7 +140,9 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
     def fail(field: str, message: str) -> None:
         errors.append(FieldError(field, f"{LABELS.get(field, field)}: {message}"))
 
-    allowed = set(CASE_FIELDS) if allow_status else set(CASE_FIELDS) - {"status"}
+    # The status is no input here: the lifecycle functions set it (and the import files a
+    # row's status through cases.file_case_status).
+    allowed = set(CASE_FIELDS) - {"status"}
     for key in data:
         if key not in allowed:
             errors.append(FieldError(key, f"Okänt fält \"{key}\". Giltiga fält: "
@@ -225,13 +226,6 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
 
     if clean["contact_email"] and not _EMAIL.match(clean["contact_email"]):
         fail("contact_email", f"\"{clean['contact_email']}\" är ingen giltig e-postadress.")
-
-    if allow_status:
-        status = _text(data.get("status")).lower()
-        if status and status not in IMPORT_STATUSES:
-            fail("status", f"okänt värde \"{status}\". Giltiga värden: "
-                           f"{', '.join(IMPORT_STATUSES)}.")
-        clean["status"] = status or None
 
     if errors:
         raise ValidationError(errors)

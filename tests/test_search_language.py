@@ -20,7 +20,9 @@ EMPTY = dict(situation="", cause_analysis="", measures="", goals="", results="",
 def publish(db, users, title, summary, **fields):
     case = cases.create_case(db, users["staff"], case_data(title=title, summary=summary,
                                                            **{**EMPTY, **fields}), submit=True)
-    return cases.publish_case(db, users["editor"], case)
+    cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits
+    return case
 
 
 @pytest.fixture

@@ -17,14 +17,16 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from ..models import Case
 from ..taxonomy import Taxonomy
 from .documents import BODY_FIELDS, FACET_FIELDS, URL_FACETS, plain_text
-from .index import IndexUnavailable, SearchIndex, take_transaction_id_before_outbox_ids
+from .index import IndexUnavailable, ReuseCounts, SearchIndex, no_reuse, \
+    take_transaction_id_before_outbox_ids
 from .query import SearchRequest, run_search, snippet
 from .similar import similar_case_ids
 
 log = logging.getLogger(__name__)
 
 __all__ = ["SearchIndex", "SearchRequest", "SearchResult", "IndexUnavailable", "search_cases",
-           "similar_cases", "sync_after_commit", "FACET_FIELDS", "URL_FACETS", "parse_filters"]
+           "similar_cases", "sync_after_commit", "FACET_FIELDS", "URL_FACETS", "parse_filters",
+           "ReuseCounts", "no_reuse"]
 
 
 @dataclass
@@ -141,6 +143,10 @@ def sync_after_commit(sessions: sessionmaker[Session], index: SearchIndex) -> No
 
     @event.listens_for(sessions, "after_commit")
     def _apply(session: Session) -> None:
+        if session.get_nested_transaction() is not None:
+            # A SAVEPOINT was released (the import's, say): SQLAlchemy calls after_commit for
+            # that too, but its rows are not committed until the transaction around it is.
+            return
         if session.info.pop("outbox_written", False):
             index.catch_up()  # logs and records its own failures
 

@@ -102,7 +102,7 @@ def case_document(case: Case, adoptions: int = 0) -> dict:
         "rev": everything,
         "words": everything,
         "area": " ".join(current_area_slugs(case.areas)),
-        "district": case.district.slug,
+        "district": case.home_district.slug,
         "evidence": case.evidence_level or "ej-angivet",
         "year": " ".join(active_years(case)),
         "organisation": _keywords([case.organisation]),

@@ -203,9 +203,10 @@ def _rank(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
             whole = sum(c.weight for c in concepts if c.docs and not c.optional) or 1.0
             scored = _scored(cache, concepts, full | scored_part,
                              len(full) + len(scored_part), published)
-            ranked = sorted(((round((score or 0) * (1.0 if d in full else partial[d] / whole),
-                                    6), d) for score, d in scored),
-                            key=lambda item: (-item[0], -published[item[1]]))
+            scaled = [(round((score or 0) * (1.0 if d in full else partial[d] / whole), 6), d)
+                      for score, d in scored]
+            scaled.sort(key=lambda item: (-item[0], -published[item[1]]))
+            ranked = list(scaled)
             if page_end > len(ranked):
                 ranked += [(None, d) for d in ordered[PARTIAL_SCORED:page_end]]
     return [EngineHit(case_id=int(searcher.stored_fields(docnum)["id"]), score=score)
@@ -273,8 +274,10 @@ def _counting_domain(selected: dict[str, set[int]]) -> Optional[set[int]]:
     """
     if len(selected) < 2:
         return None
-    return set().union(*(_intersect(s for other, s in selected.items() if other != name)
-                         for name in selected))
+    # With two or more selections every intersection has a set to start from (never None).
+    return set().union(*(found for name in selected
+                         if (found := _intersect(s for other, s in selected.items()
+                                                 if other != name)) is not None))
 
 
 # --- snippets -----------------------------------------------------------------------------

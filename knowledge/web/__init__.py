@@ -23,7 +23,8 @@ from ..audit import record_event
 from ..permissions import PermissionDenied, is_editor
 from ..users import ROLE_LABELS
 from ..validation import LABELS, year_range
-from .support import actor, close_db, get_db, htmx, url_with_query, wants_fragment
+from .support import actor, close_db, commit_or_roll_back, get_db, htmx, url_with_query, \
+    wants_fragment
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Logga in för att fortsätta."
     login_manager.user_loader(_load_user)
+    app.after_request(commit_or_roll_back)  # the request's one commit (or its rollback)
     app.teardown_appcontext(close_db)
 
     from . import reports, vocabulary
@@ -179,6 +181,8 @@ def _audit_refusal(reason: str) -> None:
     db.rollback()  # whatever the refused action had begun is not kept
     record_event(db, "refused", actor=actor(), address=request.remote_addr or "",
                  target=f"{request.method} {request.path}", detail={"reason": reason})
+    # Committed here, as the only thing this request keeps: the 403 answer makes
+    # commit_or_roll_back roll back, and the refusal must stay in the log.
     db.commit()
 
 

@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import logins, users
 from ..passwords import PASSWORD_MIN
+from ..permissions import require_active
 from ..validation import ValidationError
 from .support import actor, get_db, safe_local_url
 
@@ -31,7 +32,7 @@ KNOWN_DEVICE_MAX_ACCOUNTS = 5
 
 
 def _device_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="known-device")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="known-device")
 
 
 def known_device_user_ids() -> list[int]:
@@ -83,6 +84,9 @@ def login():
                 return response
             # The same words whether the account exists or not.
             error, status = "Fel e-postadress eller lösenord.", 401
+            # The failed attempt is what slows the next try down, so it is kept although
+            # the answer is an error (which would otherwise roll the request back).
+            get_db().commit()
     return render_template("login.html", error=error, email=email), status
 
 
@@ -93,7 +97,8 @@ def change_password():
     if request.method == "POST":
         db = get_db()
         try:
-            users.change_password(db, actor(), request.form.get("current_password", ""),
+            users.change_password(db, require_active(actor()),
+                                  request.form.get("current_password", ""),
                                   request.form.get("new_password", ""),
                                   request.form.get("new_password_again", ""),
                                   keep_session=session.get("sid"),

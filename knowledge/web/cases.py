@@ -1,12 +1,15 @@
 """Case pages: list, read, write, submit."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, flash, render_template, request, url_for
 
 from .. import cases as domain
 from .. import search
 from ..edit_conflicts import EditConflict, parse_version
-from ..permissions import can_edit_case, is_author, require_author_role
+from ..models import EvidenceLevel, PriorityArea
+from ..permissions import can_edit_case, can_submit_case, require_author_role
 from ..taxonomy import current_area_slugs, current_taxonomy
 from ..validation import LABELS, ValidationError, strip_control
 from . import searching
@@ -48,14 +51,13 @@ def show_case(case_id: int):
     similar = search.similar_cases(search_index(), db, case) if case.status == "published" else []
     return render_template("cases/detail.html", case=case, similar=similar,
                            can_edit=can_edit_case(user, case),
-                           can_submit=is_author(user, case)
-                           and case.status in ("draft", "returned"))
+                           can_submit=can_submit_case(user, case))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new_case():
     db, user = get_db(), actor()
-    require_author_role(user)
+    user = require_author_role(user)
     if request.method == "GET":
         return _form_page(case=None, values={"priority_areas": []}, errors={})
     data = _form_data()
@@ -116,8 +118,8 @@ def _for_people(error: ValidationError) -> dict[str, list[str]]:
     """The errors by field, listing valid values by the names the form shows: validation
     names them "slug (name)" for imports and the API, where the slug is what one types."""
     taxonomy = current_taxonomy(get_db())
-    pairs = [(f"{item.slug} ({item.name})", item.name)
-             for item in (*taxonomy.areas, *taxonomy.evidence_levels)]
+    named: list[PriorityArea | EvidenceLevel] = [*taxonomy.areas, *taxonomy.evidence_levels]
+    pairs = [(f"{item.slug} ({item.name})", item.name) for item in named]
     readable = {}
     for field, messages in error.by_field().items():
         for coded, name in pairs:
@@ -126,8 +128,9 @@ def _for_people(error: ValidationError) -> dict[str, list[str]]:
     return readable
 
 
-def _form_data() -> dict:
-    data = {field: strip_control(request.form.get(field, "")) for field in FORM_FIELDS}
+def _form_data() -> dict[str, Any]:
+    data: dict[str, Any] = {field: strip_control(request.form.get(field, ""))
+                            for field in FORM_FIELDS}
     data["priority_areas"] = request.form.getlist("priority_areas")
     return data
 

@@ -14,7 +14,7 @@ from .. import cases as cases_domain
 from ..exchange import adoptions, bookmarks, follows, questions, stale
 from ..exchange import collections as collections_domain
 from ..exchange.notifications import unread_count
-from ..permissions import can_edit_case, is_author
+from ..permissions import can_edit_case, can_submit_case
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
 from .support import (actor, get_db, redirect_after_post, render_page, safe_local_url,
@@ -143,8 +143,7 @@ def _invalid(case, fragment: str, **context):
         return render_template(fragment, case=case, **context), 422
     user = actor()
     return render_template("cases/detail.html", case=case, can_edit=can_edit_case(user, case),
-                           can_submit=is_author(user, case)
-                           and case.status in ("draft", "returned"), **context), 422
+                           can_submit=can_submit_case(user, case), **context), 422
 
 
 # --- what the case page's fragments and the header read -----------------------------------

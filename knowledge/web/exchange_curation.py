@@ -31,7 +31,7 @@ def show_collection(slug: str):
 @bp.route("/teman/nytt", methods=["GET", "POST"])
 def new_collection():
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     if request.method == "GET":
         return _form(None, {}, {})
     data = _form_data()
@@ -47,7 +47,7 @@ def new_collection():
 @bp.route("/teman/<slug>/redigera", methods=["GET", "POST"])
 def edit_collection(slug: str):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     if request.method == "GET":
         return _form(collection, _values(collection), {})
@@ -64,7 +64,7 @@ def edit_collection(slug: str):
 @bp.route("/teman/<slug>/ta-bort", methods=["POST"])
 def delete_collection(slug: str):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     if not confirmed():
         return confirm_page(
@@ -80,7 +80,7 @@ def delete_collection(slug: str):
 @bp.route("/teman/<slug>/exempel", methods=["POST"])
 def add_case(slug: str):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     try:
         domain.add_case(db, user, collection, request.form.get("case", ""))
@@ -95,7 +95,7 @@ def add_case(slug: str):
 def suggest_cases(slug: str):
     """Published cases by title as the editor types (htmx); the add form works without it."""
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     text = request.args.get("case", "")
     return render_template("exchange/_case_suggestions.html", collection=collection,
@@ -111,7 +111,7 @@ def _suggestions(db, text: str):
 @bp.route("/teman/<slug>/exempel/<int:case_id>/ta-bort", methods=["POST"])
 def remove_case(slug: str, case_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     domain.remove_case(db, user, collection, case_id)
     return _items(collection, message="Exemplet är borttaget ur temat.")
@@ -120,7 +120,7 @@ def remove_case(slug: str, case_id: int):
 @bp.route("/teman/<slug>/exempel/<int:case_id>/flytta", methods=["POST"])
 def move_case(slug: str, case_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     domain.move_case(db, user, collection, case_id, request.form.get("direction", ""))
     return _items(collection, message="Ordningen är ändrad.")

@@ -22,7 +22,8 @@ bp = Blueprint("reports", __name__)
 
 @bp.route("/statistik")
 def statistics():
-    stats = reports.case_statistics(get_db(), actor())
+    stats = reports.case_statistics(get_db(), actor(),
+                                     reuse_counts=search_index().reuse_counts)
     return render_template("reports/statistics.html", stats=stats,
                            charts=_statistics_charts(stats))
 
@@ -56,7 +57,7 @@ def export_search_xlsx():
 def restore_revision(case_id: int, revision_id: int):
     db, user = get_db(), actor()
     # The role is checked before the case is looked up, so nobody learns which ids exist.
-    require_editor(user)
+    user = require_editor(user)
     case = case_domain.get_case(db, user, case_id)
     try:
         history.restore_revision(db, user, case, revision_id)

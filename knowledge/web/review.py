@@ -22,7 +22,7 @@ def queue():
 @bp.route("/cases/<int:case_id>/publish", methods=["POST"])
 def publish(case_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     case = domain.get_case(db, user, case_id)
     try:
         decisions.publish_case(db, user, case,
@@ -38,7 +38,7 @@ def publish(case_id: int):
 @bp.route("/cases/<int:case_id>/archive", methods=["POST"])
 def archive(case_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     case = domain.get_case(db, user, case_id)
     if not confirmed():
         return confirm_page(
@@ -64,7 +64,7 @@ def unfeature(case_id: int):
 @bp.route("/cases/<int:case_id>/return", methods=["POST"])
 def return_to_author(case_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     case = domain.get_case(db, user, case_id)
     try:
         decisions.return_case(db, user, case, request.form.get("comment", ""))
@@ -80,7 +80,7 @@ def return_to_author(case_id: int):
 def _act(action, case_id: int, message: str, *args):
     db, user = get_db(), actor()
     # The role is checked before the case is looked up, so nobody learns which ids exist.
-    require_editor(user)
+    user = require_editor(user)
     case = action(db, user, domain.get_case(db, user, case_id), *args)
     flash(message, "success")
     return _back_to(case)

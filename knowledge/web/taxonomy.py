@@ -24,14 +24,14 @@ def overview():
 @bp.route("/sets", methods=["POST"])
 def start_set():
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     try:
         valid_from = date.fromisoformat(request.form.get("valid_from", ""))
     except ValueError:
         valid_from = None
     try:
         area_set = changes.start_area_set(db, user, request.form.get("name", ""), valid_from,
-                                          changes.parse_area_lines(request.form.get("areas")))
+                                          changes.parse_area_lines(request.form.get("areas", "")))
     except ValidationError as error:
         db.rollback()
         return _overview_page(error.by_field(), status=422)
@@ -42,7 +42,7 @@ def start_set():
 @bp.route("/sets/<int:set_id>/mapping", methods=["GET", "POST"])
 def mapping(set_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     area_set = db.get(AreaSet, set_id) or abort(404)
     errors = {}
     if request.method == "POST":
@@ -66,7 +66,7 @@ def mapping(set_id: int):
 @bp.route("/sets/<int:set_id>/activate", methods=["POST"])
 def activate(set_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     area_set = db.get(AreaSet, set_id) or abort(404)
     try:
         count = changes.activate_area_set(db, user, area_set)
@@ -82,7 +82,7 @@ def activate(set_id: int):
 @bp.route("/districts/merge", methods=["POST"])
 def merge():
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     values = request.form.getlist("sources")
     sources = [d for d in (db.get(District, int(v)) for v in values if is_case_id(v))
                if d is not None and d.active]
