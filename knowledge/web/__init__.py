@@ -22,7 +22,8 @@ from .. import logins
 from ..audit import record_event
 from ..permissions import PermissionDenied, is_editor
 from ..users import ROLE_LABELS
-from ..validation import LABELS, year_range
+from ..case_fields import LABELS, page_fields
+from ..validation import year_range
 from .support import actor, close_db, get_db, htmx, url_with_query, wants_fragment
 
 csrf = CSRFProtect()
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["year_range"] = year_range
+    app.jinja_env.globals["case_page_fields"] = page_fields
     app.jinja_env.filters["field_label"] = lambda field: LABELS.get(field, field)
     app.jinja_env.filters["personal_data"] = lambda case: describe(personal_data_in(case))
     app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,

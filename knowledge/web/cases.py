@@ -8,14 +8,12 @@ from .. import search
 from ..edit_conflicts import EditConflict, parse_version
 from ..permissions import can_edit_case, is_author, require_author_role
 from ..taxonomy import current_area_slugs, current_taxonomy
-from ..validation import LABELS, ValidationError, strip_control
+from ..case_fields import AREAS, BY_NAME, FORM_FIELDS, LABELS, form_sections
+from ..validation import ValidationError, strip_control
 from . import searching
 from .support import actor, get_db, redirect_after_post, render_page, search_index
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-
-# The fields a person edits in the form; external_id and status are set by import and review.
-FORM_FIELDS = tuple(f for f in LABELS if f not in ("external_id", "status"))
 
 
 @bp.route("")
@@ -127,9 +125,9 @@ def _for_people(error: ValidationError) -> dict[str, list[str]]:
 
 
 def _form_data() -> dict:
-    data = {field: strip_control(request.form.get(field, "")) for field in FORM_FIELDS}
-    data["priority_areas"] = request.form.getlist("priority_areas")
-    return data
+    # The fields a person edits in the form (knowledge.case_fields); the areas are checkboxes.
+    return {field: request.form.getlist(field) if BY_NAME[field].kind == AREAS
+            else strip_control(request.form.get(field, "")) for field in FORM_FIELDS}
 
 
 def _wants_submit() -> bool:
@@ -140,7 +138,7 @@ def _form_page(case, values, errors, status=200, conflict=None, conflict_fields=
     if isinstance(values.get("partners"), list):
         values = {**values, "partners": "\n".join(values["partners"])}
     return render_page("cases/form.html", "cases/_form.html", status=status, case=case,
-                       values=values, errors=errors, labels=LABELS,
+                       values=values, errors=errors, labels=LABELS, sections=form_sections(),
                        taxonomy=current_taxonomy(get_db()), conflict=conflict,
                        conflict_fields=conflict_fields)
 
