@@ -1,16 +1,17 @@
 """Case pages: list, read, write, submit."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, render_template, request, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 
 from .. import cases as domain
 from .. import search
 from ..edit_conflicts import EditConflict, parse_version
-from ..permissions import can_edit_case, is_author, require_author_role
+from ..permissions import can_edit_case, require_author_role
 from ..taxonomy import current_area_slugs, current_taxonomy
 from ..case_fields import AREAS, BY_NAME, FORM_FIELDS, LABELS, form_sections
 from ..validation import ValidationError, strip_control
 from . import searching
+from .case_page import case_page, render_case_page
 from .support import actor, get_db, redirect_after_post, render_page, search_index
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -43,11 +44,7 @@ def show_case(case_id: int):
     user = actor()
     db = get_db()
     case = domain.get_case(db, user, case_id)
-    similar = search.similar_cases(search_index(), db, case) if case.status == "published" else []
-    return render_template("cases/detail.html", case=case, similar=similar,
-                           can_edit=can_edit_case(user, case),
-                           can_submit=is_author(user, case)
-                           and case.status in ("draft", "returned"))
+    return render_case_page(case_page(case))
 
 
 @bp.route("/new", methods=["GET", "POST"])
