@@ -12,7 +12,8 @@ from ..case_fields import AREAS, BY_NAME, FORM_FIELDS, LABELS, form_sections
 from ..validation import ValidationError, strip_control
 from . import searching
 from .case_page import case_page, render_case_page
-from .support import actor, get_db, redirect_after_post, render_page, search_index
+from .support import (actor, get_db, redirect_after_post, render_invalid, render_page,
+                      search_index)
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -58,8 +59,9 @@ def new_case():
         case = domain.create_case(db, user, data, submit=_wants_submit(),
                                   allow_incomplete=True)
     except ValidationError as error:
-        db.rollback()
-        return _form_page(case=None, values=data, errors=_for_people(error), status=422)
+        # After the rollback: the page (and the names in the messages) read what is saved.
+        return render_invalid(lambda: _form_page(case=None, values=data,
+                                                 errors=_for_people(error)))
     return _saved(case)
 
 
@@ -83,13 +85,13 @@ def edit_case(case_id: int):
                            expected_version=parse_version(values["version"]),
                            allow_incomplete=True)
     except EditConflict as conflict:
-        db.rollback()
         merged, fields = conflict.merge(data)
-        return _form_page(case=case, values={**merged, "version": conflict.current_version},
-                          errors={}, conflict=conflict, conflict_fields=fields, status=409)
+        return render_invalid(_form_page, case=case,
+                              values={**merged, "version": conflict.current_version},
+                              errors={}, conflict=conflict, conflict_fields=fields, status=409)
     except ValidationError as error:
-        db.rollback()
-        return _form_page(case=case, values=values, errors=_for_people(error), status=422)
+        return render_invalid(lambda: _form_page(case=case, values=values,
+                                                 errors=_for_people(error)))
     return _saved(case)
 
 
@@ -100,9 +102,9 @@ def submit_case(case_id: int):
     try:
         domain.submit_case(db, user, case)
     except ValidationError as error:
-        db.rollback()
-        return _form_page(case=case, values={**domain.case_fields(case), "version": case.version},
-                          errors=_for_people(error), status=422)
+        return render_invalid(lambda: _form_page(
+            case=case, values={**domain.case_fields(case), "version": case.version},
+            errors=_for_people(error)))
     flash(saved_message(case.status, submitted=True), "success")
     return _back_to(case)
 

@@ -17,7 +17,8 @@ from ..exchange.notifications import unread_count
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
 from .case_page import case_page, render_case_page
-from .support import (actor, get_db, redirect_after_post, render_page, safe_local_url,
+from .support import (actor, get_db, redirect_after_post, render_invalid, render_page,
+                      safe_local_url,
                       wants_fragment)
 
 bp = Blueprint("exchange", __name__)
@@ -32,8 +33,7 @@ def ask(case_id: int):
     try:
         questions.ask_question(db, user, case, {"body": request.form.get("body", "")})
     except ValidationError as error:
-        db.rollback()
-        return _invalid(case, "exchange/_questions.html", question_form=(
+        return render_invalid(_invalid, case, "exchange/_questions.html", question_form=(
             "new", error.by_field(), request.form.get("body", "")))
     return _changed(case, "exchange/_questions.html", "fragor",
                     "Frågan är skickad till exemplets författare och kontaktperson.")
@@ -47,8 +47,7 @@ def answer(case_id: int, question_id: int):
     try:
         questions.answer_question(db, user, question, {"body": request.form.get("body", "")})
     except ValidationError as error:
-        db.rollback()
-        return _invalid(case, "exchange/_questions.html", question_form=(
+        return render_invalid(_invalid, case, "exchange/_questions.html", question_form=(
             question.id, error.by_field(), request.form.get("body", "")))
     return _changed(case, "exchange/_questions.html", "fragor", "Svaret är publicerat.")
 
@@ -66,8 +65,7 @@ def report_adoption(case_id: int):
     try:
         adoptions.report_adoption(db, user, case, data)
     except ValidationError as error:
-        db.rollback()
-        return _adoption_form(case, data, error.by_field(), status=422)
+        return render_invalid(_adoption_form, case, data, error.by_field())
     flash("Tack! Er erfarenhet syns nu på exemplet.", "success")
     return redirect_after_post(url_for("cases.show_case", case_id=case.id, _anchor="provat"))
 
@@ -92,9 +90,8 @@ def update_adoption(case_id: int, report_id: int):
     try:
         adoptions.add_update(db, user, report, data)
     except ValidationError as error:
-        db.rollback()
-        return _invalid(case, "exchange/_adoptions.html",
-                        update_form=(report.id, error.by_field(), data["body"]))
+        return render_invalid(_invalid, case, "exchange/_adoptions.html",
+                              update_form=(report.id, error.by_field(), data["body"]))
     return _changed(case, "exchange/_adoptions.html", "provat", "Uppdateringen är sparad.")
 
 
@@ -138,11 +135,10 @@ def _changed(case, fragment: str, anchor: str, message: str):
 
 
 def _invalid(case, fragment: str, **form_state):
-    """Errors in the fragment for htmx, or in the whole case page without JavaScript."""
+    """Errors in the fragment for htmx, or in the whole case page without JavaScript (the
+    caller answers 422, see render_invalid)."""
     page = case_page(case, **form_state)
-    if wants_fragment():
-        return render_case_page(page, fragment), 422
-    return render_case_page(page), 422
+    return render_case_page(page, fragment if wants_fragment() else "cases/detail.html")
 
 
 # --- what the header and the start page read ---------------------------------------------
