@@ -27,9 +27,10 @@ STATUS = "status"      # the review status (import only)
 ALWAYS = "always"
 TO_SUBMIT = "to_submit"
 
-# Where the case page shows a field: its header, the facts list, or a body section with the
-# field's label as heading (Markdown rendered). None: not shown by itself.
-HEADER, FACTS, BODY = "header", "facts", "body"
+# Where the case page shows a field: its header; the facts list, as its own fact or as part
+# of the period (start and end date) or the contact (name and e-mail); or a body section
+# with the field's label as heading (Markdown rendered). None: not shown by itself.
+HEADER, FACTS, PERIOD, CONTACT_FACT, BODY = "header", "facts", "period", "contact", "body"
 
 # The form's fieldsets, in order.
 BASICS = "Grunduppgifter"
@@ -127,15 +128,15 @@ FIELDS: tuple[CaseField, ...] = (
     CaseField("start_date", "Startdatum", DATE, form_section=RESULTS,
               hint="ÅÅÅÅ-MM-DD, t.ex. 2025-03-31 (år %(first)s–%(last)s).",
               input_attributes=' inputmode="numeric" autocomplete="off" maxlength="10"',
-              export_position=5, export_width=12, page_section=FACTS),
+              export_position=5, export_width=12, page_section=PERIOD),
     CaseField("end_date", "Slutdatum", DATE, form_section=RESULTS,
               hint="ÅÅÅÅ-MM-DD (år %(first)s–%(last)s). Lämna tomt om arbetet pågår.",
               input_attributes=' inputmode="numeric" autocomplete="off" maxlength="10"',
-              export_position=6, export_width=12, page_section=FACTS),
+              export_position=6, export_width=12, page_section=PERIOD),
     CaseField("contact_name", "Kontaktperson", LINE, form_section=CONTACT,
-              page_section=FACTS),
+              page_section=CONTACT_FACT),
     CaseField("contact_email", "Kontaktens e-post", LINE, form_section=CONTACT,
-              input_type="email", page_section=FACTS),
+              input_type="email", page_section=CONTACT_FACT),
     CaseField("external_id", "Externt id", LINE, restorable=False),
     CaseField("status", "Status", STATUS, restorable=False),
 )
