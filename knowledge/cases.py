@@ -34,7 +34,8 @@ from .permissions import (
     require_editor,
 )
 from .taxonomy import current_taxonomy
-from .validation import LONG_TEXT_FIELDS, FieldError, ValidationError, clean_case_input
+from .case_fields import AREAS, DATE, DISTRICT, FIELDS, LIST, PLAIN_FIELDS
+from .validation import FieldError, ValidationError, clean_case_input
 
 STATUS_LABELS = {
     "draft": "Utkast",
@@ -57,12 +58,6 @@ ACTION_LABELS = {
     "restored": "Återställde en tidigare version",
     "reviewed": "Bekräftade att exemplet är aktuellt",
 }
-# Fields copied as they are from clean input to the model.
-_PLAIN_FIELDS = ("title", "summary", "organisation", "partners", "evidence_level",
-                 "start_date", "end_date", "contact_name", "contact_email", "external_id",
-                 *LONG_TEXT_FIELDS)
-
-
 class NotFound(Exception):
     """No such case, or one the actor may not see (we do not reveal which)."""
 
@@ -124,27 +119,22 @@ def personal_data_reasons(session: Session) -> dict[int, str]:
 
 
 def case_fields(case: Case) -> dict[str, Any]:
-    """All case fields by their names (docs/architecture.md), as plain JSON-ready values."""
-    data: dict[str, Any] = {
-        "title": case.title,
-        "summary": case.summary,
-        "district": case.district.slug if case.district else None,
-        "priority_areas": [area.slug for area in case.areas],
-        "organisation": case.organisation,
-        "partners": list(case.partners or []),
-    }
-    for field in LONG_TEXT_FIELDS:
-        data[field] = getattr(case, field)
-    data.update(
-        evidence_level=case.evidence_level,
-        start_date=case.start_date.isoformat() if case.start_date else None,
-        end_date=case.end_date.isoformat() if case.end_date else None,
-        contact_name=case.contact_name,
-        contact_email=case.contact_email,
-        external_id=case.external_id,
-        status=case.status,
-    )
-    return data
+    """All case fields by their names (docs/architecture.md), as plain JSON-ready values, in the order of
+    knowledge.case_fields.FIELDS (the JSONL export's and the API's shape)."""
+    return {field.name: _plain_value(case, field.name, field.kind) for field in FIELDS}
+
+
+def _plain_value(case: Case, name: str, kind: str) -> Any:
+    if kind == DISTRICT:
+        return case.district.slug if case.district else None
+    if kind == AREAS:
+        return [area.slug for area in case.areas]
+    value = getattr(case, name)
+    if kind == LIST:
+        return list(value or [])
+    if kind == DATE:
+        return value.isoformat() if value else None
+    return value
 
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer; larger numbers are simply no case
@@ -362,7 +352,7 @@ def lock_case(session: Session, case: Case) -> None:
 
 
 def _apply(case: Case, clean: dict[str, Any]) -> None:
-    for field in _PLAIN_FIELDS:
+    for field in PLAIN_FIELDS:
         setattr(case, field, clean[field])
     case.district = clean["district"]
     case.district_id = clean["district"].id if clean["district"] else None  # a draft may lack one

@@ -24,13 +24,11 @@ from .cases import NotFound, PersonalDataFound, case_fields, update_case
 from .models import Case, CaseRevision, District, EvidenceLevel, PriorityArea, User
 from .permissions import can_view_case, is_author, is_editor, require, require_editor
 from .privacy import scan_case_fields
-from .validation import LABELS, LONG_TEXT_FIELDS
+from .case_fields import LABELS, LIST_FIELDS, RESTORED_FIELDS, WORD_DIFF_FIELDS
 
-# What a restore puts back: the content. Status follows the review workflow, and the
-# external id ties the case to a source system, so neither is taken from an old version.
-RESTORED_FIELDS = tuple(f for f in LABELS if f not in ("status", "external_id"))
-WORD_DIFF_FIELDS = ("summary", *LONG_TEXT_FIELDS)
-LIST_FIELDS = ("priority_areas", "partners")
+# What a restore puts back (RESTORED_FIELDS) is the content. Status follows the review
+# workflow, and the external id ties the case to a source system, so neither is taken from
+# an old version.
 CONTEXT_WORDS = 12     # unchanged words kept on each side of a change in a long text
 EMPTY = "(tomt)"
 

@@ -37,15 +37,9 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError as _StdnumError
 from stdnum.se import personnummer
 
-from .validation import LABELS
+from .case_fields import LABELS, SCANNED_FIELDS
 
 __all__ = ["Finding", "SCANNED_FIELDS", "scan_text", "scan_case_fields", "describe"]
-
-SCANNED_FIELDS: tuple[str, ...] = (
-    "title", "summary", "organisation", "partners", "target_group", "situation",
-    "cause_analysis", "measures", "goals", "results", "lessons", "gender_analysis",
-    "child_rights_analysis",
-)
 
 _KIND_LABELS = {
     "personnummer": "personnummer",

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from . import case_fields
 from .models import Case, District, PriorityArea, User
 from .permissions import require_active
 from .search import ReuseCounts, SearchIndex, SearchRequest, no_reuse, search_cases
@@ -30,17 +31,18 @@ from .spreadsheet import append_row, csv_row
 from .taxonomy import Taxonomy, current_area_slugs, current_taxonomy
 from .markdown import markdown_as_text
 from .timezones import today_in_stockholm, utc_start_of
-from .validation import LABELS, FieldError, ValidationError
+from .validation import FieldError, ValidationError
 
 MAX_EXPORT = 5000          # rows in one search export; the file says when there were more
 NOT_GIVEN = "ej-angivet"   # a case without evidence level, named as in the search facet
 FIRST_YEAR, LAST_YEAR = 1990, 2100
-EXPORT_COLUMNS = ("id", "title", "district", "priority_areas", "evidence_level", "start_date",
-                  "end_date", "organisation", "partners", "results", "lessons", "url")
+# The case's number, the case fields the registry exports (knowledge.case_fields), a link.
+EXPORT_COLUMNS = ("id", *(f.name for f in case_fields.EXPORT_FIELDS), "url")
 # CSV and Excel files are read by people: their header row says what the form says. (The
 # JSONL export and the API keep the field names, which is what the import reads.)
-EXPORT_HEADERS = {"id": "Nummer", **{c: LABELS[c] for c in EXPORT_COLUMNS if c in LABELS},
-                  "organisation": "Organisation", "url": "Länk"}
+EXPORT_HEADERS = {"id": "Nummer", **{f.name: f.label for f in case_fields.EXPORT_FIELDS},
+                  "url": "Länk"}
+EXPORT_WIDTHS = [8, *(f.export_width for f in case_fields.EXPORT_FIELDS), 40]
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 CaseUrl = Callable[[Case], str]
@@ -261,21 +263,28 @@ def search_for_export(index: SearchIndex, session: Session, user: Optional[User]
 # --- rows, CSV and Excel -----------------------------------------------------------------------
 
 def export_row(case: Case, case_url: CaseUrl, names: dict[str, str]) -> dict[str, Any]:
-    """One case as the export's columns; lists are joined with "; " as the import reads them."""
-    return {
-        "id": case.id,
-        "title": case.title,
-        "district": case.home_district.name,
-        "priority_areas": "; ".join(area.name for area in case.areas),
-        "evidence_level": names.get(case.evidence_level or NOT_GIVEN, case.evidence_level),
-        "start_date": case.start_date,
-        "end_date": case.end_date,
-        "organisation": case.organisation,
-        "partners": "; ".join(case.partners or []),
-        "results": markdown_as_text(case.results),
-        "lessons": markdown_as_text(case.lessons),
-        "url": case_url(case),
-    }
+    """One case as the export's columns; lists are joined with "; " as the import reads them,
+    Markdown becomes plain text, places and levels are given by name."""
+    row: dict[str, Any] = {"id": case.id}
+    for field in case_fields.EXPORT_FIELDS:
+        row[field.name] = _export_value(case, field, names)
+    row["url"] = case_url(case)
+    return row
+
+
+def _export_value(case: Case, field: case_fields.CaseField, names: dict[str, str]) -> Any:
+    if field.kind == case_fields.DISTRICT:
+        return case.home_district.name
+    if field.kind == case_fields.AREAS:
+        return "; ".join(area.name for area in case.areas)
+    if field.kind == case_fields.EVIDENCE:
+        return names.get(case.evidence_level or NOT_GIVEN, case.evidence_level)
+    value = getattr(case, field.name)
+    if field.kind == case_fields.LIST:
+        return "; ".join(value or [])
+    if field.kind == case_fields.TEXT:
+        return markdown_as_text(value)
+    return value
 
 
 def cases_csv(rows: Sequence[dict[str, Any]]) -> bytes:
@@ -354,7 +363,7 @@ def _write_cases(sheet, rows: Sequence[dict[str, Any]]) -> None:
         append_row(sheet, [row[column] for column in EXPORT_COLUMNS])
         url_cell = sheet.cell(row=sheet.max_row, column=len(EXPORT_COLUMNS))
         url_cell.hyperlink = url_cell.value
-    _style_header(sheet, widths=[8, 40, 20, 40, 20, 12, 12, 30, 30, 60, 60, 40])
+    _style_header(sheet, widths=EXPORT_WIDTHS)
     sheet.auto_filter.ref = sheet.dimensions
 
 

@@ -220,7 +220,8 @@ def _scored(cache: SearcherCache, concepts: list[Concept], docs: set[int], limit
     scores = score_documents(cache.term_scores, cache.term_docs, concepts, docs)
     # Equal scores (near-identical texts) go newest first, the same way every time,
     # whatever order the documents happen to have in the index's segments.
-    return top_documents(scores, limit, lambda docnum: -published[docnum])
+    return [(score, docnum) for score, docnum in
+            top_documents(scores, limit, lambda docnum: -published[docnum])]
 
 
 def _phrase_docs(searcher: Searcher, cache: SearcherCache, alternative: Alternative,

@@ -17,15 +17,13 @@ alternative, plus a tenth of the others that match; concepts add up.
 from __future__ import annotations
 
 import heapq
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import Iterable, Optional
 
 from whoosh.scoring import bm25
 from whoosh.searching import Searcher
 
+from .concept_model import Alternative, Concept
 from .documents import TEXT_FIELDS
-
-if TYPE_CHECKING:   # concepts reads the searcher's cache, which holds a TermScores
-    from .concepts import Alternative, Concept
 
 # Whoosh's BM25F defaults (the index is searched with them everywhere else too).
 B, K1 = 0.75, 1.2
@@ -76,7 +74,7 @@ class TermScores:
         return scores
 
 
-def score_documents(term_scores: TermScores, term_docs, concepts: Iterable["Concept"],
+def score_documents(term_scores: TermScores, term_docs, concepts: Iterable[Concept],
                     docs: set[int]) -> dict[int, float]:
     """The score of each of `docs` that matches at least one concept; others are left out.
 
@@ -119,8 +117,8 @@ def top_documents(scores: dict[int, float], limit: int, newest_first) -> list[tu
     return [(score, docnum) for docnum, score in ordered[:limit]]
 
 
-def _alternative_scores(term_scores: TermScores, term_docs, concept: "Concept",
-                        alternative: "Alternative", weight: float,
+def _alternative_scores(term_scores: TermScores, term_docs, concept: Concept,
+                        alternative: Alternative, weight: float,
                         docs: set[int]) -> dict[int, float]:
     if alternative.district:
         return {d: weight for d in _within(term_docs("district", alternative.district), docs)}

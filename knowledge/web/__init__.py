@@ -11,9 +11,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import IntegerConverter
 
-from ..cases import ACTION_LABELS, MAX_ID, STATUS_LABELS, InvalidTransition, NotFound, \
-    personal_data_in
-from ..privacy import describe
+from ..cases import ACTION_LABELS, MAX_ID, STATUS_LABELS, InvalidTransition, NotFound
 from ..search import IndexUnavailable
 from ..db import begin_write
 from ..markdown import render_markdown
@@ -22,7 +20,8 @@ from .. import logins
 from ..audit import record_event
 from ..permissions import PermissionDenied, is_editor
 from ..users import ROLE_LABELS
-from ..validation import LABELS, year_range
+from ..case_fields import LABELS
+from ..validation import year_range
 from .support import actor, close_db, commit_or_roll_back, get_db, htmx, url_with_query, \
     wants_fragment
 
@@ -69,7 +68,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["year_range"] = year_range
     app.jinja_env.filters["field_label"] = lambda field: LABELS.get(field, field)
-    app.jinja_env.filters["personal_data"] = lambda case: describe(personal_data_in(case))
     app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
                                  ACTION_LABELS=ACTION_LABELS, is_editor=is_editor)
 

@@ -10,7 +10,7 @@ from .. import logins, users
 from ..passwords import PASSWORD_MIN
 from ..permissions import require_active
 from ..validation import ValidationError
-from .support import actor, get_db, safe_local_url
+from .support import actor, get_db, render_invalid, safe_local_url
 
 bp = Blueprint("auth", __name__)
 
@@ -92,25 +92,20 @@ def login():
 
 @bp.route("/konto/losenord", methods=["GET", "POST"])
 def change_password():
-    errors: dict = {}
-    status = 200
     if request.method == "POST":
-        db = get_db()
         try:
-            users.change_password(db, require_active(actor()),
+            users.change_password(get_db(), require_active(actor()),
                                   request.form.get("current_password", ""),
                                   request.form.get("new_password", ""),
                                   request.form.get("new_password_again", ""),
                                   keep_session=session.get("sid"),
                                   address=request.remote_addr or "")
         except ValidationError as error:
-            db.rollback()
-            errors, status = error.by_field(), 422
-        else:
-            flash("Lösenordet är bytt. Du är utloggad på alla andra enheter.", "success")
-            return redirect(url_for("main.index"), code=303)
-    return render_template("change_password.html", errors=errors,
-                           password_min=PASSWORD_MIN), status
+            return render_invalid(render_template, "change_password.html",
+                                  errors=error.by_field(), password_min=PASSWORD_MIN)
+        flash("Lösenordet är bytt. Du är utloggad på alla andra enheter.", "success")
+        return redirect(url_for("main.index"), code=303)
+    return render_template("change_password.html", errors={}, password_min=PASSWORD_MIN)
 
 
 @bp.route("/logout", methods=["POST"])

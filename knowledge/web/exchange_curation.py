@@ -7,8 +7,8 @@ from ..exchange import collections as domain
 from ..exchange import stale
 from ..permissions import require_editor
 from ..validation import ValidationError
-from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post, render_page,
-                      wants_fragment)
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post,
+                      render_invalid, render_page, wants_fragment)
 
 bp = Blueprint("curation", __name__)
 
@@ -38,8 +38,7 @@ def new_collection():
     try:
         collection = domain.create_collection(db, user, data)
     except ValidationError as error:
-        db.rollback()
-        return _form(None, data, error.by_field(), status=422)
+        return render_invalid(_form, None, data, error.by_field())
     flash("Temat är skapat. Lägg till exempel i det.", "success")
     return redirect_after_post(url_for("curation.edit_collection", slug=collection.slug))
 
@@ -55,8 +54,7 @@ def edit_collection(slug: str):
     try:
         domain.update_collection(db, user, collection, data)
     except ValidationError as error:
-        db.rollback()
-        return _form(collection, data, error.by_field(), status=422)
+        return render_invalid(_form, collection, data, error.by_field())
     flash("Temat är sparat.", "success")
     return redirect_after_post(url_for("curation.edit_collection", slug=collection.slug))
 
@@ -85,9 +83,8 @@ def add_case(slug: str):
     try:
         domain.add_case(db, user, collection, request.form.get("case", ""))
     except ValidationError as error:
-        db.rollback()
-        return _items(collection, errors=error.by_field(), value=request.form.get("case", ""),
-                      status=422)
+        return render_invalid(_items, collection, errors=error.by_field(),
+                              value=request.form.get("case", ""))
     return _items(collection, message="Exemplet är tillagt.")
 
 

@@ -10,8 +10,8 @@ from ..exchange.saved_search import URL_FACETS, describe_query, normalise_query
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
 from ..permissions import require_active
-from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post, render_page,
-                      wants_fragment)
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post,
+                      render_invalid, render_page, wants_fragment)
 
 bp = Blueprint("personal", __name__)
 
@@ -61,8 +61,7 @@ def settings():
         try:
             notifications.set_digest(db, user, request.form.get("digest", ""))
         except ValidationError as error:
-            db.rollback()
-            return _settings_page(errors=error.by_field(), status=422)
+            return render_invalid(_settings_page, errors=error.by_field())
         flash("Dina val för e-post är sparade.", "success")
         return redirect_after_post(url_for("personal.settings"))
     return _settings_page(wanted=request.args.get("flode", ""))
@@ -75,9 +74,8 @@ def follow():
     try:
         follows.follow(db, user, kind, request.form.get("target", ""))
     except ValidationError as error:
-        db.rollback()
-        return _settings_page(errors=error.by_field(), follow_kind=kind,
-                              follow_value=request.form.get("target", ""), status=422)
+        return render_invalid(_settings_page, errors=error.by_field(), follow_kind=kind,
+                              follow_value=request.form.get("target", ""))
     flash("Du följer nu det du valde. Nya exempel kommer som notiser.", "success")
     return redirect_after_post(url_for("personal.settings", _anchor="bevakningar"))
 

@@ -71,12 +71,6 @@ def restore_revision(case_id: int, revision_id: int):
 
 
 @bp.app_template_global()
-def case_history_for(case):
-    """For templates/cases/_history.html, which the case page includes with only `case`."""
-    return history.case_history(get_db(), actor(), case)
-
-
-@bp.app_template_global()
 def search_export_url(file_format: str) -> str:
     """The current search's download link: the same parameters as /cases, without the page."""
     endpoint = "reports.export_search_xlsx" if file_format == "xlsx" else \

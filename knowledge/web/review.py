@@ -8,7 +8,9 @@ from .. import listing
 from ..exchange import decisions
 from ..permissions import require_editor
 from ..validation import ValidationError
-from .support import actor, confirm_page, confirmed, get_db, redirect_after_post
+from .case_page import case_page, render_case_page
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post,
+                      render_invalid)
 
 bp = Blueprint("review", __name__)
 
@@ -28,9 +30,7 @@ def publish(case_id: int):
         decisions.publish_case(db, user, case,
                                personal_data_reason=request.form.get("personal_data_reason", ""))
     except domain.PersonalDataFound:
-        db.rollback()
-        return render_template("cases/detail.html", case=case, can_edit=True,
-                               can_submit=False, publish_blocked=True), 422
+        return render_invalid(render_case_page, case_page(case, publish_blocked=True))
     flash("Exemplet är publicerat och syns nu för alla.", "success")
     return _back_to(case)
 
@@ -69,10 +69,8 @@ def return_to_author(case_id: int):
     try:
         decisions.return_case(db, user, case, request.form.get("comment", ""))
     except ValidationError as error:
-        db.rollback()
-        return render_template("cases/detail.html", case=case, can_edit=True,
-                               can_submit=False,
-                               return_errors=error.by_field().get("comment", [])), 422
+        return render_invalid(render_case_page, case_page(
+            case, return_errors=error.by_field().get("comment", [])))
     flash("Exemplet är återsänt till författaren med din kommentar.", "success")
     return _back_to(case)
 

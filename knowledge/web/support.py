@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlencode
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
@@ -74,6 +74,21 @@ def render_page(page_template: str, fragment: str, status: int = 200, **context)
         (render_template(template, is_fragment=is_fragment, **context), status))
     # The same URL answers with a page or a fragment; caches must keep them apart.
     response.vary.add("HX-Request")
+    return response
+
+
+def render_invalid(render: Callable[..., Any], /, *args: Any, status: int = 422,
+                   **context: Any):
+    """Answer a refused write: roll back what it began, then show the page again.
+
+    The rollback comes first, so that nothing half-written is kept whether or not the
+    request commits at its end, and the page reads what is saved. `render` makes the page
+    (a view's page helper, render_template or render_page) from `args` and `context`; the
+    answer gets `status`: 422 for input to correct, 409 for an edit conflict.
+    """
+    get_db().rollback()
+    response = current_app.make_response(render(*args, **context))
+    response.status_code = status
     return response
 
 

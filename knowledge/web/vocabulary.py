@@ -13,7 +13,7 @@ from ..permissions import require_editor
 from ..search import vocabulary as domain
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post, render_page
+from .support import actor, get_db, redirect_after_post, render_invalid, render_page
 
 bp = Blueprint("vocabulary", __name__, url_prefix="/sokord")
 
@@ -86,8 +86,8 @@ def import_csv():
         return _list_page(db, import_errors=[problem], status=422)
     result = domain.import_csv(db, user, text)
     if result.errors:
-        db.rollback()  # all or nothing: the domain wrote nothing, and nothing is kept
-        return _list_page(db, import_errors=result.errors, status=422)
+        # All or nothing: the domain wrote nothing, and nothing is kept.
+        return render_invalid(_list_page, db, import_errors=result.errors)
     flash(f"Importen är klar: {result.created} nya, {result.updated} ändrade, "
           f"{result.unchanged} oförändrade. Ändringarna gäller i sökningen redan nu.",
           "success")
@@ -105,8 +105,7 @@ def _save(db, user: User, row):
     try:
         saved = domain.save_term(db, user, data, term_id=row.id if row else None)
     except ValidationError as error:
-        db.rollback()
-        return _form(row, values, error.by_field(), status=422)
+        return render_invalid(_form, row, values, error.by_field())
     flash(f"”{saved.term}” är sparat och gäller i sökningen redan nu.", "success")
     return redirect_after_post(url_for("vocabulary.terms", kind=saved.kind,
                                        _anchor=f"sokord-{saved.id}"))
