@@ -187,22 +187,9 @@ def bench_size(size: int, generator: CaseGenerator, args) -> SizeResult:
         say(f"generated {size} cases ({text_bytes / size / 1024:.1f} kB of text each) and "
             f"{len(queries)} queries in {perf_counter() - started:.1f} s")
 
-        url = f"sqlite:///{tmp}/bench.sqlite3"
-        config = {"DATABASE_URL": url, "INDEX_DIR": str(tmp / "index"), "SECRET_KEY": "bench"}
-        upgrade_database(url)
-        app = create_app(config)
+        config, app, editor_id = prepare_app(tmp)
         sessions = app.extensions["db_sessionmaker"]
         index = app.extensions["search_index"]
-        with sessions() as session:
-            load_reference_data(session)
-            load_starter_vocabulary(session)   # as init-db does: the search expands with it
-            create_user(session, email="samordnare@bench.invalid", role="coordinator",
-                        password=PASSWORD, commit=False)
-            editor = create_user(session, email="redaktor@bench.invalid", role="editor",
-                                 password=PASSWORD, commit=False)
-            session.commit()
-            editor_id = editor.id
-
         load(result, corpus, sessions, index, args)
         rebuild(result, index, args)
         with sessions() as session:
@@ -252,6 +239,25 @@ def bench_size(size: int, generator: CaseGenerator, args) -> SizeResult:
             say(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def prepare_app(tmp: Path):
+    """A fresh SQLite database and index in `tmp`, with the reference data, the starter
+    vocabulary (as init-db loads them), a coordinator and an editor. Returns the config a
+    server needs, the app and the editor's id. (bench/pages.py starts the same way.)"""
+    url = f"sqlite:///{tmp}/bench.sqlite3"
+    config = {"DATABASE_URL": url, "INDEX_DIR": str(tmp / "index"), "SECRET_KEY": "bench"}
+    upgrade_database(url)
+    app = create_app(config)
+    with app.extensions["db_sessionmaker"]() as session:
+        load_reference_data(session)
+        load_starter_vocabulary(session)   # as init-db does: the search expands with it
+        create_user(session, email="samordnare@bench.invalid", role="coordinator",
+                    password=PASSWORD, commit=False)
+        editor = create_user(session, email="redaktor@bench.invalid", role="editor",
+                             password=PASSWORD, commit=False)
+        session.commit()
+        return config, app, editor.id
 
 
 def load(result: SizeResult, corpus: Corpus, sessions, index, args) -> None:
