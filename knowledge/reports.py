@@ -27,6 +27,7 @@ from .export_files import (EXPORT_ROW_CAP, NOT_GIVEN, CaseUrl, add_sheet, cap_no
                            write_cases_csv)
 from .models import Case, District, PriorityArea, User, case_areas
 from .permissions import require
+from .report_cache import kept
 from .search import SearchIndex, SearchRequest, search_case_ids
 from .taxonomy import Taxonomy, current_area_slugs, current_taxonomy
 from .timezones import local_date, today_in_stockholm, utc_start_of
@@ -72,28 +73,45 @@ def compile_year(session: Session, user: Optional[User], year: Any, *,
     require_reader(user)
     taxonomy = current_taxonomy(session)
     chosen_year, chosen_district, chosen_area = _parse_choice(taxonomy, year, district, area)
-    active = _published_active_in(chosen_year, chosen_district)
+    names = evidence_names(taxonomy)
+    areas = [chosen_area] if chosen_area is not None else taxonomy.areas
+    key = ("compilation", chosen_year, chosen_district.id if chosen_district else None,
+           chosen_area.slug if chosen_area else None)
+    case_ids, sections, evidence, several = kept(
+        session, key, lambda: _compile(session, chosen_year, chosen_district, chosen_area,
+                                       areas, names),
+        also_depends_on=taxonomy_key(taxonomy))
+    return Compilation(year=chosen_year, district=chosen_district, area=chosen_area,
+                       case_ids=case_ids, sections=sections, evidence=evidence,
+                       evidence_names=names, in_several_sections=several)
+
+
+def _compile(session: Session, year: int, district: Optional[District],
+             area: Optional[PriorityArea], areas: list[PriorityArea], names: dict[str, str]):
+    active = _published_active_in(year, district)
     rows = session.execute(
         select(Case.id, Case.evidence_level, Case.title, District.position, District.name)
         .join(District, District.id == Case.district_id).where(Case.id.in_(active))).all()
     rows.sort(key=lambda r: (r.position, r.name, r.title.casefold(), r.id))
     areas_of = _current_areas_of(session, active)
-    if chosen_area is not None:
-        rows = [r for r in rows if chosen_area.slug in areas_of.get(r.id, ())]
-    areas = [chosen_area] if chosen_area is not None else taxonomy.areas
-    names = evidence_names(taxonomy)
+    if area is not None:
+        rows = [r for r in rows if area.slug in areas_of.get(r.id, ())]
     sections = []
     for priority_area in areas:
         in_area = [r for r in rows if priority_area.slug in areas_of.get(r.id, ())]
         sections.append(AreaSection(slug=priority_area.slug, name=priority_area.name,
                                     case_ids=[r.id for r in in_area],
                                     evidence=_evidence_counts(in_area, names)))
-    shown = [slug for slug in (a.slug for a in areas)]
+    shown = [a.slug for a in areas]
     several = sum(1 for r in rows if sum(s in areas_of.get(r.id, ()) for s in shown) > 1)
-    return Compilation(year=chosen_year, district=chosen_district, area=chosen_area,
-                       case_ids=[r.id for r in rows], sections=sections,
-                       evidence=_evidence_counts(rows, names), evidence_names=names,
-                       in_several_sections=several)
+    return [r.id for r in rows], sections, _evidence_counts(rows, names), several
+
+
+def taxonomy_key(taxonomy: Taxonomy) -> tuple:
+    """What a kept report shows of the taxonomy: a renamed area is a new report."""
+    return (tuple((d.id, d.slug, d.name) for d in taxonomy.districts),
+            tuple((a.id, a.slug, a.name) for a in taxonomy.areas),
+            tuple((e.slug, e.name) for e in taxonomy.evidence_levels))
 
 
 def report_years(session: Session, today: Optional[date] = None) -> list[int]:
@@ -207,6 +225,12 @@ def case_statistics(session: Session, user: Optional[User],
     """Counts over all published cases. A case in two areas counts once in each area."""
     require_reader(user)
     taxonomy = current_taxonomy(session)
+    day = today or today_in_stockholm()
+    return kept(session, "statistics", lambda: _statistics(session, taxonomy, day),
+                also_depends_on=(taxonomy_key(taxonomy), day))
+
+
+def _statistics(session: Session, taxonomy: Taxonomy, today: date) -> Statistics:
     published = Case.status == "published"
     by_district = dict(session.execute(
         select(District.slug, func.count(Case.id)).join(Case, Case.district_id == District.id)
@@ -233,7 +257,7 @@ def case_statistics(session: Session, user: Optional[User],
     # Per case only its district, dates and current areas: small rows, no texts.
     published_ids = select(Case.id).where(published)
     areas_of = _current_areas_of(session, published_ids)
-    this_year = (today or today_in_stockholm()).year
+    this_year = today.year
     years: set[int] = set()
     for case_id, district_slug, start, end, published_at, created_at in session.execute(
             select(Case.id, District.slug, Case.start_date, Case.end_date, Case.published_at,

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from .. import cases as case_domain
 from .. import charts, history, reports
 from ..export_files import CSV_MIMETYPE, EXPORT_ROW_CAP, XLSX_MIMETYPE, cases_in_order
+from ..report_cache import kept
 from ..export_guard import BUSY_MESSAGE, RETRY_AFTER_SECONDS, one_export_per_person
 from ..permissions import require_editor
 from ..taxonomy import current_taxonomy
@@ -113,13 +114,24 @@ def _compilation_page(compiled, year, district, area, errors=()):
     years = reports.report_years(db)
     if compiled is not None and compiled.year not in years:
         years = sorted({*years, compiled.year}, reverse=True)
-    compiled_cases = ({case.id: case for case in cases_in_order(db, compiled.case_ids)}
-                      if compiled is not None else {})
+    sections_html = _compiled_sections(db, compiled) if compiled is not None else ""
     return render_template("reports/compilation.html", compilation=compiled,
-                           compiled_cases=compiled_cases,
+                           sections_html=sections_html,
                            taxonomy=current_taxonomy(db), years=years, errors=list(errors),
                            chosen={"year": year, "district": district or "", "area": area or ""},
                            notes=reports.compilation_notes(compiled) if compiled else [])
+
+
+def _compiled_sections(db, compiled: reports.Compilation) -> Markup:
+    """Every case of the compilation rendered (Markdown and all), kept until the next change."""
+    def render() -> Markup:
+        cases = {case.id: case for case in cases_in_order(db, compiled.case_ids)}
+        return Markup(render_template("reports/_sections.html", compilation=compiled,
+                                      compiled_cases=cases))
+    key = ("compilation-html", compiled.year,
+           compiled.district.id if compiled.district else None,
+           compiled.area.slug if compiled.area else None)
+    return kept(db, key, render, also_depends_on=reports.taxonomy_key(current_taxonomy(db)))
 
 
 def _search_export(file_format: str):
