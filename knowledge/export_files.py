@@ -123,15 +123,22 @@ def add_sheet(book: Workbook, title: str, header: Sequence[Any], widths: Sequenc
     return sheet
 
 
-def cells(sheet, values: Iterable[Any], bold: bool = False) -> list[WriteOnlyCell]:
-    """A row of write-only cells: strings stay text (never a formula), dates show as dates."""
-    row = []
+def cells(sheet, values: Iterable[Any], bold: bool = False) -> list[Any]:
+    """A row for a write-only sheet: strings stay text (never a formula), dates show as dates.
+
+    Plain values are passed as they are (openpyxl stores a string as text and gives a date a
+    date format itself); only what needs more becomes a cell object of its own, which is
+    several times dearer per cell."""
+    row: list[Any] = []
     for value in values:
-        cell = WriteOnlyCell(sheet, value=value)
-        text_safe(cell)
-        if bold:
-            cell.font = Font(bold=True)
-        row.append(cell)
+        if bold or (isinstance(value, str) and value.startswith("=")):
+            cell = WriteOnlyCell(sheet, value=value)
+            text_safe(cell)  # openpyxl would store "=…" as a formula
+            if bold:
+                cell.font = Font(bold=True)
+            row.append(cell)
+        else:
+            row.append(value)
     return row
 
 
@@ -146,7 +153,9 @@ def write_case_sheet(book: Workbook, title: str, cases: Iterable[Case], case_url
             break
         row = export_row(case, case_url, names)
         line = cells(sheet, [row[column] for column in EXPORT_COLUMNS])
-        line[-1].hyperlink = row["url"]
+        link = line[-1] = WriteOnlyCell(sheet, value=row["url"])
+        link.data_type = "s"
+        link.hyperlink = row["url"]
         sheet.append(line)
         written += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(EXPORT_COLUMNS))}{written + 1}"
