@@ -18,7 +18,7 @@ from . import cases as domain
 from .db import begin_write
 from .edit_conflicts import EditConflict, check_version, parse_version
 from .import_files import open_rows
-from .models import Case, User
+from .models import Case, CaseRevision, OutboxEntry, User
 from .permissions import PermissionDenied
 from .taxonomy import taxonomy_fixed
 from .validation import LABELS, FieldError, ValidationError
@@ -72,7 +72,9 @@ def import_rows(session: Session, user: User, rows: Iterable[tuple[int, Any]], *
     seen_ids: dict[str, int] = {}
     begin_write(session)
     rows_written = session.begin_nested()
-    for line, row in rows:
+    for number, (line, row) in enumerate(rows, start=1):
+        if number % LET_GO_EVERY == 0:
+            _let_go_of_written_cases(session)
         if isinstance(row, RowError):
             result.errors.append(row)
             continue
@@ -103,6 +105,19 @@ def import_rows(session: Session, user: User, rows: Iterable[tuple[int, Any]], *
     else:
         rows_written.commit()  # releases the savepoint; the caller's commit saves the rows
     return result
+
+
+# Rows after which the cases written so far are flushed to the database and dropped from
+# the session: memory stays bounded however long the file, and the one transaction (all or
+# nothing) is unchanged, as a rollback undoes flushed rows too.
+LET_GO_EVERY = 500
+
+
+def _let_go_of_written_cases(session: Session) -> None:
+    session.flush()
+    for thing in list(session.identity_map.values()):
+        if isinstance(thing, (Case, CaseRevision, OutboxEntry)):
+            session.expunge(thing)
 
 
 def _import_row(session: Session, user: User, row: dict[str, Any], as_draft: bool,

@@ -25,8 +25,8 @@ from .similar import similar_case_ids
 log = logging.getLogger(__name__)
 
 __all__ = ["SearchIndex", "SearchRequest", "SearchResult", "IndexUnavailable", "search_cases",
-           "similar_cases", "sync_after_commit", "FACET_FIELDS", "URL_FACETS", "parse_filters",
-           "ReuseCounts", "no_reuse"]
+           "search_case_ids", "similar_cases", "sync_after_commit", "FACET_FIELDS",
+           "URL_FACETS", "parse_filters"]
 
 
 @dataclass
@@ -83,15 +83,7 @@ def parse_filters(taxonomy: Taxonomy, raw: dict[str, list[str]]) -> tuple[dict[s
 
 def search_cases(index: SearchIndex, session: Session, request: SearchRequest) -> SearchResult:
     """Search published cases; the hits come back as Case rows with highlighted snippets."""
-    # Another process (or node) may have written to the outbox: catch up a little before
-    # answering, never much and never waiting long; the answer then says it is catching up.
-    lagging = index.catch_up()
-    try:
-        searcher, cache = index.searcher_and_cache()
-    except IndexUnavailable:
-        index.start_background(rebuild=True)  # outside the request; this one gets a 503
-        raise
-    engine = run_search(searcher, cache, request, index.vocabulary.current(session))
+    engine, lagging = _run(index, session, request)
     cases = _load_published(session, [hit.case_id for hit in engine.hits])
     results = []
     for hit in engine.hits:
@@ -105,6 +97,26 @@ def search_cases(index: SearchIndex, session: Session, request: SearchRequest) -
                         corrected_from=engine.corrected_from, broadened=engine.broadened,
                         lagging=lagging, expansions=engine.expansions,
                         unmatched=engine.unmatched)
+
+
+def search_case_ids(index: SearchIndex, session: Session, request: SearchRequest
+                    ) -> tuple[list[int], int]:
+    """The ids a search finds on the requested page, in order, and the total: for exports,
+    which read the cases themselves and need no snippets."""
+    engine, _lagging = _run(index, session, request)
+    return [hit.case_id for hit in engine.hits], engine.total
+
+
+def _run(index: SearchIndex, session: Session, request: SearchRequest):
+    # Another process (or node) may have written to the outbox: catch up a little before
+    # answering, never much and never waiting long; the answer then says it is catching up.
+    lagging = index.catch_up()
+    try:
+        searcher, cache = index.searcher_and_cache()
+    except IndexUnavailable:
+        index.start_background(rebuild=True)  # outside the request; this one gets a 503
+        raise
+    return run_search(searcher, cache, request, index.vocabulary.current(session)), lagging
 
 
 def similar_cases(index: SearchIndex, session: Session, case: Case, limit: int = 5) -> list[Case]:

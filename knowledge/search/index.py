@@ -49,6 +49,10 @@ from .query import SearcherCache
 from .thesaurus import VocabularyCache
 
 BATCH = 2000
+# An unbounded sync applies up to this many outbox rows in one writer pass.
+FULL_PASS = 200_000
+# Cases read from the database at a time while indexing.
+LOAD_CHUNK = 500
 # A request (a search, or the commit of a publish) applies at most this many outbox rows and
 # waits this long for the lock; a background catch-up does the rest.
 REQUEST_ROWS = 100
@@ -309,7 +313,9 @@ class SearchIndex:
         name = self.ensure()
         result = SyncResult()
         while True:
-            batch = BATCH if limit is None else min(BATCH, limit - result.applied)
+            # Unbounded (the background or `flask sync`): everything waiting in one writer
+            # pass, so a big import is one new segment rather than one per 2 000 rows.
+            batch = FULL_PASS if limit is None else min(BATCH, limit - result.applied)
             with self._sync_lock(timeout) as locked:
                 if not locked:
                     result.busy = True
@@ -402,17 +408,21 @@ class SearchIndex:
         return len(rows), full
 
     def _write_cases(self, writer, case_ids: list[int]) -> None:
-        with self.sessions() as session:
-            cases = {case.id: case for case in session.scalars(
-                select(Case).where(Case.id.in_(case_ids))
-                .options(selectinload(Case.areas)))}
-            reuse = self.reuse_counts(session, case_ids)
-            for case_id in case_ids:
-                case = cases.get(case_id)
-                if case is not None and case.status == "published":
-                    writer.update_document(**case_document(case, reuse.get(case_id, 0)))
-                else:
-                    writer.delete_by_term("id", str(case_id))
+        # LOAD_CHUNK cases at a time, each chunk in its own session: memory stays bounded
+        # however many rows one pass applies.
+        for offset in range(0, len(case_ids), LOAD_CHUNK):
+            chunk = case_ids[offset:offset + LOAD_CHUNK]
+            with self.sessions() as session:
+                cases = {case.id: case for case in session.scalars(
+                    select(Case).where(Case.id.in_(chunk))
+                    .options(selectinload(Case.areas)))}
+                reuse = self.reuse_counts(session, chunk)
+                for case_id in chunk:
+                    case = cases.get(case_id)
+                    if case is not None and case.status == "published":
+                        writer.update_document(**case_document(case, reuse.get(case_id, 0)))
+                    else:
+                        writer.delete_by_term("id", str(case_id))
 
     @staticmethod
     def _advance(position: Position, rows, horizon: Optional[int]) -> None:
