@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, render_template, request, url_f
 from markupsafe import Markup
 
 from .. import cases as case_domain
-from .. import charts, history, reports
+from .. import charts, compilation_plans, history, reports
 from ..permissions import require_editor
 from ..taxonomy import current_taxonomy
 from ..timezones import today_in_stockholm
@@ -103,8 +103,11 @@ def _compilation_response(file_format):
         rows = [reports.export_row(case, _case_url, compiled.evidence_names)
                 for case in compiled.cases]
         return _download(reports.cases_csv(rows), f"{name}.csv", "text/csv")
-    return _download(reports.compilation_workbook(compiled, _case_url), f"{name}.xlsx",
-                     reports.XLSX_MIMETYPE)
+    workbook = reports.compilation_workbook(compiled, _case_url)
+    # The plan for the coming year travels with the compilation (knowledge.compilation_plans).
+    workbook = compilation_plans.with_plan_sheet(workbook,
+                                                 compilation_plans.year_plan(db, user, compiled.year))
+    return _download(workbook, f"{name}.xlsx", reports.XLSX_MIMETYPE)
 
 
 def _compilation_page(compiled, year, district, area, errors=()):
