@@ -12,7 +12,7 @@ from knowledge.audit import list_events
 from knowledge.districts import agreements, coordinators, pages
 from knowledge.districts.models import LocalAgreementRevision, LocalPriority
 from knowledge.exchange import adoptions
-from knowledge.models import District
+from knowledge.models import District, User
 from knowledge.permissions import PermissionDenied
 from knowledge.taxonomy_changes import merge_districts
 from knowledge.validation import ValidationError
@@ -259,3 +259,31 @@ def test_only_admins_assign_coordinators_and_only_coordinators_can_be_assigned(
     assert response.status_code == 303
     fresh(db)
     assert coordinators.coordinators_of(db, farsta) == []
+
+
+def test_the_demo_data_gives_farsta_the_expected_page(db):
+    """The demo (knowledge/demo.py): Farsta chose otrygga platser and unga i riskzon, tried
+    Bromma's tunnels (demo-011), and Skarpnäck plans to try Farsta centrum (demo-025).
+    The expected lists are read off knowledge/demo_data/cases.jsonl by hand."""
+    from knowledge.demo import load_demo_data
+    load_demo_data(db)
+    db.commit()
+    coordinator = db.scalar(select(User).where(User.email == "samordnare@exempel.se"))
+    page = pages.district_page(db, coordinator, district(db, "farsta"))
+    assert page.may_edit and [u.email for u in page.coordinators] == ["samordnare@exempel.se"]
+    assert [c.area.slug for c in page.priorities] == ["unga-i-riskzon", "otrygga-platser"]
+    assert {group.area.slug: [c.external_id for c in group.cases]
+            for group in page.cases_by_area} == {
+        "unga-i-riskzon": ["demo-027", "demo-025"], "otrygga-platser": ["demo-025"],
+        "systemhotande-brottslighet": ["demo-026"]}
+    [young, places] = page.others_have_tried
+    assert [s.case.external_id for s in places.suggestions] == [
+        "demo-019",                                   # utvärderad externt
+        "demo-022", "demo-008", "demo-004",           # utvärderad internt
+        "demo-032", "demo-021", "demo-016", "demo-013", "demo-003"]  # uppföljd; not 011
+    assert [s.case.external_id for s in young.suggestions] == [
+        "demo-031", "demo-018", "demo-001", "demo-017", "demo-010",
+        "demo-033", "demo-029", "demo-023", "demo-020", "demo-009"]  # the ten best
+    assert [r.case.external_id for r in page.adopted_from_others] == ["demo-011"]
+    assert [(r.district.name, r.case.external_id) for r in page.adopted_by_others] == [
+        ("Skarpnäck", "demo-025")]
