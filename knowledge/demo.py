@@ -50,4 +50,5 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
     if not result.ok:
         raise RuntimeError("Demodata kunde inte läsas in: " + "; ".join(map(str, result.errors)))
     load_demo_districts(session, users["coordinator"], users["staff"])
+    session.commit()  # import_rows committed the cases; this commits the district demo
     return [(email, role, DEMO_PASSWORD) for email, role, _name in DEMO_USERS]
