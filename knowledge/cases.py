@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from .audit import record_event
 from .db import begin_write
 from .edit_conflicts import EditConflict, check_version
+from .indicators.data import apply_indicators, indicators_as_data
 from .models import AuditEvent, Case, CaseRevision, OutboxEntry, User, utcnow
 from .privacy import Finding, describe, scan_case_fields
 from .permissions import (
@@ -134,6 +135,7 @@ def case_fields(case: Case) -> dict[str, Any]:
         end_date=case.end_date.isoformat() if case.end_date else None,
         contact_name=case.contact_name,
         contact_email=case.contact_email,
+        indicators=indicators_as_data(case),
         external_id=case.external_id,
         status=case.status,
     )
@@ -357,6 +359,7 @@ def _apply(case: Case, clean: dict[str, Any]) -> None:
     case.district = clean["district"]
     case.district_id = clean["district"].id if clean["district"] else None  # a draft may lack one
     case.areas = list(clean["priority_areas"])
+    apply_indicators(case, clean["indicators"])
 
 
 def _check_external_id_free(session: Session, external_id: Optional[str],

@@ -282,3 +282,4 @@ class SearchTerm(Base):
 
 from .exchange import models as _exchange_models  # noqa: E402,F401  (registers those tables)
 from .districts import models as _district_models  # noqa: E402,F401  (registers those tables)
+from .indicators import models as _indicator_models  # noqa: E402,F401  (registers those tables)

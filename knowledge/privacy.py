@@ -44,7 +44,7 @@ __all__ = ["Finding", "SCANNED_FIELDS", "scan_text", "scan_case_fields", "descri
 SCANNED_FIELDS: tuple[str, ...] = (
     "title", "summary", "organisation", "partners", "target_group", "situation",
     "cause_analysis", "measures", "goals", "results", "lessons", "gender_analysis",
-    "child_rights_analysis",
+    "child_rights_analysis", "indicators",
 )
 
 _KIND_LABELS = {
@@ -206,6 +206,11 @@ def scan_text(text: str, field: str = "", *,
 def _field_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], dict):
+        # Indicators: their words (name, source, unit), not their numbers and dates, which
+        # would read as phone numbers.
+        return "; ".join(f"{item.get('name', '')}; {item.get('source', '')}; "
+                         f"{item.get('unit', '')}" for item in value)
     if isinstance(value, (list, tuple)):
         return "; ".join(str(item) for item in value if item is not None)
     return str(value)

@@ -47,6 +47,7 @@ LABELS = {
     "end_date": "Slutdatum",
     "contact_name": "Kontaktperson",
     "contact_email": "Kontaktens e-post",
+    "indicators": "Indikatorer",
     "external_id": "Externt id",
     "status": "Status",
 }
@@ -225,6 +226,11 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
 
     if clean["contact_email"] and not _EMAIL.match(clean["contact_email"]):
         fail("contact_email", f"\"{clean['contact_email']}\" är ingen giltig e-postadress.")
+
+    # Imported here: the indicators package reaches the models, which validation must not.
+    from .indicators.data import clean_indicators
+    clean["indicators"], problems = clean_indicators(data.get("indicators"))
+    errors.extend(FieldError("indicators", problem) for problem in problems)
 
     if allow_status:
         status = _text(data.get("status")).lower()

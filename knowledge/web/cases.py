@@ -15,7 +15,7 @@ from .support import actor, get_db, redirect_after_post, render_page, search_ind
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 # The fields a person edits in the form; external_id and status are set by import and review.
-FORM_FIELDS = tuple(f for f in LABELS if f not in ("external_id", "status"))
+FORM_FIELDS = tuple(f for f in LABELS if f not in ("external_id", "status", "indicators"))
 
 
 @bp.route("")

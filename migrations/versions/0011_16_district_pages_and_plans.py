@@ -1,7 +1,7 @@
 """District pages and the compilation that goes both ways: district coordinators, local
 agreements (chosen priority areas and goals, with history), the yearly plan per area (with
 history), the compilation's publication, and a link on notifications about other things
-than a case
+than a case; indicators on a case (case_indicators and their follow-ups)
 
 Revision ID: 0011_16
 Revises: 0007_12
@@ -74,6 +74,32 @@ def upgrade() -> None:
         sa.Column("published_at", sa.DateTime(), nullable=False),
         sa.Column("published_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
     )
+    op.create_table(
+        "case_indicators",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), sa.ForeignKey("cases.id", ondelete="CASCADE"),
+                  nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("unit", sa.String(length=40), nullable=False),
+        sa.Column("baseline_value", sa.Float(), nullable=False),
+        sa.Column("baseline_from", sa.Date(), nullable=False),
+        sa.Column("baseline_to", sa.Date(), nullable=False),
+    )
+    op.create_index("ix_case_indicators_case_id", "case_indicators", ["case_id"])
+    op.create_table(
+        "case_indicator_followups",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("indicator_id", sa.Integer(),
+                  sa.ForeignKey("case_indicators.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("period_from", sa.Date(), nullable=False),
+        sa.Column("period_to", sa.Date(), nullable=False),
+    )
+    op.create_index("ix_case_indicator_followups_indicator_id", "case_indicator_followups",
+                    ["indicator_id"])
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("link", sa.String(length=500), nullable=False,
                                       server_default=""))
@@ -82,6 +108,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_column("link")
+    op.drop_index("ix_case_indicator_followups_indicator_id", "case_indicator_followups")
+    op.drop_table("case_indicator_followups")
+    op.drop_index("ix_case_indicators_case_id", "case_indicators")
+    op.drop_table("case_indicators")
     op.drop_table("compilation_publications")
     op.drop_index("ix_compilation_plan_revisions_plan_id", "compilation_plan_revisions")
     op.drop_table("compilation_plan_revisions")
