@@ -107,3 +107,20 @@ def test_a_changed_indicator_is_a_revision_and_personal_data_is_caught(db, users
             {"indicators": [{**ROBBERIES, "source": "Egen räkning, ring 070-123 45 67"}]},
             submit=True)
     assert any("Indikatorer: innehåller" in e.message for e in error.value.errors)
+
+
+def test_the_case_page_charts_each_indicator_with_a_table_and_the_change_in_words(
+        client, auth, db, users):
+    case = publish(db, users, evidence_level="ej-utvarderad", indicators=[ROBBERIES, SAFE])
+    auth.login("coordinator")
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    section = html[html.index('id="indikatorer"'):]
+    assert "Kunskapsläge: <strong>Ej utvärderad</strong>" in section
+    assert "−40 % från 2022 till 2024 (42 → 25)" in section
+    assert "+12,5 procentenheter från 2021 till 2024 (48,5 % → 61 %)" in section
+    assert section.count('role="img"') == 2                   # one chart per indicator
+    assert "<title id=\"indikator-%d-1-title\">Anmälda rån vid Farsta centrum</title>" % case.id \
+        in section
+    assert "<td>2021-03-01 – 2021-04-30</td><td class=\"num\">48,5 %</td>" in section
+    for causal in ("ledde till", "tack vare", "orsakade minskningen"):
+        assert causal not in section
