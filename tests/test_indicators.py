@@ -124,3 +124,50 @@ def test_the_case_page_charts_each_indicator_with_a_table_and_the_change_in_word
     assert "<td>2021-03-01 – 2021-04-30</td><td class=\"num\">48,5 %</td>" in section
     for causal in ("ledde till", "tack vare", "orsakade minskningen"):
         assert causal not in section
+
+
+def form_with_indicators(**indicator_fields):
+    from tests.test_authorization import FORM
+    return {**FORM, "ind-count": "2", "ind-0-fu-count": "1", "ind-1-fu-count": "1",
+            **indicator_fields}
+
+
+def test_a_coordinator_adds_two_indicators_in_the_form_and_sees_them(client, auth, db, users):
+    auth.login("coordinator")
+    new_form = client.get("/cases/new").get_data(as_text=True)
+    assert 'name="ind-1-name"' in new_form and 'name="ind-2-name"' not in new_form
+    response = client.post("/cases/new", data=form_with_indicators(**{
+        "ind-0-name": ROBBERIES["name"], "ind-0-source": ROBBERIES["source"],
+        "ind-0-unit": "antal", "ind-0-base-value": "42", "ind-0-base-from": "2022-01-01",
+        "ind-0-base-to": "2022-12-31", "ind-0-fu-0-value": "25",
+        "ind-0-fu-0-from": "2024-01-01", "ind-0-fu-0-to": "2024-12-31",
+        "ind-1-name": SAFE["name"], "ind-1-source": SAFE["source"], "ind-1-unit": "procent",
+        "ind-1-base-value": "48,5", "ind-1-base-from": "2021-03-01",
+        "ind-1-base-to": "2021-04-30", "ind-1-fu-0-value": "61",
+        "ind-1-fu-0-from": "2024-03-01", "ind-1-fu-0-to": "2024-04-30"}))
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    case_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    fresh(db)
+    saved = cases.case_fields(cases.get_case(db, users["coordinator"], case_id))["indicators"]
+    assert [i["name"] for i in saved] == [ROBBERIES["name"], SAFE["name"]]
+    assert saved[1]["baseline"] == {"value": 48.5, "from": "2021-03-01", "to": "2021-04-30"}
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "−40 % från 2022 till 2024" in page and "+12,5 procentenheter" in page
+    # The edit form shows both and room for a third; saving it unchanged changes nothing.
+    edit = client.get(f"/cases/{case_id}/edit").get_data(as_text=True)
+    assert 'value="Anmälda rån vid Farsta centrum"' in edit and 'name="ind-2-name"' in edit
+
+
+def test_the_form_names_the_indicator_problem_and_keeps_what_was_typed(client, auth, db,
+                                                                      users):
+    auth.login("coordinator")
+    response = client.post("/cases/new", data=form_with_indicators(**{
+        "ind-0-name": "Andel trygga", "ind-0-unit": "procent", "ind-0-base-value": "120",
+        "ind-0-base-from": "2022-01-01", "ind-0-base-to": "2021-12-31"}))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "en andel i procent måste vara mellan 0 och 100 (nu 120)" in html
+    assert "perioden måste sluta efter att den börjar" in html
+    assert 'href="#indicators"' in html and 'value="Andel trygga"' in html
+    fresh(db)
+    assert db.scalar(select(func.count(CaseIndicator.id))) == 0

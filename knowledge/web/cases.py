@@ -10,6 +10,7 @@ from ..permissions import can_edit_case, is_author, require_author_role
 from ..taxonomy import current_area_slugs, current_taxonomy
 from ..validation import LABELS, ValidationError, strip_control
 from . import searching
+from .indicator_form import indicators_from_form
 from .support import actor, get_db, redirect_after_post, render_page, search_index
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -129,6 +130,9 @@ def _for_people(error: ValidationError) -> dict[str, list[str]]:
 def _form_data() -> dict:
     data = {field: strip_control(request.form.get(field, "")) for field in FORM_FIELDS}
     data["priority_areas"] = request.form.getlist("priority_areas")
+    indicators = indicators_from_form(request.form)
+    if indicators is not None:
+        data["indicators"] = indicators
     return data
 
 
