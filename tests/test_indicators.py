@@ -171,3 +171,28 @@ def test_the_form_names_the_indicator_problem_and_keeps_what_was_typed(client, a
     assert 'href="#indicators"' in html and 'value="Andel trygga"' in html
     fresh(db)
     assert db.scalar(select(func.count(CaseIndicator.id))) == 0
+
+
+def test_search_finds_cases_with_measured_results_by_facet_and_api(client, auth, db, users):
+    measured = publish(db, users, title="Rån vid Farsta centrum", indicators=[ROBBERIES])
+    baseline_only = publish(db, users, title="Bara utgångsvärde",
+                            indicators=[{**SAFE, "followups": []}])
+    unmeasured = publish(db, users, title="Utan mätning")
+    headers = {"Authorization": f"Bearer {issue_token(db, users['coordinator'])}"}
+    body = client.get("/api/v1/cases?measured=1", headers=headers).get_json()
+    assert [r["id"] for r in body["results"]] == [measured.id]
+    assert body["facets"]["measured"] == {"ja": 1, "nej": 2}
+    every = client.get("/api/v1/cases", headers=headers).get_json()
+    assert {r["id"] for r in every["results"]} == {measured.id, baseline_only.id, unmeasured.id}
+
+    auth.login("coordinator")
+    html = client.get("/cases").get_data(as_text=True)
+    assert "Har mätta resultat" in html and "Ja, med uppföljda indikatorer" in html
+    filtered = client.get("/cases?measured=ja").get_data(as_text=True)
+    assert "Rån vid Farsta centrum" in filtered and "Utan mätning" not in filtered
+
+    # A follow-up added later puts the case among the measured ones.
+    cases.update_case(db, users["editor"], baseline_only,
+                      {"indicators": [SAFE]})
+    body = client.get("/api/v1/cases?measured=1", headers=headers).get_json()
+    assert {r["id"] for r in body["results"]} == {measured.id, baseline_only.id}
