@@ -65,3 +65,21 @@ def test_a_coordinator_walks_her_district_page(new_page, assert_accessible, view
     page.get_by_role("button", name="Spara").click()
     expect(agreement.locator("dt")).to_have_count(2)
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["1280", "390"])
+def test_measured_results_are_found_and_charted(new_page, assert_accessible, viewport):
+    page = new_page("coordinator")
+    if viewport:
+        page.set_viewport_size(viewport)
+    page.goto("/cases?measured=ja")
+    page.get_by_role("link", name="Platssamverkan i Hagsätra centrum enligt BID-modellen").click()
+    section = page.locator("#indikatorer")
+    expect(section.get_by_role("heading", level=2)).to_have_text("Mätta resultat")
+    expect(section.get_by_role("img", name="Anmälda rån i Hagsätra centrum")).to_be_visible()
+    expect(section).to_contain_text("−40 % från 2022 till 2024 (42 → 25)")
+    expect(section).to_contain_text("+13 procentenheter från 2022 till 2024 (34 % → 47 %)")
+    expect(section).to_contain_text("Kunskapsläge: Utvärderad externt")
+    expect(section.get_by_role("table").first).to_contain_text("Uppföljning 2")
+    no_sideways_scroll(page)
+    assert_accessible(page)
