@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 
 from ..cases import NotFound
 from ..exchange.adoptions import adoption_counts
@@ -146,10 +146,18 @@ def others_have_tried(session: Session, district: District, area_ids: list[int],
     return [Suggestion(case=case, adopted_elsewhere=0) for case in session.scalars(query)]
 
 
+# The page shows a case's title, district and evidence level, never its areas or indicators:
+# loading those would cost a query per list.
+def _only_the_case():
+    # A function: Case.indicators exists once the mappers are configured, not at import.
+    return lazyload(Case.areas), lazyload(Case.indicators)
+
+
 def _published_in_area(area_ids: list[int]):
     in_area = exists().where(case_areas.c.case_id == Case.id,
                              case_areas.c.area_id.in_(area_ids))
-    return select(Case).where(Case.status == "published", in_area)
+    # The page shows no case's areas: do not load them (a query per list otherwise).
+    return select(Case).where(Case.status == "published", in_area).options(*_only_the_case())
 
 
 def _area_ids_under(session: Session, areas: list[PriorityArea]) -> dict[str, list[int]]:
@@ -169,6 +177,8 @@ def _adopted_from_others(session: Session, district: District) -> list[AdoptionR
         select(AdoptionReport).join(original, original.id == AdoptionReport.case_id)
         .where(AdoptionReport.district_id == district.id, original.status == "published",
                original.district_id != district.id)
+        .options(selectinload(AdoptionReport.case).options(*_only_the_case()),
+                 lazyload(AdoptionReport.updates))
         .order_by(AdoptionReport.created_at.desc(), AdoptionReport.id.desc())
         .limit(ADOPTIONS_SHOWN)))
 
@@ -179,5 +189,7 @@ def _adopted_by_others(session: Session, district: District) -> list[AdoptionRep
         select(AdoptionReport).join(original, original.id == AdoptionReport.case_id)
         .where(and_(original.district_id == district.id, original.status == "published",
                     AdoptionReport.district_id != district.id))
+        .options(selectinload(AdoptionReport.case).options(*_only_the_case()),
+                 lazyload(AdoptionReport.updates))
         .order_by(AdoptionReport.created_at.desc(), AdoptionReport.id.desc())
         .limit(ADOPTIONS_SHOWN)))
