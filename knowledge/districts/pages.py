@@ -98,13 +98,19 @@ def district_page(session: Session, user: Optional[User], district: District) ->
     ids_under = _area_ids_under(session, taxonomy.areas)
 
     by_area: list[AreaCases] = []
-    total = session.scalar(select(func.count(Case.id)).where(
-        Case.status == "published", Case.district_id == district.id)) or 0
+    # One read of (case, area) pairs gives the total and every area's count (a case filed
+    # under two old areas that map to the same current one counts once).
+    pairs = session.execute(
+        select(case_areas.c.case_id, case_areas.c.area_id)
+        .join(Case, Case.id == case_areas.c.case_id)
+        .where(Case.status == "published", Case.district_id == district.id)).all()
+    total = len({case_id for case_id, _ in pairs})
     # Local priorities first, then the other areas, each in taxonomy order.
     for area in sorted(taxonomy.areas, key=lambda a: (a.slug not in local, a.position)):
+        under = set(ids_under[area.slug])
+        count = len({case_id for case_id, area_id in pairs if area_id in under})
         in_area = _published_in_area(ids_under[area.slug]).where(
             Case.district_id == district.id)
-        count = session.scalar(select(func.count()).select_from(in_area.subquery())) or 0
         if not count and area.slug not in local:
             continue
         newest = list(session.scalars(in_area.order_by(Case.published_at.desc(),
