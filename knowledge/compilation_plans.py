@@ -207,9 +207,10 @@ def plan_csv(plan: YearPlan) -> bytes:
 
 
 def with_plan_sheet(workbook: bytes, plan: YearPlan) -> bytes:
-    """The compilation workbook with the plan as its own sheet, after the summary."""
+    """The compilation workbook with the plan as its own last sheet (the area sheets keep
+    their places)."""
     book = load_workbook(io.BytesIO(workbook))
-    sheet = book.create_sheet(PLAN_SHEET, index=1)
+    sheet = book.create_sheet(PLAN_SHEET)
     append_row(sheet, ["Prioriterat samverkansområde", f"Plan för {plan.plan_year}"])
     for name, text in plan_lines(plan):
         append_row(sheet, [name, text])
