@@ -6,7 +6,8 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres install install-dev init-db demo-data bench relevance clean
+.PHONY: run test test-postgres install install-dev init-db demo-data bench relevance clean \
+	lint lint-imports lint-types
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Hittar inte $(PYTHON); ange PYTHON=/sökväg/till/python3.11"; exit 1; }
@@ -50,6 +51,18 @@ bench: install-dev
 # Search quality: nDCG@10 and recall@10 on graded queries, the app against a plain baseline.
 relevance: install-dev
 	$(BIN)/python bench/relevance.py $(RELEVANCE_ARGS)
+
+# The static checks. (The ruff target joins here: lint: ruff lint-imports lint-types.)
+lint: lint-imports lint-types
+
+# Which way imports point (.importlinter): web -> domain -> models, no cycles, search and
+# reports never import the exchange, the domain never imports Flask.
+lint-imports: install-dev
+	$(BIN)/lint-imports
+
+# Types in knowledge/ (mypy.ini).
+lint-types: install-dev
+	$(BIN)/mypy knowledge
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Optional
 
-from openpyxl import load_workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,7 +25,8 @@ from .exchange.notifications import notify
 from .markdown import markdown_as_text
 from .models import District, PriorityArea, User, utcnow
 from .permissions import require, require_editor
-from .spreadsheet import append_row, csv_row
+from .reports import ExtraSheet
+from .spreadsheet import csv_row
 from .taxonomy import current_taxonomy
 from .validation import FieldError, ValidationError
 
@@ -102,7 +101,7 @@ def save_plan(session: Session, user: Optional[User], year: Any, data: dict[str,
     """Save the plan texts in `data` ({"plan-<area slug>": Markdown}); a revision for each
     text that changed. Validates every text first; nothing is written on an error.
     Flushes; the caller commits."""
-    require_editor(user)
+    user = require_editor(user)
     chosen = parse_year(year)
     taxonomy = current_taxonomy(session)
     errors: list[FieldError] = []
@@ -155,7 +154,7 @@ def publish_compilation(session: Session, user: Optional[User], year: Any,
 
     Returns (publication, newly published). Publishing twice notifies nobody twice.
     Flushes; the caller commits."""
-    require_editor(user)
+    user = require_editor(user)
     chosen = parse_year(year)
     begin_write(session)
     existing = session.get(CompilationPublication, chosen)
@@ -206,20 +205,8 @@ def plan_csv(plan: YearPlan) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def with_plan_sheet(workbook: bytes, plan: YearPlan) -> bytes:
-    """The compilation workbook with the plan as its own last sheet (the area sheets keep
-    their places)."""
-    book = load_workbook(io.BytesIO(workbook))
-    sheet = book.create_sheet(PLAN_SHEET)
-    append_row(sheet, ["Prioriterat samverkansområde", f"Plan för {plan.plan_year}"])
-    for name, text in plan_lines(plan):
-        append_row(sheet, [name, text])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in sheet.iter_rows(min_row=2):
-        row[1].alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.column_dimensions["A"].width = 44
-    sheet.column_dimensions["B"].width = 100
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def plan_sheet(plan: YearPlan) -> ExtraSheet:
+    """The plan as the compilation workbook's last sheet (the area sheets keep their places)."""
+    return ExtraSheet(title=PLAN_SHEET,
+                      header=["Prioriterat samverkansområde", f"Plan för {plan.plan_year}"],
+                      widths=[44, 100], rows=[list(line) for line in plan_lines(plan)])

@@ -6,6 +6,7 @@ database), copied from one migrated template so that migrations run once per ses
 from __future__ import annotations
 
 import pytest
+from flask.testing import FlaskCliRunner, FlaskClient
 
 from app import create_app
 from tests.databases import make_databases
@@ -61,6 +62,10 @@ def app(database_url, tmp_path):
 @pytest.fixture
 def db(app):
     session = app.extensions["db_sessionmaker"]()
+    # Every client and command runner of the test commits the test's own work first.
+    app.test_client_class = type("TestCaller", (CallerClient,), {"test_session": session})
+    app.test_cli_runner_class = type("TestCallerRunner", (CallerRunner,),
+                                     {"test_session": session})
     yield session
     session.close()
 
@@ -72,16 +77,48 @@ def users(db):
         role = "staff" if key == "staff2" else key
         made[key] = create_user(db, email=email, role=role, password=PASSWORD,
                                 name=key.capitalize())
+    db.commit()  # the test is the caller: the domain flushes, its caller commits
     return made
 
 
+class CallerClient(FlaskClient):
+    """The test client, in a test that also calls the domain itself (through `db`).
+
+    The domain only flushes; its caller commits. A test is that caller: before it makes a
+    request as someone else, what it did through the domain is committed, as a request or a
+    command would have committed it (and on SQLite its write lock is given up, which the
+    request would otherwise wait for). `db` makes this the app's client class.
+    """
+
+    test_session = None
+
+    def open(self, *args, **kwargs):
+        _commit_callers_work(self.test_session)
+        return super().open(*args, **kwargs)
+
+
+class CallerRunner(FlaskCliRunner):
+    """As CallerClient, for commands the test runs (`runner.invoke`)."""
+
+    test_session = None
+
+    def invoke(self, *args, **kwargs):
+        _commit_callers_work(self.test_session)
+        return super().invoke(*args, **kwargs)
+
+
+def _commit_callers_work(session) -> None:
+    if session is not None and session.in_transaction():
+        session.commit()
+
+
 @pytest.fixture
-def client(app):
+def client(app, db):  # after `db`, which makes it a CallerClient
     return app.test_client()
 
 
 @pytest.fixture
-def runner(app):
+def runner(app, db):  # after `db`, which makes it a CallerRunner
     return app.test_cli_runner()
 
 
@@ -135,7 +172,10 @@ def fresh(session):
     """Forget what the test's session has read, so the next read sees what requests wrote.
 
     Ending the transaction ends SQLite's read snapshot; expiring drops cached objects
-    (the sessions keep objects after commit, expire_on_commit=False).
+    (the sessions keep objects after commit, expire_on_commit=False). It ends it with a
+    commit: the test is the caller of the domain functions it called, and the domain only
+    flushes. (So after a call that raised, whatever it flushed would be kept: a test that
+    then checks that nothing changed also checks that nothing was written before the error.)
     """
-    session.rollback()
+    session.commit()
     session.expire_all()

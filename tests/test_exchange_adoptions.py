@@ -20,6 +20,7 @@ def publish(db, users, author="staff", **overrides):
     case = cases.create_case(db, users[author], case_data(**overrides))
     cases.submit_case(db, users[author], case)
     cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits
     return case
 
 

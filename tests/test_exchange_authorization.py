@@ -19,6 +19,7 @@ def published(db, users):
     case = cases.create_case(db, users["staff"], case_data())
     cases.submit_case(db, users["staff"], case)
     cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits
     case.route_values = {}
     return case
 

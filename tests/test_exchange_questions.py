@@ -20,6 +20,7 @@ def publish(db, users, **overrides):
     case = cases.create_case(db, users["staff"], case_data(**overrides))
     cases.submit_case(db, users["staff"], case)
     cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits
     return case
 
 

@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from knowledge.migrate import alembic_config
-from knowledge.models import Base
+from knowledge.all_models import Base
 
 
 def test_migrations_match_the_models(app):

@@ -17,6 +17,7 @@ def _published(db, users, n=1):
         case = cases.create_case(db, users["staff"], case_data(title=f"Exempel nummer {i}"),
                                  submit=True)
         made.append(cases.publish_case(db, users["editor"], case))
+    db.commit()  # the test is the caller: it commits
     return made
 
 

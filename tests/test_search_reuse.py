@@ -10,7 +10,9 @@ from tests.conftest import case_data
 def publish(db, users, title, district="Järva"):
     case = cases.create_case(db, users["staff"], case_data(title=title, district=district),
                              submit=True)
-    return cases.publish_case(db, users["editor"], case)
+    cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits
+    return case
 
 
 def test_adopted_elsewhere_filter_and_most_reused_sort(app, client, auth, db, users):
@@ -22,6 +24,7 @@ def test_adopted_elsewhere_filter_and_most_reused_sort(app, client, auth, db, us
         for district in districts:
             report_adoption(db, users["coordinator"], case,
                             {"district": district, "context": "Vi provade", "status": "pågår"})
+    db.commit()  # the test is the caller: the reports reach the index after the commit
     adopted = search_cases(index, db, SearchRequest(text="läxhjälp",
                                                     filters={"adopted": ["ja"]}))
     assert {f.case.id for f in adopted.results} == {once.id, twice.id}

@@ -18,7 +18,9 @@ from tests.conftest import PASSWORD, ROLE_EMAILS, case_data, fresh
 
 def published_case(db, users, **overrides):
     case = cases.create_case(db, users["staff"], case_data(**overrides), submit=True)
-    return cases.publish_case(db, users["editor"], case)
+    cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits
+    return case
 
 
 # --- headers --------------------------------------------------------------------------------

@@ -26,7 +26,9 @@ def empty_vocabulary(db):
 
 def publish(db, users, **overrides):
     case = cases.create_case(db, users["staff"], case_data(**overrides), submit=True)
-    return cases.publish_case(db, users["editor"], case)
+    cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits
+    return case
 
 
 def search_page(client, auth, text: str) -> str:

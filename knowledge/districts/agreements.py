@@ -14,7 +14,7 @@ from ..audit import record_event
 from ..db import begin_write
 from ..exchange.common import clean_text
 from ..models import District, PriorityArea, User, utcnow
-from ..permissions import is_editor, require
+from ..permissions import is_editor, require, require_active
 from ..taxonomy import current_area_slugs, current_taxonomy
 from ..validation import FieldError, ValidationError
 from .coordinators import is_coordinator_of
@@ -66,6 +66,7 @@ def save_agreement(session: Session, user: Optional[User], district: District,
     require(may_edit_agreement(session, user, district),
             "Bara stadsdelsområdets trygghetssamordnare och redaktörer får ändra den lokala "
             "överenskommelsen.")
+    user = require_active(user)  # may_edit_agreement has said she is someone
     taxonomy = current_taxonomy(session)
     errors: list[FieldError] = []
     wanted: list[PriorityArea] = []
@@ -104,13 +105,13 @@ def save_agreement(session: Session, user: Optional[User], district: District,
     session.flush()
     now = utcnow()
     for area in wanted:
-        row = existing.get(area.slug)
-        if row is None or not row.area.area_set.active:
+        kept = existing.get(area.slug)
+        if kept is None or not kept.area.area_set.active:
             session.add(LocalPriority(district_id=district.id, area_id=area.id,
                                       goals=goals[area.slug], updated_at=now,
                                       updated_by_id=user.id))
-        elif row.goals != goals[area.slug]:
-            row.goals, row.updated_at, row.updated_by_id = goals[area.slug], now, user.id
+        elif kept.goals != goals[area.slug]:
+            kept.goals, kept.updated_at, kept.updated_by_id = goals[area.slug], now, user.id
     session.add(LocalAgreementRevision(district_id=district.id, user_id=user.id,
                                        created_at=now, changes=changes))
     record_event(session, "local_agreement_saved", actor=user, address=address,

@@ -22,7 +22,7 @@ FARSTA_AGREEMENT = {
 
 def load_demo_districts(session: Session, coordinator: User, staff: User) -> None:
     """Flushes; the caller commits with the rest of the demo data."""
-    farsta = session.scalar(select(District).where(District.slug == "farsta"))
+    farsta = session.scalars(select(District).where(District.slug == "farsta")).one()
     session.add(DistrictCoordinator(user_id=coordinator.id, district_id=farsta.id))
     session.flush()
     save_agreement(session, coordinator, farsta, FARSTA_AGREEMENT)
@@ -31,8 +31,7 @@ def load_demo_districts(session: Session, coordinator: User, staff: User) -> Non
     report_adoption(session, coordinator, by_external_id["demo-011"], {
         "district": "Farsta", "status": "pagar",
         "context": "Gångtunnlarna mellan Farsta strand och Farsta centrum.",
-        "changes": "Vi började med de två tunnlar som trygghetsvandringen pekade ut."},
-        commit=False)
+        "changes": "Vi började med de två tunnlar som trygghetsvandringen pekade ut."})
     report_adoption(session, staff, by_external_id["demo-025"], {
         "district": "Skarpnäck", "status": "planerad",
-        "context": "Skarpnäcks centrum, tillsammans med centrumägaren."}, commit=False)
+        "context": "Skarpnäcks centrum, tillsammans med centrumägaren."})

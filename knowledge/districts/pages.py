@@ -81,9 +81,10 @@ def find_district(session: Session, user: Optional[User], slug: str) -> District
 def list_districts(session: Session, user: Optional[User]) -> list[DistrictSummary]:
     require_reader(user)
     taxonomy = current_taxonomy(session)
-    published = dict(session.execute(
-        select(Case.district_id, func.count(Case.id)).where(Case.status == "published")
-        .group_by(Case.district_id)).all())
+    published: dict[Optional[int], int] = {
+        district_id: count for district_id, count in session.execute(
+            select(Case.district_id, func.count(Case.id)).where(Case.status == "published")
+            .group_by(Case.district_id))}
     chosen = {district.id: len(chosen_areas(session, district))
               for district in taxonomy.districts}
     return [DistrictSummary(district=d, published=published.get(d.id, 0),
@@ -156,7 +157,8 @@ def others_have_tried(session: Session, district: District, area_ids: list[int],
 # loading those would cost a query per list.
 def _only_the_case():
     # A function: Case.indicators exists once the mappers are configured, not at import.
-    return lazyload(Case.areas), lazyload(Case.indicators)
+    # getattr: the relationship is declared by knowledge.indicators.models, not on Case.
+    return lazyload(Case.areas), lazyload(getattr(Case, "indicators"))
 
 
 def _published_in_area(area_ids: list[int]):

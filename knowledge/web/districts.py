@@ -7,7 +7,7 @@ from ..districts import agreements, coordinators, pages
 from ..permissions import require
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post
+from .support import actor, get_db, redirect_after_post, render_invalid
 
 bp = Blueprint("districts", __name__)
 
@@ -51,9 +51,7 @@ def edit_agreement(slug: str):
     try:
         agreements.save_agreement(db, user, district, data, address=request.remote_addr or "")
     except ValidationError as error:
-        db.rollback()
-        return _agreement_form(district, taxonomy, data, error.by_field(), status=422)
-    db.commit()
+        return render_invalid(_agreement_form, district, taxonomy, data, error.by_field())
     flash("Den lokala överenskommelsen är sparad.", "success")
     return redirect_after_post(url_for("districts.show_district", slug=district.slug))
 
@@ -66,10 +64,9 @@ def add_coordinator(slug: str):
         added = coordinators.assign_coordinator(db, user, district, request.form.get("email", ""),
                                                 address=request.remote_addr or "")
     except ValidationError as error:
-        db.rollback()
+        db.rollback()  # the redirect below commits; nothing of the refused change is kept
         flash(" ".join(e.message for e in error.errors), "error")
     else:
-        db.commit()
         flash(f"{added.display_name} är trygghetssamordnare för {district.name}.", "success")
     return redirect_after_post(url_for("districts.show_district", slug=district.slug)
                                + "#samordnare")
@@ -81,15 +78,14 @@ def remove_coordinator(slug: str, user_id: int):
     district = pages.find_district(db, user, slug)
     coordinators.remove_coordinator(db, user, district, user_id,
                                     address=request.remote_addr or "")
-    db.commit()
     flash("Samordnaren är borttagen från stadsdelsområdet.", "success")
     return redirect_after_post(url_for("districts.show_district", slug=district.slug)
                                + "#samordnare")
 
 
-def _agreement_form(district, taxonomy, values, errors, status=200):
+def _agreement_form(district, taxonomy, values, errors):
     return render_template("districts/agreement_form.html", district=district,
-                           areas=taxonomy.areas, values=values, errors=errors), status
+                           areas=taxonomy.areas, values=values, errors=errors)
 
 
 @bp.app_template_global()

@@ -6,7 +6,8 @@ from flask import Blueprint, current_app, flash, render_template, request, url_f
 from .. import compilation_plans as plans
 from ..permissions import require_editor
 from ..validation import ValidationError
-from .support import actor, confirm_page, confirmed, get_db, redirect_after_post
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post,
+                      render_invalid)
 
 bp = Blueprint("plans", __name__)
 
@@ -24,9 +25,7 @@ def edit_plan(year: int):
     try:
         plans.save_plan(db, user, year, data, address=request.remote_addr or "")
     except ValidationError as error:
-        db.rollback()
-        return _plan_form(current, data, error.by_field(), status=422)
-    db.commit()
+        return render_invalid(_plan_form, current, data, error.by_field())
     flash(f"Planen för {year + 1} är sparad.", "success")
     return redirect_after_post(url_for("reports.compilation", year=year, _anchor="plan"))
 
@@ -47,7 +46,6 @@ def publish(year: int):
             confirm_label="Ja, publicera och meddela", cancel_url=back)
     publication, new = plans.publish_compilation(
         db, user, year, _district_part_link(year), address=request.remote_addr or "")
-    db.commit()
     if new:
         flash(f"Årssammanställningen för {year} är publicerad och trygghetssamordnarna har "
               "fått en notis.", "success")
@@ -85,6 +83,6 @@ def _district_part_link(year: int):
     return link
 
 
-def _plan_form(current, values, errors, status=200):
+def _plan_form(current, values, errors):
     return render_template("plans/plan_form.html", plan=current, values=values,
-                           errors=errors), status
+                           errors=errors)
