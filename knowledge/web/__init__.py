@@ -62,8 +62,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(sso.bp)
     app.jinja_env.globals["sso_enabled"] = sso.sso_enabled
     app.jinja_env.globals["url_with_query"] = url_with_query
-    from ..indicators.presentation import indicator_views
-    app.jinja_env.globals["indicator_views"] = indicator_views
     security.init_app(app)
     observability.init_app(app)
     csrf.exempt(api.bp)  # bearer tokens, no cookies: CSRF does not apply
