@@ -33,6 +33,7 @@ def test_a_long_import_is_all_or_nothing_across_the_chunks_it_lets_go_of(app, db
 
     result = transfer.import_rows(db, system_user(db), rows(10))
     assert result.ok and result.created == 10
+    db.commit()   # the test is the caller: the import only writes, its caller commits
     assert count_cases(db) == 10
     app.extensions["search_index"].wait_for_background()
     app.extensions["search_index"].sync()
@@ -51,6 +52,7 @@ def test_a_big_import_is_indexed_in_one_writer_pass(app, db, monkeypatch):
     before = whoosh_index.open_dir(path).latest_generation()
 
     assert transfer.import_rows(db, system_user(db), rows(12)).ok
+    db.commit()   # the caller's commit: the after-commit hook starts the index sync
     index.wait_for_background()
     index.sync()
 
