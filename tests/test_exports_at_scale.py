@@ -32,6 +32,7 @@ def many(app, db):
             for line, n in enumerate(range(MANY), start=2)]
     result = import_rows(db, system_user(db), rows)
     assert result.ok and result.created == MANY, result.errors
+    db.commit()   # the test is the caller: the import only writes, its caller commits
     app.extensions["search_index"].sync()
 
 
