@@ -7,7 +7,9 @@ A feature package that adds tables adds its models module here.
 from __future__ import annotations
 
 from . import models
+from .districts import models as district_models
 from .exchange import models as exchange_models
+from .indicators import models as indicator_models
 from .models import Base
 
-__all__ = ["Base", "models", "exchange_models"]
+__all__ = ["Base", "models", "exchange_models", "district_models", "indicator_models"]

@@ -41,6 +41,11 @@ EVENT_LABELS = {
     "search_term_saved": "Ändrade sökord",
     "search_term_deleted": "Tog bort sökord",
     "search_terms_imported": "Importerade sökord",
+    "local_agreement_saved": "Ändrade lokal överenskommelse",
+    "district_coordinator_added": "Lade till trygghetssamordnare för stadsdelsområde",
+    "district_coordinator_removed": "Tog bort trygghetssamordnare för stadsdelsområde",
+    "compilation_plan_saved": "Ändrade plan för kommande år",
+    "compilation_published": "Publicerade årssammanställning",
 }
 # Control characters (new lines included) and bidirectional overrides: a value written to the
 # log cannot start a fake entry or reorder what an admin reads.

@@ -22,6 +22,9 @@ DISTRICT = "district"  # one district, by slug or name
 AREAS = "areas"        # priority areas, by slug or name, at least one
 EVIDENCE = "evidence"  # one evidence level, by slug or name
 STATUS = "status"      # the review status (import only)
+# Indicators with their follow-ups: a list of records kept in their own tables, cleaned,
+# applied, shown and edited by knowledge.indicators (not a column of the case).
+INDICATORS = "indicators"
 
 # Required: ALWAYS even in a draft; TO_SUBMIT when the case is submitted (and in imports).
 ALWAYS = "always"
@@ -40,6 +43,8 @@ RESULTS = "Resultat och uppföljning"
 ANALYSES = "Analyser"
 CONTACT = "Kontakt"
 FORM_SECTIONS = (BASICS, SITUATION, MEASURES, RESULTS, ANALYSES, CONTACT)
+# The indicators' own fieldset (templates/indicators/_form_fields.html) follows this one.
+INDICATORS_FORM_AFTER = RESULTS
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,10 @@ FIELDS: tuple[CaseField, ...] = (
               page_section=CONTACT_FACT),
     CaseField("contact_email", "Kontaktens e-post", LINE, form_section=CONTACT,
               input_type="email", page_section=CONTACT_FACT),
+    # No form section or page section: the form and the case page show the indicators with
+    # their own fragments (templates/indicators/); scanned for their words, not their numbers
+    # (knowledge.privacy).
+    CaseField("indicators", "Indikatorer", INDICATORS, scanned=True),
     CaseField("external_id", "Externt id", LINE, restorable=False),
     CaseField("status", "Status", STATUS, restorable=False),
 )
@@ -159,10 +168,10 @@ CASE_FIELDS: tuple[str, ...] = names()
 # The long Markdown fields besides the summary, in the order of the agreement's method.
 LONG_TEXT_FIELDS = names(kind=TEXT, where=lambda f: f.required is None)
 SHORT_TEXT_FIELDS = names(kind=LINE, where=lambda f: f.required is None)
-LIST_FIELDS = names(where=lambda f: f.kind in (LIST, AREAS))
+LIST_FIELDS = names(where=lambda f: f.kind in (LIST, AREAS, INDICATORS))
 DATE_FIELDS = names(kind=DATE)
 # Copied as they are from clean input to the model (the rest need a lookup or a workflow).
-PLAIN_FIELDS = names(where=lambda f: f.kind not in (DISTRICT, AREAS, STATUS))
+PLAIN_FIELDS = names(where=lambda f: f.kind not in (DISTRICT, AREAS, STATUS, INDICATORS))
 SCANNED_FIELDS = names(where=lambda f: f.scanned)
 RESTORED_FIELDS = names(where=lambda f: f.restorable)
 # Shown word by word in the history.

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from .audit import record_event
 from .db import begin_write
 from .edit_conflicts import EditConflict, check_version
+from .indicators.data import apply_indicators, indicators_as_data
 from .models import AuditEvent, Case, CaseRevision, OutboxEntry, User, utcnow
 from .privacy import Finding, describe, scan_case_fields
 from .permissions import (
@@ -34,7 +35,7 @@ from .permissions import (
     require_editor,
 )
 from .taxonomy import current_taxonomy
-from .case_fields import AREAS, DATE, DISTRICT, FIELDS, LIST, PLAIN_FIELDS
+from .case_fields import AREAS, DATE, DISTRICT, FIELDS, INDICATORS, LIST, PLAIN_FIELDS
 from .validation import FieldError, ValidationError, clean_case_input
 
 STATUS_LABELS = {
@@ -129,6 +130,8 @@ def _plain_value(case: Case, name: str, kind: str) -> Any:
         return case.district.slug if case.district else None
     if kind == AREAS:
         return [area.slug for area in case.areas]
+    if kind == INDICATORS:
+        return indicators_as_data(case)
     value = getattr(case, name)
     if kind == LIST:
         return list(value or [])
@@ -357,6 +360,7 @@ def _apply(case: Case, clean: dict[str, Any]) -> None:
     case.district = clean["district"]
     case.district_id = clean["district"].id if clean["district"] else None  # a draft may lack one
     case.areas = list(clean["priority_areas"])
+    apply_indicators(case, clean["indicators"])
 
 
 def _check_external_id_free(session: Session, external_id: Optional[str],

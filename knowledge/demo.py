@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import cases as domain
+from .districts.demo import load_demo_districts
 from .models import Case, User
 from .transfer import import_rows, read_rows
 from .users import create_user, system_user
@@ -48,4 +49,6 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
                          [(line, row) for line, row in rows if row.get("status") != "draft"])
     if not result.ok:
         raise RuntimeError("Demodata kunde inte läsas in: " + "; ".join(map(str, result.errors)))
+    load_demo_districts(session, users["coordinator"], users["staff"])
+    session.commit()  # import_rows committed the cases; this commits the district demo
     return [(email, role, DEMO_PASSWORD) for email, role, _name in DEMO_USERS]

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .cases import NotFound, PersonalDataFound, case_fields, update_case
+from .indicators.data import indicators_in_words
 from .models import Case, CaseRevision, District, EvidenceLevel, PriorityArea, User
 from .permissions import can_view_case, is_author, is_editor, require, require_editor
 from .privacy import scan_case_fields
@@ -171,6 +172,8 @@ def _plain(field: str, value: Any, names: dict[str, dict[str, str]]) -> str:
     if value in (None, "", []):
         return EMPTY
     lookup = names.get(field, {})
+    if field == "indicators":
+        return indicators_in_words(value)
     if isinstance(value, list):
         return ", ".join(lookup.get(str(v), str(v)) for v in value)
     return lookup.get(str(value), str(value))

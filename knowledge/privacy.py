@@ -200,6 +200,11 @@ def scan_text(text: str, field: str = "", *,
 def _field_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], dict):
+        # Indicators: their words (name, source, unit), not their numbers and dates, which
+        # would read as phone numbers.
+        return "; ".join(f"{item.get('name', '')}; {item.get('source', '')}; "
+                         f"{item.get('unit', '')}" for item in value)
     if isinstance(value, (list, tuple)):
         return "; ".join(str(item) for item in value if item is not None)
     return str(value)

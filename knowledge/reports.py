@@ -351,10 +351,21 @@ def write_search_export(out: BinaryIO, file_format: str, session: Session, ids: 
 
 # --- the compilation as files ----------------------------------------------------------------
 
+@dataclass(frozen=True)
+class ExtraSheet:
+    """A sheet another part of the app adds to a workbook (the plan for the coming year)."""
+    title: str
+    header: Sequence[str]
+    widths: Sequence[int]
+    rows: Sequence[Sequence[Any]]
+
+
 def write_compilation(out: BinaryIO, file_format: str, session: Session,
-                      compilation: Compilation, case_url: CaseUrl) -> None:
+                      compilation: Compilation, case_url: CaseUrl,
+                      last_sheet: Optional[ExtraSheet] = None) -> None:
     """CSV: every case once. Excel: a summary sheet with the counts, then one sheet per
-    priority area with its cases. Either is capped at EXPORT_ROW_CAP cases per list."""
+    priority area with its cases, then `last_sheet` if given. Either is capped at
+    EXPORT_ROW_CAP cases per list."""
     names = compilation.evidence_names
     if file_format == "csv":
         write_cases_csv(out, cases_in_order(session, compilation.case_ids), case_url, names,
@@ -384,6 +395,12 @@ def write_compilation(out: BinaryIO, file_format: str, session: Session,
     for section in compilation.sections:
         write_case_sheet(book, _sheet_title(section.name, used),
                          cases_in_order(session, section.case_ids), case_url, names)
+    if last_sheet is not None:
+        # Last, so the area sheets keep their places right after the summary.
+        sheet = add_sheet(book, _sheet_title(last_sheet.title, used), last_sheet.header,
+                          widths=last_sheet.widths)
+        for row in last_sheet.rows:
+            sheet.append(cells(sheet, row))
     save(book, out)
 
 

@@ -213,6 +213,11 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
     if clean["contact_email"] and not _EMAIL.match(clean["contact_email"]):
         fail("contact_email", f"\"{clean['contact_email']}\" är ingen giltig e-postadress.")
 
+    # Imported here: the indicators package reaches the models, which validation must not.
+    from .indicators.data import clean_indicators
+    clean["indicators"], problems = clean_indicators(data.get("indicators"))
+    errors.extend(FieldError("indicators", problem) for problem in problems)
+
     if errors:
         raise ValidationError(errors)
     return clean

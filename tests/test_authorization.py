@@ -39,6 +39,27 @@ def with_term(db, users):
     return SimpleNamespace(id=row.id, route_values={"term_id": row.id})
 
 
+def farsta(db, users):
+    return SimpleNamespace(route_values={"slug": "farsta"})
+
+
+def farsta_with_its_coordinator(db, users):
+    """The coordinator actor is Farsta's coordinator: she may edit Farsta's agreement."""
+    from sqlalchemy import select
+    from knowledge.districts.coordinators import assign_coordinator
+    from knowledge.models import District
+    district = db.scalar(select(District).where(District.slug == "farsta"))
+    assign_coordinator(db, users["admin"], district, users["coordinator"].email)
+    db.commit()
+    return farsta(db, users)
+
+
+def year_2025(db, users):
+    return SimpleNamespace(route_values={"year": 2025})
+
+
+AGREEMENT_EDITORS = {**EDITOR_ONLY, "coordinator": "ok"}
+
 # (endpoint, method): (case state the route is tried on, form data, expected per actor)
 EXPECTED = {
     ("main.index", "GET"): (None, None, LOGGED_IN),
@@ -145,6 +166,23 @@ EXPECTED = {
     # Feed readers use ?token= (tests/test_exchange_authorization.py); a browser, its login.
     ("feeds.search_feed", "GET"): (None, None, LOGGED_IN),
     ("feeds.collection_feed", "GET"): (exchange.with_collection, None, LOGGED_IN),
+    # District pages: everyone logged in reads; the district's coordinators and editors edit
+    # the local agreement; admins assign coordinators (knowledge/districts).
+    ("districts.list_districts", "GET"): (None, None, LOGGED_IN),
+    ("districts.show_district", "GET"): (farsta, None, LOGGED_IN),
+    ("districts.edit_agreement", "GET"): (farsta_with_its_coordinator, None, AGREEMENT_EDITORS),
+    ("districts.edit_agreement", "POST"): (farsta_with_its_coordinator,
+                                           {"areas": "otrygga-platser"}, AGREEMENT_EDITORS),
+    ("districts.add_coordinator", "POST"): (farsta, {"email": ROLE_EMAILS["coordinator"]},
+                                            ADMIN_ONLY),
+    ("districts.remove_coordinator", "POST"): (farsta, {}, ADMIN_ONLY),
+    # The plan for the coming year and publishing the compilation: editors; the plan's CSV
+    # is published data like the compilation.
+    ("plans.edit_plan", "GET"): (year_2025, None, EDITOR_ONLY),
+    ("plans.edit_plan", "POST"): (year_2025, {"plan-otrygga-platser": "Mer belysning."},
+                                  EDITOR_ONLY),
+    ("plans.publish", "POST"): (year_2025, {"confirmed": "1"}, EDITOR_ONLY),
+    ("plans.plan_csv", "GET"): (year_2025, None, LOGGED_IN),
 }
 
 

@@ -21,7 +21,9 @@ BOOKKEEPING = {"id", "district_id", "filed_district_id", "status", "version", "a
 
 def test_every_content_column_of_a_case_is_declared_in_the_registry():
     columns = {column.key for column in inspect(Case).column_attrs} - BOOKKEEPING
-    declared = set(case_fields.CASE_FIELDS) - {"district", "priority_areas", "status"}
+    # The district, the areas and the indicators are relations; the status is bookkeeping.
+    declared = set(case_fields.CASE_FIELDS) - {"district", "priority_areas", "status",
+                                               *case_fields.names(kind=case_fields.INDICATORS)}
     assert columns == declared
 
 
@@ -43,8 +45,11 @@ def test_the_lists_follow_the_registry():
     assert EXPORT_COLUMNS == ("id", "title", "district", "priority_areas", "evidence_level",
                               "start_date", "end_date", "organisation", "partners", "results",
                               "lessons", "url")
+    # The indicators have their own fieldset in the form (templates/indicators/).
     assert tuple(case_fields.FORM_FIELDS) == tuple(
-        name for name in case_fields.CASE_FIELDS if name not in ("external_id", "status"))
+        name for name in case_fields.CASE_FIELDS
+        if name not in ("external_id", "status", "indicators"))
+    assert "indicators" in case_fields.RESTORED_FIELDS and "indicators" in SCANNED_FIELDS
 
 
 def test_the_search_body_holds_organisation_partners_and_the_long_texts(db, users):

@@ -206,7 +206,8 @@ def test_compilation_excel_has_a_summary_and_a_sheet_per_area(client, auth, corp
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Sammanfattning", "Unga i riskzon för destruktivt…",
                                "Otrygga och brottsutsatta…", "Systemhotande brottslighet",
-                               "Särskilt utsatta och sårbara…", "Kriminella miljöer och…"]
+                               "Särskilt utsatta och sårbara…", "Kriminella miljöer och…",
+                               "Plan för kommande år"]   # knowledge.compilation_plans
     summary = list(book["Sammanfattning"].iter_rows(values_only=True))
     assert summary[0][:2] == ("Prioriterat samverkansområde", "Antal exempel")
     counts = {row[0]: row[1] for row in summary[1:7]}

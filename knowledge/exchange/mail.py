@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Callable, Optional
+from urllib.parse import urljoin
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -162,6 +163,7 @@ class _Item:
     excerpt: str
     case_id: Optional[int]
     case_title: str
+    link: str = ""          # a path on this site, for notifications about other things
 
 
 def _writer(session: Session) -> None:
@@ -181,7 +183,7 @@ def _claim(session: Session, recipient: _Recipient, now: datetime
                     .values(mail_claim=token, mail_claimed_at=now))
     session.commit()
     items = [_Item(row.id, row.kind, row.message, row.excerpt, row.case_id,
-                   row.case.title if row.case else "")
+                   row.case.title if row.case else "", row.link or "")
              for row in session.scalars(select(Notification).where(
                  Notification.mail_claim == token).order_by(Notification.id))]
     user = session.get(User, recipient.user_id) if recipient.user_id else None
@@ -216,7 +218,10 @@ def _mark_sent(session: Session, recipient: _Recipient, items: list[_Item],
 
 def _link(settings: MailSettings, row: _Item) -> str:
     if row.case_id is None:
-        return settings.notifications_url
+        # A path on this site (e.g. a district's part of the compilation), made absolute
+        # against the notifications page's address.
+        return urljoin(settings.notifications_url, row.link) if row.link \
+            else settings.notifications_url
     anchor = ANCHORS.get(row.kind)
     return settings.case_url(row.case_id) + (f"#{anchor}" if anchor else "")
 

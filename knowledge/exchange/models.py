@@ -121,6 +121,9 @@ class Notification(Base):
     case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     message: Mapped[str] = mapped_column(String(500))
     excerpt: Mapped[str] = mapped_column(Text, default="")
+    # A path on this site for notifications about something other than a case (e.g. the
+    # published compilation); empty for case notifications, which link to their case.
+    link: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     read_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     emailed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)

@@ -28,6 +28,7 @@ KIND_LABELS = {
     "stale": "Exempel att se över",
     "case_returned": "Ditt exempel har återsänts",
     "case_published": "Ditt exempel är publicerat",
+    "compilation_published": "Årssammanställningen är publicerad",
 }
 # Someone is waiting for these: they go out with the next digest run whatever the person's
 # digest period, instead of waiting up to a week.
@@ -42,7 +43,7 @@ def _require_user(user: Optional[User]) -> User:
 
 def notify(session: Session, recipients: Iterable[Optional[User]], *, kind: str, event_key: str,
            message: str, case: Optional[Case] = None, text: str = "",
-           actor: Optional[User] = None) -> list[Notification]:
+           actor: Optional[User] = None, link: str = "") -> list[Notification]:
     """Add a notification for each recipient (never the actor, never an inactive user, never
     twice for the same event; a missing one, None, is skipped). The caller commits."""
     made: list[Notification] = []
@@ -58,7 +59,7 @@ def notify(session: Session, recipients: Iterable[Optional[User]], *, kind: str,
             continue
         row = Notification(user_id=user.id, kind=kind, event_key=event_key,
                            case_id=case.id if case else None, message=message[:500],
-                           excerpt=excerpt(text) if text else "")
+                           excerpt=excerpt(text) if text else "", link=link)
         session.add(row)
         made.append(row)
     return made

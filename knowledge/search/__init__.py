@@ -54,6 +54,10 @@ class SearchResult:
         return max(1, -(-self.total // self.request.per_page))
 
 
+MEASURED_VALUES = {"1": "ja", "true": "ja", "ja": "ja", "0": "nej", "false": "nej",
+                   "nej": "nej"}
+
+
 def parse_filters(taxonomy: Taxonomy, raw: dict[str, list[str]]) -> tuple[dict[str, list[str]],
                                                                           list[tuple[str, str]]]:
     """Facet filters from URL or API parameters: names or slugs in, slugs out.
@@ -78,6 +82,11 @@ def parse_filters(taxonomy: Taxonomy, raw: dict[str, list[str]]) -> tuple[dict[s
         values = [v for v in raw.get(name, []) if v.strip()]
         if values:
             clean[name] = values
+    # measured=1 (the API's word) or ja/nej (the facet's values).
+    measured = [MEASURED_VALUES.get(v.strip().lower(), v.strip())
+                for v in raw.get("measured", []) if v.strip()]
+    if measured:
+        clean["measured"] = list(dict.fromkeys(measured))
     return clean, unknown
 
 

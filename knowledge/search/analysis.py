@@ -33,7 +33,7 @@ def zipf_swedish(word: str) -> float:
 
 # Stored with every index generation; when the analysis below changes, `init-db` (run at every
 # deploy) rebuilds the index, since old stems would no longer meet the new query stems.
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "2+measured"  # the schema gained the "measured" facet (issue 16)
 
 _VOWELS = set("aeiouyåäö")
 

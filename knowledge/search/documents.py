@@ -27,6 +27,7 @@ FACET_FIELDS = {
     "organisation": "organisation",
     "partners": "partners",
     "adopted": "adopted",
+    "measured": "measured",
 }
 
 # URL parameter → facet name, shared by the search page, the API, saved searches and feeds.
@@ -38,6 +39,7 @@ URL_FACETS = {
     "organisation": "organisation",
     "partner": "partners",
     "adopted": "adopted",
+    "measured": "measured",
 }
 
 
@@ -62,6 +64,8 @@ def make_schema() -> Schema:
         # "ja" when another district has reported trying the case; "reuse" counts them.
         adopted=ID,
         reuse=NUMERIC(int, bits=32, sortable=True, signed=False),
+        # "ja" when the case has an indicator with a follow-up (knowledge.indicators).
+        measured=ID,
     )
 
 
@@ -115,4 +119,5 @@ def case_document(case: Case, adoptions: int = 0) -> dict:
         if isinstance(published, datetime) else 0,
         "adopted": "ja" if adoptions else "nej",
         "reuse": adoptions,
+        "measured": "ja" if any(i.followups for i in getattr(case, "indicators", [])) else "nej",
     }

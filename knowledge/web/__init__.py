@@ -54,6 +54,9 @@ def init_app(app: Flask) -> None:
     from . import exchange, exchange_curation, exchange_feeds, exchange_personal
     for module in (exchange, exchange_personal, exchange_curation, exchange_feeds):
         app.register_blueprint(module.bp)
+    from . import districts, plans
+    app.register_blueprint(districts.bp)
+    app.register_blueprint(plans.bp)
     from . import sso
     sso.init_app(app)
     app.register_blueprint(sso.bp)

@@ -21,6 +21,7 @@ from ..cases import personal_data_in
 from ..exchange import adoptions, bookmarks, follows, questions, stale
 from ..exchange import collections as collections_domain
 from ..history import RevisionEntry, case_history
+from ..indicators.presentation import IndicatorView, indicator_views
 from ..models import Case, User
 from ..permissions import can_edit_case, can_submit_case
 from ..privacy import describe
@@ -53,6 +54,11 @@ class CasePage:
         if self.case.status != "published":
             return []
         return search.similar_cases(search_index(), get_db(), self.case)
+
+    @cached_property
+    def indicators(self) -> list[IndicatorView]:
+        """The measured results: a chart, the numbers and the change in words each."""
+        return indicator_views(self.case)
 
     @cached_property
     def personal_data(self) -> list[str]:

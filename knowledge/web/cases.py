@@ -9,9 +9,11 @@ from ..edit_conflicts import EditConflict, parse_version
 from ..models import EvidenceLevel, PriorityArea
 from ..permissions import can_edit_case, require_author_role
 from ..taxonomy import current_area_slugs, current_taxonomy
-from ..case_fields import AREAS, BY_NAME, FORM_FIELDS, LABELS, form_sections
+from ..case_fields import (AREAS, BY_NAME, FORM_FIELDS, INDICATORS_FORM_AFTER, LABELS,
+                           form_sections)
 from ..validation import ValidationError, strip_control
 from . import searching
+from .indicator_form import indicators_from_form
 from .case_page import case_page, render_case_page
 from .support import (actor, get_db, redirect_after_post, render_invalid, render_page,
                       search_index)
@@ -126,8 +128,13 @@ def _for_people(error: ValidationError) -> dict[str, list[str]]:
 
 def _form_data() -> dict:
     # The fields a person edits in the form (knowledge.case_fields); the areas are checkboxes.
-    return {field: request.form.getlist(field) if BY_NAME[field].kind == AREAS
-            else strip_control(request.form.get(field, "")) for field in FORM_FIELDS}
+    data: dict = {field: request.form.getlist(field) if BY_NAME[field].kind == AREAS
+                  else strip_control(request.form.get(field, "")) for field in FORM_FIELDS}
+    # The indicators are a list of records with fields of their own (knowledge.web.indicator_form).
+    indicators = indicators_from_form(request.form)
+    if indicators is not None:
+        data["indicators"] = indicators
+    return data
 
 
 def _wants_submit() -> bool:
@@ -139,6 +146,7 @@ def _form_page(case, values, errors, status=200, conflict=None, conflict_fields=
         values = {**values, "partners": "\n".join(values["partners"])}
     return render_page("cases/form.html", "cases/_form.html", status=status, case=case,
                        values=values, errors=errors, labels=LABELS, sections=form_sections(),
+                       indicators_after=INDICATORS_FORM_AFTER,
                        taxonomy=current_taxonomy(get_db()), conflict=conflict,
                        conflict_fields=conflict_fields)
 

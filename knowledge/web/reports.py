@@ -12,7 +12,7 @@ from flask import (Blueprint, current_app, flash, make_response, render_template
 from markupsafe import Markup
 
 from .. import cases as case_domain
-from .. import charts, history, reports
+from .. import charts, compilation_plans, history, reports
 from ..export_files import CSV_MIMETYPE, EXPORT_ROW_CAP, XLSX_MIMETYPE, cases_in_order
 from ..report_cache import kept
 from ..export_guard import BUSY_MESSAGE, RETRY_AFTER_SECONDS, one_export_per_person
@@ -101,8 +101,12 @@ def _compilation_response(file_format):
         return _compilation_page(compiled, year, district, area)
     name = "-".join(["arssammanstallning", str(compiled.year)]
                     + [chosen.slug for chosen in (compiled.district, compiled.area) if chosen])
+    # The plan for the coming year travels with the workbook as its last sheet
+    # (knowledge.compilation_plans); reports know nothing of plans, so it is handed over.
+    plan_sheet = (compilation_plans.plan_sheet(compilation_plans.year_plan(db, user, compiled.year))
+                  if file_format == "xlsx" else None)
     return _export(file_format, f"{name}.{file_format}", lambda out: reports.write_compilation(
-        out, file_format, db, compiled, _case_url))
+        out, file_format, db, compiled, _case_url, last_sheet=plan_sheet))
 
 
 def _compilation_page(compiled, year, district, area, errors=()):

@@ -81,6 +81,7 @@ LEGENDS = {
     "organisation": "Organisation",
     "partners": "Samverkanspart",
     "adopted": "Provat på annat håll",
+    "measured": "Har mätta resultat",
 }
 TOP_VALUES = 10  # organisations and partners are free text: show the most common
 
@@ -94,6 +95,7 @@ def facet_groups(result: SearchResult, taxonomy: Taxonomy) -> list[FacetGroup]:
         "evidence_level": {**{e.slug: e.name for e in taxonomy.evidence_levels},
                            "ej-angivet": "Ej angivet"},
         "adopted": {"ja": "Ja, i andra stadsdelsområden", "nej": "Inte ännu"},
+        "measured": {"ja": "Ja, med uppföljda indikatorer", "nej": "Nej"},
     }
     groups = []
     for name, legend in LEGENDS.items():

@@ -110,6 +110,11 @@ def test_admin_pages(new_page, assert_accessible, link):
     (None, "/tillganglighet"),
     ("coordinator", "/statistik"),
     ("coordinator", "/sammanstallning?year=2024"),
+    ("editor", "/sammanstallning?year=2024"),       # with the plan and publish buttons
+    ("editor", "/sammanstallning/2024/plan"),
+    ("coordinator", "/stadsdelar"),
+    ("admin", "/stadsdelar/farsta"),                # with the coordinator forms
+    ("coordinator", "/stadsdelar/farsta/overenskommelse"),
     ("coordinator", "/teman"),
     ("coordinator", "/notiser"),
     ("coordinator", "/installningar"),
