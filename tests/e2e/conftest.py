@@ -48,12 +48,16 @@ def pytest_configure(config):
         "markers", "e2e: real-browser test (Debian's Chromium against a gunicorn server)")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks below
 def pytest_collection_modifyitems(config, items):
     chromium = chromium_available()
     for item in items:
         if E2E_DIR not in Path(str(item.fspath)).resolve().parents:
             continue
         item.add_marker(pytest.mark.e2e)
+        # Under pytest-xdist (--dist loadgroup) every browser test runs on one worker, so the
+        # session's one gunicorn server and Chromium are started once, not once per worker.
+        item.add_marker(pytest.mark.xdist_group("browser"))
         if not chromium and not running_in_ci():
             item.add_marker(pytest.mark.skip(reason=MISSING_CHROMIUM))
 
