@@ -203,9 +203,9 @@ def parse_query(text: str) -> ParsedQuery:
     seen = {t.stem for t in parsed.tokens}
     typed = query_tokens(rest)
     parsed.typed_words = len(typed)
-    for typed in typed[:MAX_QUERY_TOKENS]:
-        stem = query_stem(typed)
+    for word in typed[:MAX_QUERY_TOKENS]:
+        stem = query_stem(word)
         if stem and stem not in seen:
             seen.add(stem)
-            parsed.tokens.append(QueryWord(typed, stem))
+            parsed.tokens.append(QueryWord(word, stem))
     return parsed
