@@ -197,6 +197,7 @@ def test_a_correction_is_never_a_stop_word(index, db, users, publish):
     assert result.suggestion != "och"
 
 
+@pytest.mark.own_database  # init-db migrates on a connection of its own
 def test_init_db_rebuilds_an_index_built_with_older_analysis(app, db, users, runner, index,
                                                              publish):
     """After an upgrade that changes the stemming, `init-db` (run at every deploy) rebuilds

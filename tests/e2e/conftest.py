@@ -91,7 +91,7 @@ def live_server(tmp_path_factory, databases):
            "SECRET_KEY": "e2e-test",
            "APP_ENV": "development"}
     subprocess.run([str(BIN / "flask"), "--app", "app", "demo-data"], cwd=PROJECT, env=env,
-                   check=True, stdout=subprocess.DEVNULL, timeout=120)
+                   check=True, stdout=subprocess.DEVNULL, timeout=300)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(tmp / "gunicorn.log", "wb")
