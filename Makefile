@@ -6,7 +6,8 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres lint ruff migration install install-dev init-db demo-data bench relevance clean
+.PHONY: run test test-postgres install install-dev init-db demo-data bench relevance clean \
+	lint ruff lint-imports lint-types migration
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Hittar inte $(PYTHON); ange PYTHON=/sökväg/till/python3.11"; exit 1; }
@@ -51,8 +52,7 @@ test-postgres: install-dev
 	TEST_DATABASE_URL=$$TEST_DATABASE_URL $(PYTEST) $(PYTEST_ARGS)
 
 # Static checks, run by .ci/run before the suites; each tool is a target of its own.
-# mypy (knowledge/) and import-linter (the layer contracts) join the list after `ruff`.
-lint: ruff
+lint: ruff lint-imports lint-types
 
 ruff: install-dev
 	$(BIN)/ruff check knowledge app.py tests bench scripts
@@ -69,6 +69,15 @@ bench: install-dev
 # Search quality: nDCG@10 and recall@10 on graded queries, the app against a plain baseline.
 relevance: install-dev
 	$(BIN)/python bench/relevance.py $(RELEVANCE_ARGS)
+
+# Which way imports point (.importlinter): web -> domain -> models, no cycles, search and
+# reports never import the exchange, the domain never imports Flask.
+lint-imports: install-dev
+	$(BIN)/lint-imports
+
+# Types in knowledge/ (mypy.ini).
+lint-types: install-dev
+	$(BIN)/mypy knowledge
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from knowledge import cli, web
+from knowledge import all_models, cli, web  # noqa: F401  (all_models: every table mapped)
 from knowledge.config import load_config
 from knowledge.db import make_engine, make_sessionmaker
+from knowledge.exchange.adoptions import adoption_counts
 from knowledge.search import SearchIndex, sync_after_commit
 
 
@@ -20,7 +21,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["db_engine"] = engine
     sessions = make_sessionmaker(engine)
     app.extensions["db_sessionmaker"] = sessions
-    app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"], sessions)
+    # Search stores how often each case was adopted elsewhere; exchange knows, search does not
+    # import it (see knowledge.search.index.ReuseCounts).
+    app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"], sessions,
+                                                 reuse_counts=adoption_counts)
     sync_after_commit(sessions, app.extensions["search_index"])
     web.init_app(app)
     cli.init_app(app)

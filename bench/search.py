@@ -187,24 +187,15 @@ def bench_size(size: int, generator: CaseGenerator, args) -> SizeResult:
         say(f"generated {size} cases ({text_bytes / size / 1024:.1f} kB of text each) and "
             f"{len(queries)} queries in {perf_counter() - started:.1f} s")
 
-        url = f"sqlite:///{tmp}/bench.sqlite3"
-        config = {"DATABASE_URL": url, "INDEX_DIR": str(tmp / "index"), "SECRET_KEY": "bench"}
-        upgrade_database(url)
-        app = create_app(config)
+        config, app, editor_id = prepare_app(tmp)
         sessions = app.extensions["db_sessionmaker"]
         index = app.extensions["search_index"]
-        with sessions() as session:
-            load_reference_data(session)
-            load_starter_vocabulary(session)   # as init-db does: the search expands with it
-            create_user(session, email="samordnare@bench.invalid", role="coordinator",
-                        password=PASSWORD, commit=False)
-            editor = create_user(session, email="redaktor@bench.invalid", role="editor",
-                                 password=PASSWORD, commit=False)
-            session.commit()
-            editor_id = editor.id
-
         load(result, corpus, sessions, index, args)
         rebuild(result, index, args)
+        if args.load_only:
+            say(f"size {size}: load and reindex only; peak RSS of this process "
+                f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+            return result
         with sessions() as session:
             corpus.map_ids(session)
 
@@ -254,6 +245,25 @@ def bench_size(size: int, generator: CaseGenerator, args) -> SizeResult:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def prepare_app(tmp: Path):
+    """A fresh SQLite database and index in `tmp`, with the reference data, the starter
+    vocabulary (as init-db loads them), a coordinator and an editor. Returns the config a
+    server needs, the app and the editor's id. (bench/pages.py starts the same way.)"""
+    url = f"sqlite:///{tmp}/bench.sqlite3"
+    config = {"DATABASE_URL": url, "INDEX_DIR": str(tmp / "index"), "SECRET_KEY": "bench"}
+    upgrade_database(url)
+    app = create_app(config)
+    with app.extensions["db_sessionmaker"]() as session:
+        load_reference_data(session)
+        load_starter_vocabulary(session)   # as init-db does: the search expands with it
+        create_user(session, email="samordnare@bench.invalid", role="coordinator",
+                    password=PASSWORD)
+        editor = create_user(session, email="redaktor@bench.invalid", role="editor",
+                             password=PASSWORD)
+        session.commit()
+        return config, app, editor.id
+
+
 def load(result: SizeResult, corpus: Corpus, sessions, index, args) -> None:
     """import_rows in one transaction; its commit runs the after-commit index sync, which
     we time separately by wrapping this SearchIndex's sync (the hook calls index.sync())."""
@@ -271,9 +281,15 @@ def load(result: SizeResult, corpus: Corpus, sessions, index, args) -> None:
     try:
         with sessions() as session:
             def run():
-                return import_rows(session, system_user(session), rows_with_lines(corpus.rows))
+                imported = import_rows(session, system_user(session),
+                                       rows_with_lines(corpus.rows))
+                session.commit()  # the caller commits; the after-commit hook syncs the index
+                return imported
             t0 = perf_counter()
             imported = profiled(args.profile, "import_rows + after-commit sync", run)
+            # The commit applies a first part of the outbox and leaves the rest to a
+            # background thread: the load is done when that thread is.
+            index.wait_for_background()
             result.load_s = perf_counter() - t0
     finally:
         del index.sync
@@ -562,7 +578,9 @@ def publish_to_searchable(result: SizeResult, generator: CaseGenerator, sessions
         data = {k: v for k, v in data.items() if k not in ("external_id", "status")}
         data["title"] = f"{word.capitalize()} – {data['title']}"[:200]
         case = create_case(session, editor, data)
-        return submit_case(session, editor, case)
+        submit_case(session, editor, case)
+        session.commit()
+        return case
 
     def wait_for(found: Callable[[], bool]) -> float:
         deadline = time.monotonic() + SEARCHABLE_TIMEOUT
@@ -575,11 +593,12 @@ def publish_to_searchable(result: SizeResult, generator: CaseGenerator, sessions
 
     with sessions() as session:
         editor = session.get(User, editor_id)
-        # Through the domain: publish_case commits, the after-commit hook syncs the index.
+        # Through the domain: publish_case and its commit; the after-commit hook syncs the index.
         word = f"publiceringsprov{result.size}"
         case = new_case(session, editor, word)
         t0 = perf_counter()
         publish_case(session, editor, case)
+        session.commit()
         committed = perf_counter()
 
         def found_in_domain() -> bool:
@@ -600,6 +619,7 @@ def publish_to_searchable(result: SizeResult, generator: CaseGenerator, sessions
         marker = f'href="/cases/{case.id}"'
         t0 = perf_counter()
         publish_case(session, editor, case)
+        session.commit()
 
         def found_over_http() -> bool:
             status, body = client.request("GET", cases_path(word), headers=HTMX)
@@ -649,6 +669,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the load, the reindex and the engine queries")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--load-only", action="store_true",
+                        help="only the load (import + index sync) and the reindex; no queries")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     if args.queries < 200:

@@ -72,7 +72,7 @@ def record_event(session: Session, event: str, *, actor: Optional[User] = None,
 
 def list_events(session: Session, user: Optional[User], *, event: str = "",
                 limit: int = 200) -> list[AuditEvent]:
-    require_admin(user)
+    user = require_admin(user)
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if event:
         query = query.where(AuditEvent.event == event)

@@ -3,6 +3,10 @@
 Every action here checks permission first, then validates, then writes the case, a revision
 and (when what is searchable changed) a search-outbox row in the same transaction. The
 form, the import and the API all come through these functions.
+
+They flush and never commit: the caller is the boundary and commits once (the web layer
+after each request, knowledge/web/__init__.py; each command in knowledge/cli.py; a test
+where it acts as the caller), so that several steps are saved together or not at all.
 """
 from __future__ import annotations
 
@@ -18,16 +22,20 @@ from .edit_conflicts import EditConflict, check_version
 from .models import AuditEvent, Case, CaseRevision, OutboxEntry, User, utcnow
 from .privacy import Finding, describe, scan_case_fields
 from .permissions import (
+    EDITABLE_BY_AUTHOR,
+    SUBMITTABLE,
     PermissionDenied,
     can_edit_case,
     can_view_case,
     is_author,
     require,
+    require_active,
     require_author_role,
     require_editor,
 )
 from .taxonomy import current_taxonomy
-from .validation import LONG_TEXT_FIELDS, FieldError, ValidationError, clean_case_input
+from .case_fields import AREAS, DATE, DISTRICT, FIELDS, LIST, PLAIN_FIELDS
+from .validation import FieldError, ValidationError, clean_case_input
 
 STATUS_LABELS = {
     "draft": "Utkast",
@@ -50,12 +58,6 @@ ACTION_LABELS = {
     "restored": "Återställde en tidigare version",
     "reviewed": "Bekräftade att exemplet är aktuellt",
 }
-# Fields copied as they are from clean input to the model.
-_PLAIN_FIELDS = ("title", "summary", "organisation", "partners", "evidence_level",
-                 "start_date", "end_date", "contact_name", "contact_email", "external_id",
-                 *LONG_TEXT_FIELDS)
-
-
 class NotFound(Exception):
     """No such case, or one the actor may not see (we do not reveal which)."""
 
@@ -117,27 +119,22 @@ def personal_data_reasons(session: Session) -> dict[int, str]:
 
 
 def case_fields(case: Case) -> dict[str, Any]:
-    """All case fields by their DESIGN.md names, as plain JSON-ready values."""
-    data: dict[str, Any] = {
-        "title": case.title,
-        "summary": case.summary,
-        "district": case.district.slug if case.district else None,
-        "priority_areas": [area.slug for area in case.areas],
-        "organisation": case.organisation,
-        "partners": list(case.partners or []),
-    }
-    for field in LONG_TEXT_FIELDS:
-        data[field] = getattr(case, field)
-    data.update(
-        evidence_level=case.evidence_level,
-        start_date=case.start_date.isoformat() if case.start_date else None,
-        end_date=case.end_date.isoformat() if case.end_date else None,
-        contact_name=case.contact_name,
-        contact_email=case.contact_email,
-        external_id=case.external_id,
-        status=case.status,
-    )
-    return data
+    """All case fields by their names (docs/architecture.md), as plain JSON-ready values, in the order of
+    knowledge.case_fields.FIELDS (the JSONL export's and the API's shape)."""
+    return {field.name: _plain_value(case, field.name, field.kind) for field in FIELDS}
+
+
+def _plain_value(case: Case, name: str, kind: str) -> Any:
+    if kind == DISTRICT:
+        return case.district.slug if case.district else None
+    if kind == AREAS:
+        return [area.slug for area in case.areas]
+    value = getattr(case, name)
+    if kind == LIST:
+        return list(value or [])
+    if kind == DATE:
+        return value.isoformat() if value else None
+    return value
 
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer; larger numbers are simply no case
@@ -157,15 +154,15 @@ def get_case(session: Session, user: Optional[User], case_id: int) -> Case:
     return case
 
 
-def create_case(session: Session, user: User, data: dict[str, Any], *, submit: bool = False,
-                action: str = "created", commit: bool = True,
+def create_case(session: Session, user: Optional[User], data: dict[str, Any], *, submit: bool = False,
+                action: str = "created",
                 allow_incomplete: bool = False) -> Case:
     """Create a case as a draft (or submitted, with submit=True).
 
     allow_incomplete: the form's "Spara utkast" keeps a draft with what is there (only the
     title is required); it must be complete when it is submitted. Imports stay strict.
     """
-    require_author_role(user)
+    user = require_author_role(user)
     begin_write(session)
     clean = clean_case_input(data, current_taxonomy(session),
                              draft=allow_incomplete and not submit)
@@ -178,12 +175,12 @@ def create_case(session: Session, user: User, data: dict[str, Any], *, submit: b
     record_revision(session, case, user, action, changes)
     if submit:
         _submit(session, user, case)
-    _finish(session, commit)
+    session.flush()
     return case
 
 
-def update_case(session: Session, user: User, case: Case, data: dict[str, Any], *,
-                submit: bool = False, action: str = "updated", commit: bool = True,
+def update_case(session: Session, user: Optional[User], case: Case, data: dict[str, Any], *,
+                submit: bool = False, action: str = "updated",
                 expected_version: Optional[int] = None, personal_data_reason: str = "",
                 allow_incomplete: bool = False) -> Case:
     """Change a case. Fields missing from `data` keep their current values.
@@ -192,6 +189,7 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
     someone else has changed those fields since, EditConflict is raised and nothing is saved.
     allow_incomplete: as in create_case, for a draft or returned case that is not submitted.
     """
+    user = require_active(user, "Du får inte ändra det här exemplet.")
     require(can_edit_case(user, case), "Du får inte ändra det här exemplet.")
     begin_write(session)
     lock_case(session, case)
@@ -203,7 +201,7 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
     merged.update(data)
     clean = clean_case_input(merged, current_taxonomy(session),
                              draft=allow_incomplete and not submit
-                             and case.status in ("draft", "returned"))
+                             and case.status in EDITABLE_BY_AUTHOR)
     _check_external_id_free(session, clean["external_id"], case.id)
     _apply(case, clean)
     case.updated_at = utcnow()
@@ -221,22 +219,24 @@ def update_case(session: Session, user: User, case: Case, data: dict[str, Any], 
             enqueue_for_search(session, case)
     if submit:
         _submit(session, user, case)
-    _finish(session, commit)
+    session.flush()
     return case
 
 
-def submit_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
-    require(is_author(user, case) and user.active, "Bara författaren kan skicka exemplet.")
+def submit_case(session: Session, user: Optional[User], case: Case) -> Case:
+    # Who may submit: knowledge.permissions.can_submit_case. A wrong status is no refusal
+    # but a conflict (409, below in _submit), so the two checks are made apart.
+    user = require_active(user, "Bara författaren kan skicka exemplet.")
+    require(is_author(user, case), "Bara författaren kan skicka exemplet.")
     begin_write(session)
     lock_case(session, case)
     _submit(session, user, case)
-    _finish(session, commit)
+    session.flush()
     return case
 
 
-def return_case(session: Session, user: User, case: Case, comment: str, *,
-                commit: bool = True) -> Case:
-    require_editor(user)
+def return_case(session: Session, user: Optional[User], case: Case, comment: str) -> Case:
+    user = require_editor(user)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError([FieldError(
@@ -247,18 +247,18 @@ def return_case(session: Session, user: User, case: Case, comment: str, *,
     _require_status(case, ("submitted",), "Bara inskickade exempel kan återsändas.")
     case.review_comment = comment
     _set_status(session, case, user, "returned", comment=comment)
-    _finish(session, commit)
+    session.flush()
     return case
 
 
-def publish_case(session: Session, user: User, case: Case, *, personal_data_reason: str = "",
-                 commit: bool = True) -> Case:
+def publish_case(session: Session, user: Optional[User], case: Case, *,
+                 personal_data_reason: str = "") -> Case:
     """Publish a submitted (or archived) case.
 
     If the text still holds personal data, the editor must give a reason to publish anyway;
     the reason and what was found (never the text itself) go to the audit log.
     """
-    require_editor(user)
+    user = require_editor(user)
     begin_write(session)
     lock_case(session, case)
     _require_status(case, ("submitted", "archived"),
@@ -266,24 +266,23 @@ def publish_case(session: Session, user: User, case: Case, *, personal_data_reas
     findings, reason = _personal_data_allowed(case, personal_data_reason)
     _set_status(session, case, user, "published")
     _record_personal_data_reason(session, user, case, findings, reason)
-    _finish(session, commit)
+    session.flush()
     return case
 
 
-def archive_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
-    require_editor(user)
+def archive_case(session: Session, user: Optional[User], case: Case) -> Case:
+    user = require_editor(user)
     begin_write(session)
     lock_case(session, case)
     _require_status(case, ("published",), "Bara publicerade exempel kan arkiveras.")
     case.featured_position = None
     _set_status(session, case, user, "archived")
-    _finish(session, commit)
+    session.flush()
     return case
 
 
-def feature_case(session: Session, user: User, case: Case, reason: str = "", *,
-                 commit: bool = True) -> Case:
-    require_editor(user)
+def feature_case(session: Session, user: Optional[User], case: Case, reason: str = "") -> Case:
+    user = require_editor(user)
     begin_write(session)
     lock_case(session, case)
     _require_status(case, ("published",), "Bara publicerade exempel kan lyftas fram.")
@@ -292,42 +291,43 @@ def feature_case(session: Session, user: User, case: Case, reason: str = "", *,
         case.featured_position = (last or 0) + 1
     case.featured_reason = (reason or "").strip()
     record_revision(session, case, user, "featured", {}, comment=case.featured_reason)
-    _finish(session, commit)
+    session.flush()
     return case
 
 
-def unfeature_case(session: Session, user: User, case: Case, *, commit: bool = True) -> Case:
-    require_editor(user)
+def unfeature_case(session: Session, user: Optional[User], case: Case) -> Case:
+    user = require_editor(user)
     begin_write(session)
     lock_case(session, case)
     case.featured_position = None
     case.featured_reason = ""
     record_revision(session, case, user, "unfeatured", {})
-    _finish(session, commit)
+    session.flush()
     return case
 
 
-def file_case_status(session: Session, user: User, case: Case, status: str, *,
-                     personal_data_reason: str = "", commit: bool = True) -> Case:
+def file_case_status(session: Session, user: Optional[User], case: Case, status: str, *,
+                     personal_data_reason: str = "") -> Case:
     """Put a case straight into a status, as the import does with a file's `status` column.
 
     Only editors (the import's actor is one) may skip the review steps.
     """
-    require_editor(user)
+    user = require_editor(user)
     if status not in STATUS_LABELS:
         raise ValidationError([FieldError("status", f"Status: okänt värde \"{status}\". "
                                                     f"Giltiga värden: {', '.join(STATUS_LABELS)}.")])
     begin_write(session)
     lock_case(session, case)
     if case.status != status:
-        findings, reason = [], ""
+        findings: list[Finding] = []
+        reason = ""
         if status == "submitted":
             _guard_personal_data(case)
         elif status == "published":
             findings, reason = _personal_data_allowed(case, personal_data_reason)
         _set_status(session, case, user, status)
         _record_personal_data_reason(session, user, case, findings, reason)
-    _finish(session, commit)
+    session.flush()
     return case
 
 
@@ -352,7 +352,7 @@ def lock_case(session: Session, case: Case) -> None:
 
 
 def _apply(case: Case, clean: dict[str, Any]) -> None:
-    for field in _PLAIN_FIELDS:
+    for field in PLAIN_FIELDS:
         setattr(case, field, clean[field])
     case.district = clean["district"]
     case.district_id = clean["district"].id if clean["district"] else None  # a draft may lack one
@@ -376,7 +376,7 @@ def _require_status(case: Case, allowed: tuple[str, ...], message: str) -> None:
 
 
 def _submit(session: Session, user: User, case: Case) -> None:
-    _require_status(case, ("draft", "returned"),
+    _require_status(case, SUBMITTABLE,
                     "Bara utkast och återsända exempel kan skickas för granskning.")
     # A draft may lack what a submission needs; now is when it must be complete.
     clean_case_input({k: v for k, v in case_fields(case).items() if k != "status"},
@@ -428,13 +428,6 @@ def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
     def plain(value: Any) -> Any:
         return value.isoformat() if isinstance(value, date) else value
     return {k: [plain(v) for v in pair] for k, pair in changes.items()}
-
-
-def _finish(session: Session, commit: bool) -> None:
-    if commit:
-        session.commit()
-    else:
-        session.flush()
 
 
 __all__ = [

@@ -69,9 +69,9 @@ def grouped_bar_chart(chart_id: str, title: str, description: str, groups: Seque
         parts.append(_text(20, y + 12, name))
     baseline = top + plot_height
     for tick in range(0, scale_top + 1, step):
-        y = baseline - plot_height * tick / scale_top
-        parts.append(_line(left, y, width, y, GRID if tick else INK))
-        parts.append(_text(left - 6, y + 4, str(tick), anchor="end", fill=MUTED))
+        tick_y = baseline - plot_height * tick / scale_top
+        parts.append(_line(left, tick_y, width, tick_y, GRID if tick else INK))
+        parts.append(_text(left - 6, tick_y + 4, str(tick), anchor="end", fill=MUTED))
     for g, group in enumerate(groups):
         x0 = left + group_gap + g * (group_width + group_gap)
         parts.append(_text(x0 + group_width / 2, baseline + 20, group, anchor="middle"))

@@ -30,9 +30,15 @@ from .models import ROLES, ApiToken
 
 @contextmanager
 def session_scope():
+    """A command's one transaction: committed when the block ends normally, rolled back
+    when it raises (the domain itself only flushes; knowledge/db.py)."""
     session = current_app.extensions["db_sessionmaker"]()
     try:
         yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     finally:
         session.close()
 
@@ -47,7 +53,6 @@ def init_db() -> None:
         with session_scope() as session:
             load_reference_data(session)
             loaded = load_starter_vocabulary(session)
-            session.commit()
     if loaded:
         click.echo(f"Sökordslistan fylldes med {loaded} ord från startlistan.")
     index = current_app.extensions["search_index"]
@@ -120,7 +125,6 @@ def import_command(path: str, as_draft: bool):
         record_event(session, "imported", actor_email="cli", target=Path(path).name,
                      detail={"created": result.created, "updated": result.updated,
                              "unchanged": result.unchanged, "errors": len(result.errors)})
-        session.commit()
     if result.encoding:
         click.echo(f"Filen lästes som {result.encoding}.")
     # The commit applied one bounded batch; a command may take the time to apply the rest.
@@ -130,10 +134,10 @@ def import_command(path: str, as_draft: bool):
         click.echo(f"Varning: {error}", err=True)
     if not result.ok:
         click.echo(f"Importen avbröts; inget sparades. {len(result.errors)} fel:", err=True)
-        for error in result.errors[:MAX_LISTED_ERRORS]:
-            click.echo(f"  {error}", err=True)
+        for row_error in result.errors[:MAX_LISTED_ERRORS]:
+            click.echo(f"  {row_error}", err=True)
         if len(result.errors) > MAX_LISTED_ERRORS:
-            lines = len({error.line for error in result.errors})
+            lines = len({row_error.line for row_error in result.errors})
             click.echo(f"  … och {len(result.errors) - MAX_LISTED_ERRORS} fel till (på "
                        f"sammanlagt {lines} rader). Rätta de första och kör igen.", err=True)
         sys.exit(1)
@@ -251,7 +255,7 @@ def users_create_command(email: str, role: str, password: str, name: str):
             for problem in error.errors:
                 click.echo(problem.message, err=True)
             sys.exit(1)
-        click.echo(f"Användaren {user.email} ({role}) är skapad.")
+    click.echo(f"Användaren {user.email} ({role}) är skapad.")
 
 
 @users_cli.command("token")
@@ -266,10 +270,11 @@ def users_token_command(email: str, days: int):
             click.echo(f"Det finns ingen användare med e-post {email}.", err=True)
             sys.exit(1)
         try:
-            click.echo(issue_token(session, user, days=days))
+            token = issue_token(session, user, days=days)
         except ValidationError as error:
             click.echo(" ".join(e.message for e in error.errors), err=True)
             sys.exit(1)
+    click.echo(token)  # after the commit: a token shown is a token that works
 
 
 @users_cli.command("tokens")
@@ -303,7 +308,8 @@ def users_revoke_token_command(token_id: int):
                        err=True)
             sys.exit(1)
         revoke_token(session, token, actor_email="cli")
-        click.echo(f"API-nyckel {token_id} ({token.user.email}) är spärrad.")
+        owner = token.user.email
+    click.echo(f"API-nyckel {token_id} ({owner}) är spärrad.")
 
 
 @users_cli.command("reset-password")
@@ -316,8 +322,9 @@ def users_reset_password_command(email: str):
             click.echo(f"Det finns ingen användare med e-post {email}.", err=True)
             sys.exit(1)
         one_time = reset_password(session, user, actor_email="cli")
-        click.echo(f"Engångslösenord för {user.email} (visas bara nu; hon väljer ett eget vid "
-                   f"nästa inloggning): {one_time}")
+        email = user.email
+    click.echo(f"Engångslösenord för {email} (visas bara nu; hon väljer ett eget vid "
+               f"nästa inloggning): {one_time}")
 
 
 def _when(moment) -> str:
@@ -333,7 +340,6 @@ def users_logout_all_command():
         ended = session.execute(delete(UserSession)).rowcount
         record_event(session, "sessions_ended", actor_email="cli", target="alla",
                      detail={"sessions": ended})
-        session.commit()
     click.echo(f"{ended} inloggningar avslutade; alla får logga in på nytt.")
 
 

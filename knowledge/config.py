@@ -73,6 +73,8 @@ def load_config(instance_path: str) -> dict:
         "DATABASE_URL": os.environ.get("DATABASE_URL")
         or f"sqlite:///{instance / 'erfarenhetsbanken.sqlite3'}",
         "INDEX_DIR": os.environ.get("INDEX_DIR") or str(instance / "index"),
+        # One export at a time per person: lock files every worker of the server sees.
+        "EXPORT_LOCK_DIR": os.environ.get("EXPORT_LOCK_DIR") or str(instance / "export-locks"),
         # Browsers refuse Secure cookies over plain http, so local development turns it off.
         "SESSION_COOKIE_SECURE": env_flag("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,7 +1,9 @@
 """Database engine and sessions.
 
-The domain takes a `Session` as its first argument and never imports Flask; the web layer
-opens one session per request (``flask.g.db``) and closes it when the request ends.
+The domain takes a `Session` as its first argument, never imports Flask, and never commits:
+it flushes, and the boundary commits once. The web layer opens one session per request
+(``flask.g.db``), commits it when the answer is a success and rolls it back otherwise
+(knowledge/web/__init__.py); each command does the same (knowledge/cli.py).
 """
 from __future__ import annotations
 

@@ -36,14 +36,14 @@ def load_demo_data(session: Session) -> list[tuple[str, str, str]]:
     if has_cases or has_users:
         return []
     users = {role: create_user(session, email=email, role=role, password=DEMO_PASSWORD,
-                               name=name, commit=False)
+                               name=name)
              for email, role, name in DEMO_USERS}
     rows = list(read_rows(DEMO_CASES))
     # The drafts are the demo staff member's own, so she has something on her start page.
     for _line, row in rows:
         if row.get("status") == "draft":
             domain.create_case(session, users["staff"], {k: v for k, v in row.items()
-                                                          if k != "status"}, commit=False)
+                                                          if k != "status"})
     result = import_rows(session, system_user(session),
                          [(line, row) for line, row in rows if row.get("status") != "draft"])
     if not result.ok:

@@ -24,13 +24,11 @@ from .cases import NotFound, PersonalDataFound, case_fields, update_case
 from .models import Case, CaseRevision, District, EvidenceLevel, PriorityArea, User
 from .permissions import can_view_case, is_author, is_editor, require, require_editor
 from .privacy import scan_case_fields
-from .validation import LABELS, LONG_TEXT_FIELDS
+from .case_fields import LABELS, LIST_FIELDS, RESTORED_FIELDS, WORD_DIFF_FIELDS
 
-# What a restore puts back: the content. Status follows the review workflow, and the
-# external id ties the case to a source system, so neither is taken from an old version.
-RESTORED_FIELDS = tuple(f for f in LABELS if f not in ("status", "external_id"))
-WORD_DIFF_FIELDS = ("summary", *LONG_TEXT_FIELDS)
-LIST_FIELDS = ("priority_areas", "partners")
+# What a restore puts back (RESTORED_FIELDS) is the content. Status follows the review
+# workflow, and the external id ties the case to a source system, so neither is taken from
+# an old version.
 CONTEXT_WORDS = 12     # unchanged words kept on each side of a change in a long text
 EMPTY = "(tomt)"
 
@@ -80,7 +78,8 @@ def case_history(session: Session, user: Optional[User], case: Case) -> list[Rev
         entries.append(RevisionEntry(
             revision=revision,
             changed_labels=[LABELS[f] for f in fields],
-            changes=[_describe(f, *revision.changes[f], names, creation=creation)
+            changes=[_describe(f, revision.changes[f][0], revision.changes[f][1], names,
+                               creation=creation)
                      for f in fields] if show else [],
             # Offered where the case would actually change; a status-only revision has
             # the same content as the one before it, which is offered instead.
@@ -103,20 +102,20 @@ def fields_as_of(case: Case, revision_id: int) -> dict[str, Any]:
 
 
 def restore_revision(session: Session, user: Optional[User], case: Case,
-                     revision_id: int, *, commit: bool = True) -> Case:
+                     revision_id: int) -> Case:
     """Make an earlier version the current one, recorded as a new revision ("restored").
 
     On a published case the restored text goes live at once, so it must pass the same
     personal-data guard as publishing (an older version may hold what was removed).
     """
-    require_editor(user)
+    user = require_editor(user)
     require(case.status != "draft", "Ett utkast kan bara ändras av sin författare.")
     values = fields_as_of(case, revision_id)
     if case.status == "published":
         findings = scan_case_fields(values)
         if findings:
             raise PersonalDataFound(findings)
-    return update_case(session, user, case, values, action="restored", commit=commit)
+    return update_case(session, user, case, values, action="restored")
 
 
 # --- replaying and describing ---------------------------------------------------------------

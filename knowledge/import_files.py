@@ -15,14 +15,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .validation import LABELS
+from .case_fields import LABELS, LIST_FIELDS
 
 # A cell may be far longer than any field allows; validation then names the field and its
 # limit instead of the csv module stopping with "field larger than field limit".
 CSV_FIELD_LIMIT = 16 * 1024 * 1024
 MAX_LISTED_ERRORS = 100  # the command line lists this many and counts the rest
-LIST_FIELDS = ("priority_areas", "partners")
-TEXT_FIELDS = tuple(name for name in LABELS if name not in LIST_FIELDS)
 
 UTF8 = "UTF-8"
 CP1252 = "Windows-1252 (cp1252, vad Excel sparar som \"CSV (semikolonavgränsad)\")"
@@ -163,7 +161,7 @@ def _csv_rows(text: str, row_error) -> Iterator[tuple[int, Any]]:
             yield line_of_row, row_error(line_of_row, "", "raden har fler celler än "
                                                           "rubrikraden.")
             continue
-        # In a CSV cell, lists are separated by ';' (DESIGN.md).
+        # In a CSV cell, lists are separated by ';' (docs/architecture.md, "Case fields").
         yield line_of_row, {k.strip(): v for k, v in row.items() if k is not None}
 
 

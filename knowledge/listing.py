@@ -35,7 +35,7 @@ def my_unpublished(session: Session, user: Optional[User]) -> list[Case]:
 
 
 def review_queue(session: Session, user: Optional[User]) -> list[Case]:
-    require_editor(user)
+    user = require_editor(user)
     return list(session.scalars(select(Case).where(Case.status == "submitted")
                                 .order_by(Case.submitted_at)))
 

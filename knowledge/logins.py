@@ -19,7 +19,8 @@ from .audit import record_event
 from .db import begin_write, write_aside
 from .tokens import hash_token, new_token
 from .models import LoginAttempt, User, UserSession, utcnow
-from .users import authenticate, normalise_email
+# end_all_sessions lives in users now; imported here too, where callers used to find it.
+from .users import authenticate, end_all_sessions, normalise_email  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,6 @@ class LoginThrottled(Exception):
         super().__init__(f"För många misslyckade inloggningar. Vänta {wait_seconds} sekunder "
                          "och försök igen. Har du glömt lösenordet, kontakta "
                          "systemförvaltaren.")
-
-
-def _hash(token: str) -> str:
-    return hash_token(token)
 
 
 def _delay(failures: int, free: int, policy: LoginPolicy) -> timedelta:
@@ -81,7 +78,9 @@ def log_in(session: Session, email: str, password: str, address: str,
     free failures, a try that comes before its delay is up raises LoginThrottled without
     checking the password or counting. A correct password for an account that has logged
     in from this device before (`known_user_ids`, from the signed known-device cookie) is
-    let through at any time. A failure returns (None, None).
+    let through at any time. A failure returns (None, None) with the failed attempt
+    flushed: the caller commits it even though it answers with an error, since it is what
+    slows the next try down.
     """
     email = normalise_email(email)
     now = now or utcnow()
@@ -106,13 +105,13 @@ def log_in(session: Session, email: str, password: str, address: str,
         if address_failures + 1 == policy.max_failures_per_address:
             record_event(session, "login_throttled", actor_email=email, address=address,
                          detail={"by": "address", "failures": address_failures + 1})
-        session.commit()
+        session.flush()
         return None, None
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     token = new_token()
-    session.add(UserSession(id=_hash(token), user_id=user.id))
+    session.add(UserSession(id=hash_token(token), user_id=user.id))
     record_event(session, "login", actor=user, address=address)
-    session.commit()
+    session.flush()
     return user, token
 
 
@@ -122,7 +121,7 @@ def resume(session: Session, token: Optional[str], policy: LoginPolicy,
     if not token:
         return None
     now = now or utcnow()
-    row = session.get(UserSession, _hash(token))
+    row = session.get(UserSession, hash_token(token))
     if row is None:
         return None
     if not row.user.active or now - row.last_seen_at > policy.idle \
@@ -140,20 +139,11 @@ def resume(session: Session, token: Optional[str], policy: LoginPolicy,
 def log_out(session: Session, token: Optional[str], address: str = "") -> None:
     if not token:
         return
-    row = session.get(UserSession, _hash(token))
+    row = session.get(UserSession, hash_token(token))
     if row is not None:
         record_event(session, "logout", actor=row.user, address=address)
         session.delete(row)
-        session.commit()
-
-
-def end_all_sessions(session: Session, user: User, keep: Optional[str] = None) -> None:
-    """Used when a user is deactivated or her password changes (then `keep` is the token of
-    the session she changed it in); the caller commits."""
-    query = delete(UserSession).where(UserSession.user_id == user.id)
-    if keep:
-        query = query.where(UserSession.id != _hash(keep))
-    session.execute(query)
+        session.flush()
 
 
 def role_from_groups(groups: list[str], role_map: dict[str, str],
@@ -182,7 +172,7 @@ def log_in_external(session: Session, *, email: str, name: str, groups: list[str
     if role is None or not email or (user is not None and not user.active):
         record_event(session, "login_failed", actor_email=email, address=address,
                      detail={"via": "oidc", "groups": groups[:20]})
-        session.commit()
+        session.flush()
         return None, None
     if user is None:
         user = User(email=email, name=name or "", role=role, password_hash=None)
@@ -197,7 +187,7 @@ def log_in_external(session: Session, *, email: str, name: str, groups: list[str
     if name and not user.name:
         user.name = name
     token = new_token()
-    session.add(UserSession(id=_hash(token), user_id=user.id))
+    session.add(UserSession(id=hash_token(token), user_id=user.id))
     record_event(session, "login", actor=user, address=address, detail={"via": "oidc"})
-    session.commit()
+    session.flush()
     return user, token

@@ -43,7 +43,6 @@ class Base(DeclarativeBase):
 
 
 ROLES = ("staff", "coordinator", "editor", "admin")
-STATUSES = ("draft", "submitted", "returned", "published", "archived")
 
 
 class AreaSet(Base):
@@ -209,6 +208,14 @@ class Case(Base):
         back_populates="case", order_by="CaseRevision.id", cascade="all, delete-orphan"
     )
 
+    @property
+    def home_district(self) -> District:
+        """The district of a case past the draft stage: validation requires one when a case
+        is submitted or imported, so only a draft saved half-way lacks it."""
+        if self.district is None:
+            raise ValueError(f"Case {self.id} ({self.status}) has no district")
+        return self.district
+
 
 class CaseRevision(Base):
     """Every change to a case: who, when, what (field → [old, new]) and an optional comment."""
@@ -293,4 +300,16 @@ class SearchTerm(Base):
     updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
 
 
-from .exchange import models as _exchange_models  # noqa: E402,F401  (registers those tables)
+class FeedToken(Base):
+    """A personal token for Atom feeds (feed readers cannot log in). Only its sha256 is kept.
+
+    Beside ApiToken because it is a credential of the user: deactivating her revokes both
+    (knowledge.users), and the accounts code must not import the exchange feature for it."""
+
+    __tablename__ = "feed_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    user: Mapped[User] = relationship(lazy="joined")

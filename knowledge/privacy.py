@@ -37,15 +37,9 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError as _StdnumError
 from stdnum.se import personnummer
 
-from .validation import LABELS
+from .case_fields import LABELS, SCANNED_FIELDS
 
 __all__ = ["Finding", "SCANNED_FIELDS", "scan_text", "scan_case_fields", "describe"]
-
-SCANNED_FIELDS: tuple[str, ...] = (
-    "title", "summary", "organisation", "partners", "target_group", "situation",
-    "cause_analysis", "measures", "goals", "results", "lessons", "gender_analysis",
-    "child_rights_analysis",
-)
 
 _KIND_LABELS = {
     "personnummer": "personnummer",
@@ -190,14 +184,14 @@ def scan_text(text: str, field: str = "", *,
         findings.append(Finding(field, kind, text[start:end], start, end))
         taken.append((start, end))
 
-    for match in phonenumbers.PhoneNumberMatcher(text, PHONE_REGION, PHONE_LENIENCY):
-        start, end = match.start, match.end
+    for phone in phonenumbers.PhoneNumberMatcher(text, PHONE_REGION, PHONE_LENIENCY):
+        start, end = phone.start, phone.end
         if _overlaps(start, end, skip) or _overlaps(start, end, taken):
             continue
-        key = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        key = phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164)
         if key in allowed_phones:
             continue
-        findings.append(Finding(field, "phone", match.raw_string, start, end))
+        findings.append(Finding(field, "phone", phone.raw_string, start, end))
 
     findings.sort(key=lambda finding: (finding.start, finding.end))
     return findings

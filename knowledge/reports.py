@@ -7,48 +7,37 @@ and download them (admins included). Producing a report changes nothing.
 A case counts in a year when its work was going on that year: start_date ≤ 31 Dec and
 (no end_date or end_date ≥ 1 Jan). A case without dates counts in the year it was published.
 The search page's year facet uses the same rule (knowledge.search.documents.active_years).
+
+Counts come from light column queries and SQL GROUP BYs, never from loading every case with
+its texts; knowledge.report_cache keeps a result until the next change (a new search-outbox
+row, which every publish, edit, archive and taxonomy change writes) or the next day.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, BinaryIO, Optional, Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 
-from .exchange.adoptions import adoption_counts
-from .models import Case, District, PriorityArea, User
-from .permissions import require
-from .search import SearchIndex, SearchRequest, search_cases
-from .search.documents import active_years
-from .spreadsheet import append_row, csv_row
+from .export_files import (EXPORT_ROW_CAP, NOT_GIVEN, CaseUrl, add_sheet, cap_note,
+                           cases_in_order, cells, new_workbook, save, write_case_sheet,
+                           write_cases_csv)
+from .models import Case, District, PriorityArea, User, case_areas
+from .permissions import require_active
+from .report_cache import kept
+from .search import ReuseCounts, SearchIndex, SearchRequest, no_reuse, search_case_ids
 from .taxonomy import Taxonomy, current_area_slugs, current_taxonomy
-from .markdown import markdown_as_text
-from .timezones import today_in_stockholm, utc_start_of
-from .validation import LABELS, FieldError, ValidationError
+from .timezones import local_date, today_in_stockholm, utc_start_of
+from .validation import FieldError, ValidationError
 
-MAX_EXPORT = 5000          # rows in one search export; the file says when there were more
-NOT_GIVEN = "ej-angivet"   # a case without evidence level, named as in the search facet
 FIRST_YEAR, LAST_YEAR = 1990, 2100
-EXPORT_COLUMNS = ("id", "title", "district", "priority_areas", "evidence_level", "start_date",
-                  "end_date", "organisation", "partners", "results", "lessons", "url")
-# CSV and Excel files are read by people: their header row says what the form says. (The
-# JSONL export and the API keep the field names, which is what the import reads.)
-EXPORT_HEADERS = {"id": "Nummer", **{c: LABELS[c] for c in EXPORT_COLUMNS if c in LABELS},
-                  "organisation": "Organisation", "url": "Länk"}
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-CaseUrl = Callable[[Case], str]
+ID_CHUNK = 5000   # ids per IN list (SQLite allows some 32 000 parameters in one statement)
 
 
-def require_reader(user: Optional[User]) -> None:
-    require(bool(user and user.active), "Logga in för att se uppföljningen.")
+def require_reader(user: Optional[User]) -> User:
+    return require_active(user, "Logga in för att se uppföljningen.")
 
 
 # --- the yearly compilation ------------------------------------------------------------------
@@ -57,7 +46,7 @@ def require_reader(user: Optional[User]) -> None:
 class AreaSection:
     slug: str
     name: str
-    cases: list[Case]
+    case_ids: list[int]        # in reading order
     evidence: dict[str, int]   # evidence slug (or NOT_GIVEN) → cases, in level order
 
 
@@ -66,19 +55,11 @@ class Compilation:
     year: int
     district: Optional[District]   # when the compilation is for one district
     area: Optional[PriorityArea]   # when it is for one priority area
-    cases: list[Case]          # each case once
+    case_ids: list[int]        # each case once, in reading order
     sections: list[AreaSection]
-    evidence: dict[str, int]   # over `cases`, each case once
+    evidence: dict[str, int]   # over `case_ids`, each case once
     evidence_names: dict[str, str]
-
-    @property
-    def in_several_sections(self) -> int:
-        """Cases shown under more than one area: the sections' counts add up to more."""
-        seen: dict[int, int] = {}
-        for section in self.sections:
-            for case in section.cases:
-                seen[case.id] = seen.get(case.id, 0) + 1
-        return sum(1 for n in seen.values() if n > 1)
+    in_several_sections: int = 0   # cases shown under more than one area
 
 
 def compile_year(session: Session, user: Optional[User], year: Any, *,
@@ -91,27 +72,51 @@ def compile_year(session: Session, user: Optional[User], year: Any, *,
     require_reader(user)
     taxonomy = current_taxonomy(session)
     chosen_year, chosen_district, chosen_area = _parse_choice(taxonomy, year, district, area)
-    cases = _published_active_in(session, chosen_year, chosen_district)
-    if chosen_area is not None:
-        cases = [c for c in cases if chosen_area.slug in current_area_slugs(c.areas)]
-    areas = [chosen_area] if chosen_area is not None else taxonomy.areas
     names = evidence_names(taxonomy)
+    areas = [chosen_area] if chosen_area is not None else taxonomy.areas
+    key = ("compilation", chosen_year, chosen_district.id if chosen_district else None,
+           chosen_area.slug if chosen_area else None)
+    case_ids, sections, evidence, several = kept(
+        session, key, lambda: _compile(session, chosen_year, chosen_district, chosen_area,
+                                       areas, names),
+        also_depends_on=taxonomy_key(taxonomy))
+    return Compilation(year=chosen_year, district=chosen_district, area=chosen_area,
+                       case_ids=case_ids, sections=sections, evidence=evidence,
+                       evidence_names=names, in_several_sections=several)
+
+
+def _compile(session: Session, year: int, district: Optional[District],
+             area: Optional[PriorityArea], areas: list[PriorityArea], names: dict[str, str]):
+    active = _published_active_in(year, district)
+    rows = sorted(session.execute(
+        select(Case.id, Case.evidence_level, Case.title, District.position, District.name)
+        .join(District, District.id == Case.district_id).where(Case.id.in_(active))).all(),
+        key=lambda r: (r.position, r.name, r.title.casefold(), r.id))
+    areas_of = _current_areas_of(session, active)
+    if area is not None:
+        rows = [r for r in rows if area.slug in areas_of.get(r.id, ())]
     sections = []
     for priority_area in areas:
-        in_area = [c for c in cases if priority_area.slug in current_area_slugs(c.areas)]
+        in_area = [r for r in rows if priority_area.slug in areas_of.get(r.id, ())]
         sections.append(AreaSection(slug=priority_area.slug, name=priority_area.name,
-                                    cases=in_area, evidence=_evidence_counts(in_area, names)))
-    return Compilation(year=chosen_year, district=chosen_district, area=chosen_area,
-                       cases=cases, sections=sections,
-                       evidence=_evidence_counts(cases, names), evidence_names=names)
+                                    case_ids=[r.id for r in in_area],
+                                    evidence=_evidence_counts(in_area, names)))
+    shown = [a.slug for a in areas]
+    several = sum(1 for r in rows if sum(s in areas_of.get(r.id, ()) for s in shown) > 1)
+    return [r.id for r in rows], sections, _evidence_counts(rows, names), several
+
+
+def taxonomy_key(taxonomy: Taxonomy) -> tuple:
+    """What a kept report shows of the taxonomy: a renamed area is a new report."""
+    return (tuple((d.id, d.slug, d.name) for d in taxonomy.districts),
+            tuple((a.id, a.slug, a.name) for a in taxonomy.areas),
+            tuple((e.slug, e.name) for e in taxonomy.evidence_levels))
 
 
 def report_years(session: Session, today: Optional[date] = None) -> list[int]:
     """Years worth offering in the year chooser: from the first active year to this year."""
     this_year = (today or today_in_stockholm()).year
-    first = session.scalar(select(Case.start_date).where(Case.status == "published",
-                                                         Case.start_date.is_not(None))
-                           .order_by(Case.start_date).limit(1))
+    first = session.scalar(select(func.min(Case.start_date)).where(Case.status == "published"))
     start = min(first.year, this_year) if first else this_year
     return list(range(this_year, start - 1, -1))
 
@@ -119,8 +124,6 @@ def report_years(session: Session, today: Optional[date] = None) -> list[int]:
 def evidence_names(taxonomy: Taxonomy) -> dict[str, str]:
     return {**{level.slug: level.name for level in taxonomy.evidence_levels},
             NOT_GIVEN: "Ej angivet"}
-
-
 def _parse_choice(taxonomy: Taxonomy, year: Any, district: Optional[str], area: Optional[str]
                   ) -> tuple[int, Optional[District], Optional[PriorityArea]]:
     errors = []
@@ -150,34 +153,50 @@ def _parse_choice(taxonomy: Taxonomy, year: Any, district: Optional[str], area: 
     return chosen_year, chosen_district, chosen_area
 
 
-def _published_active_in(session: Session, year: int, district: Optional[District]
-                         ) -> list[Case]:
+def _published_active_in(year: int, district: Optional[District]):
+    """The ids of the published cases under way in `year` (a subquery)."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     dated = and_(Case.start_date.is_not(None), Case.start_date <= last,
                  or_(Case.end_date.is_(None), Case.end_date >= first))
     # Published within the year as Stockholm counts it (times are stored in UTC).
     undated = and_(Case.start_date.is_(None), Case.published_at >= utc_start_of(first),
                    Case.published_at < utc_start_of(date(year + 1, 1, 1)))
-    query = (select(Case).where(Case.status == "published", or_(dated, undated))
-             .options(selectinload(Case.areas)))
+    query = select(Case.id).where(Case.status == "published", or_(dated, undated))
     if district is not None:
         query = query.where(Case.district_id == district.id)
-    return sorted(session.scalars(query), key=_reading_order)
+    return query
 
 
-def _reading_order(case: Case):
-    return (case.district.position, case.district.name, case.title.casefold(), case.id)
+def _current_areas_of(session: Session, case_ids) -> dict[int, set[str]]:
+    """Case id → the current area slugs it is found under (an area of an older set counts as
+    the areas it was mapped to), from the (case, area) pairs alone."""
+    current = {area.id: current_area_slugs([area])
+               for area in session.scalars(select(PriorityArea))}
+    found: dict[int, set[str]] = {}
+    for case_id, area_id in session.execute(
+            select(case_areas.c.case_id, case_areas.c.area_id)
+            .where(case_areas.c.case_id.in_(case_ids))):
+        found.setdefault(case_id, set()).update(current.get(area_id, ()))
+    return found
 
 
-def _evidence_counts(cases: Sequence[Case], names: dict[str, str]) -> dict[str, int]:
+def _evidence_counts(rows, names: dict[str, str]) -> dict[str, int]:
     counts = {slug: 0 for slug in names}
-    for case in cases:
-        slug = case.evidence_level or NOT_GIVEN
+    for row in rows:
+        slug = row.evidence_level or NOT_GIVEN
         counts[slug] = counts.get(slug, 0) + 1
     return counts
 
 
 # --- statistics ------------------------------------------------------------------------------
+
+@dataclass
+class ReusedCase:
+    id: int
+    title: str
+    district_name: str
+    count: int   # other districts that reported trying it
+
 
 @dataclass
 class Statistics:
@@ -190,8 +209,8 @@ class Statistics:
     by_district: dict[str, int] = field(default_factory=dict)
     by_evidence: dict[str, int] = field(default_factory=dict)
     matrix: dict[str, dict[str, int]] = field(default_factory=dict)  # district → area → n
-    # (case, number of other districts that reported trying it), most reused first.
-    most_reused: list[tuple[Case, int]] = field(default_factory=list)
+    # The cases other districts reported trying, most reused first (at most ten).
+    most_reused: list[ReusedCase] = field(default_factory=list)
 
     @property
     def gaps(self) -> list[tuple[str, str]]:
@@ -201,41 +220,64 @@ class Statistics:
 
 
 def case_statistics(session: Session, user: Optional[User],
-                    today: Optional[date] = None) -> Statistics:
-    """Counts over all published cases. A case in two areas counts once in each area."""
+                    today: Optional[date] = None, *,
+                    reuse_counts: ReuseCounts = no_reuse) -> Statistics:
+    """Counts over all published cases. A case in two areas counts once in each area.
+
+    `reuse_counts` gives how often each case was adopted elsewhere (the caller passes
+    knowledge.exchange's, as the search index has it); without it no case is "most reused"."""
     require_reader(user)
     taxonomy = current_taxonomy(session)
-    cases = list(session.scalars(select(Case).where(Case.status == "published")
-                                 .options(selectinload(Case.areas))))
+    day = today or today_in_stockholm()
+    return kept(session, "statistics",
+                lambda: _statistics(session, taxonomy, day, reuse_counts),
+                also_depends_on=(taxonomy_key(taxonomy), day))
+
+
+def _statistics(session: Session, taxonomy: Taxonomy, today: date,
+                reuse_counts: ReuseCounts) -> Statistics:
+    published = Case.status == "published"
+    by_district: dict[str, int] = dict(session.execute(
+        select(District.slug, func.count(Case.id)).join(Case, Case.district_id == District.id)
+        .where(published).group_by(District.slug)).tuples().all())
     districts = [(d.slug, d.name) for d in taxonomy.districts]
     # A case can sit in a district that is no longer active (a merge not yet re-homed).
-    for case in cases:
-        if (case.district.slug, case.district.name) not in districts:
-            districts.append((case.district.slug, case.district.name))
-    stats = Statistics(total=len(cases), years=[],
+    known = {slug for slug, _ in districts}
+    districts += [(slug, name) for slug, name in session.execute(
+        select(District.slug, District.name).where(District.slug.in_(list(by_district)))
+        .order_by(District.position, District.name)) if slug not in known]
+    stats = Statistics(total=sum(by_district.values()), years=[],
                        areas=[(a.slug, a.name) for a in taxonomy.areas], districts=districts,
                        evidence=list(evidence_names(taxonomy).items()))
     area_slugs = [slug for slug, _ in stats.areas]
-    stats.by_district = {slug: 0 for slug, _ in districts}
+    stats.by_district = {slug: by_district.get(slug, 0) for slug, _ in districts}
     stats.by_evidence = {slug: 0 for slug, _ in stats.evidence}
+    for level, count in session.execute(select(Case.evidence_level, func.count(Case.id))
+                                        .where(published).group_by(Case.evidence_level)):
+        key = level or NOT_GIVEN
+        stats.by_evidence[key] = stats.by_evidence.get(key, 0) + count
     stats.matrix = {slug: {a: 0 for a in area_slugs} for slug, _ in districts}
     stats.by_area_year = {a: {} for a in area_slugs}
+
+    # Per case only its district, dates and current areas: small rows, no texts.
+    published_ids = select(Case.id).where(published)
+    areas_of = _current_areas_of(session, published_ids)
+    this_year = today.year
     years: set[int] = set()
-    for case in cases:
-        case_areas = [a for a in current_area_slugs(case.areas) if a in stats.by_area_year]
-        case_years = [int(y) for y in active_years(case, today)]
+    for case_id, district_slug, start, end, published_at, created_at in session.execute(
+            select(Case.id, District.slug, Case.start_date, Case.end_date, Case.published_at,
+                   Case.created_at).join(District, District.id == Case.district_id)
+            .where(published)):
+        case_years = _active_years(start, end, published_at or created_at, this_year)
         years.update(case_years)
-        stats.by_district[case.district.slug] += 1
-        stats.by_evidence[case.evidence_level or NOT_GIVEN] = (
-            stats.by_evidence.get(case.evidence_level or NOT_GIVEN, 0) + 1)
-        for area_slug in case_areas:
-            stats.matrix[case.district.slug][area_slug] += 1
+        for area_slug in areas_of.get(case_id, ()):
+            if area_slug not in stats.by_area_year:
+                continue
+            stats.matrix[district_slug][area_slug] += 1
+            per_year = stats.by_area_year[area_slug]
             for year in case_years:
-                per_year = stats.by_area_year[area_slug]
                 per_year[year] = per_year.get(year, 0) + 1
-    reuse = adoption_counts(session, [case.id for case in cases])
-    stats.most_reused = sorted(((case, reuse[case.id]) for case in cases if case.id in reuse),
-                               key=lambda item: (-item[1], item[0].title))[:10]
+    stats.most_reused = _most_reused(session, reuse_counts)
     # Every year between the first and the last, so a year with nothing shows as nothing.
     stats.years = list(range(min(years), max(years) + 1)) if years else []
     for per_year in stats.by_area_year.values():
@@ -244,72 +286,105 @@ def case_statistics(session: Session, user: Optional[User],
     return stats
 
 
+def _active_years(start: Optional[date], end: Optional[date], anchor, this_year: int
+                  ) -> range:
+    """As knowledge.search.documents.active_years, from the columns alone."""
+    if start is None:
+        if anchor is None:
+            return range(0)
+        year = local_date(anchor).year
+        return range(year, year + 1)
+    last = end.year if end else this_year
+    return range(start.year, max(start.year, last) + 1)
+
+
+def _most_reused(session: Session, reuse_counts: ReuseCounts) -> list[ReusedCase]:
+    ids = list(session.scalars(select(Case.id).where(Case.status == "published")))
+    reuse: dict[int, int] = {}
+    for offset in range(0, len(ids), ID_CHUNK):
+        reuse.update(reuse_counts(session, ids[offset:offset + ID_CHUNK]))
+    if not reuse:
+        return []
+    # Every case that can be among the ten, ties at the tenth place included.
+    tenth = sorted(reuse.values(), reverse=True)[:10][-1]
+    top = [(case_id, count) for case_id, count in reuse.items() if count >= tenth]
+    rows = {row.id: row for row in session.execute(
+        select(Case.id, Case.title, District.name).join(District, District.id == Case.district_id)
+        .where(Case.id.in_([case_id for case_id, _ in top])))}
+    found = [ReusedCase(case_id, rows[case_id].title, rows[case_id].name, count)
+             for case_id, count in top if case_id in rows]
+    return sorted(found, key=lambda item: (-item.count, item.title))[:10]
+
+
 # --- search export ---------------------------------------------------------------------------
 
 def search_for_export(index: SearchIndex, session: Session, user: Optional[User],
-                      request: SearchRequest) -> tuple[list[Case], int]:
-    """All cases a search finds (at most MAX_EXPORT), in the page's order, and the total."""
+                      request: SearchRequest) -> tuple[list[int], int]:
+    """The ids of the cases a search finds (at most EXPORT_ROW_CAP), in the page's order, and
+    the total. No snippets: the files carry the cases' own text."""
     require_reader(user)
-    request = replace(request, page=1, per_page=MAX_EXPORT)
-    result = search_cases(index, session, request)
-    return [found.case for found in result.results], result.total
+    request = replace(request, page=1, per_page=EXPORT_ROW_CAP)
+    return search_case_ids(index, session, request)
 
 
-# --- rows, CSV and Excel -----------------------------------------------------------------------
-
-def export_row(case: Case, case_url: CaseUrl, names: dict[str, str]) -> dict[str, Any]:
-    """One case as the export's columns; lists are joined with "; " as the import reads them."""
-    return {
-        "id": case.id,
-        "title": case.title,
-        "district": case.district.name,
-        "priority_areas": "; ".join(area.name for area in case.areas),
-        "evidence_level": names.get(case.evidence_level or NOT_GIVEN, case.evidence_level),
-        "start_date": case.start_date,
-        "end_date": case.end_date,
-        "organisation": case.organisation,
-        "partners": "; ".join(case.partners or []),
-        "results": markdown_as_text(case.results),
-        "lessons": markdown_as_text(case.lessons),
-        "url": case_url(case),
-    }
-
-
-def cases_csv(rows: Sequence[dict[str, Any]]) -> bytes:
-    """`;`-separated UTF-8 with a BOM: what Swedish Excel opens with å, ä and ö intact."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(csv_row(EXPORT_HEADERS[column] for column in EXPORT_COLUMNS))
-    for row in rows:
-        writer.writerow(csv_row(row[column] for column in EXPORT_COLUMNS))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+def write_search_export(out: BinaryIO, file_format: str, session: Session, ids: Sequence[int],
+                        total: int, description: list[str], case_url: CaseUrl,
+                        names: dict[str, str]) -> None:
+    """The search export as CSV or Excel into `out`, streamed from the database."""
+    cases = cases_in_order(session, ids)
+    if file_format == "csv":
+        write_cases_csv(out, cases, case_url, names, total)
+        return
+    book = new_workbook()
+    written = write_case_sheet(book, "Sökresultat", cases, case_url, names)
+    about = add_sheet(book, "Om uttaget", ["Uppgift", "Värde"], widths=[28, 80])
+    lines: list[list[Any]] = [line.split(": ", 1) if ": " in line else [line]
+                              for line in description]
+    lines += [["Antal träffar", total], ["Antal rader i filen", written]]
+    note = cap_note(written, total)
+    if note:
+        lines.append([note])
+    for line in lines:
+        about.append(cells(about, line))
+    save(book, out)
 
 
-def compilation_workbook(compilation: Compilation, case_url: CaseUrl) -> bytes:
-    """A summary sheet with the counts, then one sheet per priority area with its cases."""
-    book = Workbook()
-    summary = book.active
-    summary.title = "Sammanfattning"
-    levels = list(compilation.evidence_names)
-    append_row(summary, ["Prioriterat samverkansområde", "Antal exempel",
-                         *(compilation.evidence_names[slug] for slug in levels)])
+# --- the compilation as files ----------------------------------------------------------------
+
+def write_compilation(out: BinaryIO, file_format: str, session: Session,
+                      compilation: Compilation, case_url: CaseUrl) -> None:
+    """CSV: every case once. Excel: a summary sheet with the counts, then one sheet per
+    priority area with its cases. Either is capped at EXPORT_ROW_CAP cases per list."""
+    names = compilation.evidence_names
+    if file_format == "csv":
+        write_cases_csv(out, cases_in_order(session, compilation.case_ids), case_url, names,
+                        total=len(compilation.case_ids))
+        return
+    book = new_workbook()
+    levels = list(names)
+    summary = add_sheet(book, "Sammanfattning",
+                        ["Prioriterat samverkansområde", "Antal exempel",
+                         *(names[slug] for slug in levels)],
+                        widths=[44, 14] + [18] * len(levels))
     for section in compilation.sections:
-        append_row(summary, [section.name, len(section.cases),
-                             *(section.evidence[slug] for slug in levels)])
-    append_row(summary, ["Alla områden (varje exempel en gång)", len(compilation.cases),
-                         *(compilation.evidence[slug] for slug in levels)])
-    append_row(summary, [])
-    for line in compilation_notes(compilation):
-        append_row(summary, [line])
-    _style_header(summary, widths=[44, 14] + [18] * len(levels))
-    summary.cell(row=len(compilation.sections) + 2, column=1).font = Font(bold=True)
-
-    used: set[str] = {summary.title}
+        summary.append(cells(summary, [section.name, len(section.case_ids),
+                                       *(section.evidence[slug] for slug in levels)]))
+    summary.append(cells(summary, ["Alla områden (varje exempel en gång)",
+                                   len(compilation.case_ids),
+                                   *(compilation.evidence[slug] for slug in levels)], bold=True))
+    summary.append([])
+    notes = compilation_notes(compilation)
+    if any(len(section.case_ids) > EXPORT_ROW_CAP for section in compilation.sections):
+        notes.append(f"Obs: varje blad har högst {EXPORT_ROW_CAP:,} exempel; ett område med "
+                     "fler är avkortat. Välj ett stadsdelsområde för att få med resten."
+                     .replace(",", "\u00a0"))
+    for line in notes:
+        summary.append(cells(summary, [line]))
+    used: set[str] = {"Sammanfattning"}
     for section in compilation.sections:
-        sheet = book.create_sheet(_sheet_title(section.name, used))
-        _write_cases(sheet, [export_row(c, case_url, compilation.evidence_names)
-                             for c in section.cases])
-    return _save(book)
+        write_case_sheet(book, _sheet_title(section.name, used),
+                         cases_in_order(session, section.case_ids), case_url, names)
+    save(book, out)
 
 
 def compilation_notes(compilation: Compilation) -> list[str]:
@@ -329,40 +404,6 @@ def compilation_notes(compilation: Compilation) -> list[str]:
     ]
 
 
-def search_workbook(cases: Sequence[Case], total: int, description: list[str],
-                    case_url: CaseUrl, names: dict[str, str]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Sökresultat"
-    _write_cases(sheet, [export_row(c, case_url, names) for c in cases])
-    about = book.create_sheet("Om uttaget")
-    append_row(about, ["Uppgift", "Värde"])
-    for line in description:
-        append_row(about, line.split(": ", 1) if ": " in line else [line])
-    append_row(about, ["Antal träffar", total])
-    append_row(about, ["Antal rader i filen", len(cases)])
-    _style_header(about, widths=[28, 80])
-    return _save(book)
-
-
-def _write_cases(sheet, rows: Sequence[dict[str, Any]]) -> None:
-    append_row(sheet, [EXPORT_HEADERS[column] for column in EXPORT_COLUMNS])
-    for row in rows:
-        append_row(sheet, [row[column] for column in EXPORT_COLUMNS])
-        url_cell = sheet.cell(row=sheet.max_row, column=len(EXPORT_COLUMNS))
-        url_cell.hyperlink = url_cell.value
-    _style_header(sheet, widths=[8, 40, 20, 40, 20, 12, 12, 30, 30, 60, 60, 40])
-    sheet.auto_filter.ref = sheet.dimensions
-
-
-def _style_header(sheet, widths: Sequence[int]) -> None:
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for position, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = width
-
-
 def _sheet_title(name: str, used: set[str]) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the workbook."""
     clean = " ".join("".join(" " if ch in "[]:*?/\\" else ch for ch in name).split()) or "Blad"
@@ -375,9 +416,3 @@ def _sheet_title(name: str, used: set[str]) -> str:
         title, n = clean[:31 - len(suffix)] + suffix, n + 1
     used.add(title)
     return title
-
-
-def _save(book: Workbook) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

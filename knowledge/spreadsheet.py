@@ -33,7 +33,13 @@ def append_row(sheet, values: Iterable[Any]) -> None:
     """Append a row to an openpyxl sheet; strings are always stored as text."""
     sheet.append(list(values))
     for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"  # openpyxl would store "=…" as a formula
-        elif isinstance(cell.value, (date, datetime)):
-            cell.number_format = "yyyy-mm-dd"
+        text_safe(cell)
+
+
+def text_safe(cell) -> None:
+    """A string cell stays text and a date cell shows as a date (also for the write-only
+    cells of knowledge.export_files, which never reads a sheet back)."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # openpyxl would store "=…" as a formula
+    elif isinstance(cell.value, (date, datetime)):
+        cell.number_format = "yyyy-mm-dd"

@@ -47,7 +47,7 @@ EVIDENCE_LEVELS = [
 
 
 def slugify(name: str) -> str:
-    """The slug rule of DESIGN.md: lower-case, å/ä→a, ö→o, spaces→'-'."""
+    """The slug rule (docs/architecture.md): lower-case, å/ä→a, ö→o, spaces→'-'."""
     slug = name.strip().lower()
     for src, dst in (("å", "a"), ("ä", "a"), ("ö", "o"), ("é", "e")):
         slug = slug.replace(src, dst)
@@ -155,11 +155,11 @@ def _read_taxonomy(session: Session) -> Taxonomy:
             retired_areas.setdefault(old.slug, mapped)
             retired_areas.setdefault(old.name.lower(), mapped)
     retired_districts: dict[str, District] = {}
-    for old in session.scalars(select(District).where(District.active.is_(False))):
-        successor = successor_district(session, old)
+    for old_district in session.scalars(select(District).where(District.active.is_(False))):
+        successor = successor_district(session, old_district)
         if successor is not None:
-            retired_districts[old.slug] = successor
-            retired_districts[old.name.lower()] = successor
+            retired_districts[old_district.slug] = successor
+            retired_districts[old_district.name.lower()] = successor
     return Taxonomy(areas=areas, districts=districts, evidence_levels=levels,
                     retired_areas=retired_areas, retired_districts=retired_districts)
 
@@ -167,11 +167,12 @@ def _read_taxonomy(session: Session) -> Taxonomy:
 def successor_district(session: Session, district: District) -> District | None:
     """The active district a merged (or renamed) one lives on in, following the chain."""
     seen = set()
-    while district is not None and not district.active and district.id not in seen:
-        seen.add(district.id)
-        district = session.get(District, district.merged_into_id) \
-            if district.merged_into_id else None
-    return district
+    current: District | None = district
+    while current is not None and not current.active and current.id not in seen:
+        seen.add(current.id)
+        current = session.get(District, current.merged_into_id) \
+            if current.merged_into_id else None
+    return current
 
 
 def current_area_slugs(areas: list[PriorityArea]) -> list[str]:

@@ -48,7 +48,7 @@ def parse_area_lines(text: str) -> list[tuple[str, str]]:
 def start_area_set(session: Session, user, name: str, valid_from: Optional[date],
                    areas: list[tuple[str, str]]) -> AreaSet:
     """Draft a new set of priority areas (not active until `activate_area_set`)."""
-    require_editor(user)
+    user = require_editor(user)
     errors = []
     if not (name or "").strip():
         errors.append(FieldError("name", "Namn: ge revideringen ett namn, t.ex. "
@@ -71,14 +71,14 @@ def start_area_set(session: Session, user, name: str, valid_from: Optional[date]
                       for n, (slug, area_name) in enumerate(areas)]
     session.add(area_set)
     record_event(session, "area_set_started", actor=user, target=area_set.name)
-    session.commit()
+    session.flush()
     return area_set
 
 
 def map_areas(session: Session, user, area_set: AreaSet,
               mapping: dict[int, list[int]]) -> None:
     """Map each area of the active set (id) to areas (ids) of the drafted set."""
-    require_editor(user)
+    user = require_editor(user)
     if area_set.active:
         raise ValidationError([FieldError("mapping", "Kopplingen görs innan revideringen "
                                                      "aktiveras.")])
@@ -91,13 +91,13 @@ def map_areas(session: Session, user, area_set: AreaSet,
     for old in active_area_set(session).areas:
         targets = [session.get(PriorityArea, i) for i in mapping.get(old.id, []) if i in new_ids]
         old.maps_to = [t for t in targets if t is not None]
-    session.commit()
+    session.flush()
 
 
 def activate_area_set(session: Session, user, area_set: AreaSet) -> int:
     """Make the drafted set current. Every old area must map somewhere, so that no case
     drops out of the facets. Returns the number of published cases re-indexed."""
-    require_editor(user)
+    user = require_editor(user)
     current = active_area_set(session)
     if area_set.id == current.id:
         raise ValidationError([FieldError("activate", "Den här uppsättningen är redan aktiv.")])
@@ -115,7 +115,7 @@ def activate_area_set(session: Session, user, area_set: AreaSet) -> int:
         enqueue_for_search(session, case)
     record_event(session, "area_set_activated", actor=user, target=area_set.name,
                  detail={"replaced": current.name, "cases": len(published)})
-    session.commit()
+    session.flush()
     return len(published)
 
 
@@ -125,7 +125,7 @@ def merge_districts(session: Session, user, sources: list[District], name: str) 
     Cases move to the new district and remember where they were filed; the old districts
     stay as inactive rows pointing to the new one, so old slugs keep resolving.
     """
-    require_editor(user)
+    user = require_editor(user)
     name = single_line(name)
     errors = []
     if not sources:
@@ -159,7 +159,7 @@ def merge_districts(session: Session, user, sources: list[District], name: str) 
         source.merged_into_id = target.id
     record_event(session, "districts_merged", actor=user, target=target.name,
                  detail={"from": [d.slug for d in sources], "cases": moved})
-    session.commit()
+    session.flush()
     return target
 
 

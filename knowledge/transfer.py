@@ -18,7 +18,7 @@ from . import cases as domain
 from .db import begin_write
 from .edit_conflicts import EditConflict, check_version, parse_version
 from .import_files import open_rows
-from .models import Case, User
+from .models import Case, CaseRevision, OutboxEntry, User
 from .permissions import PermissionDenied
 from .taxonomy import taxonomy_fixed
 from .validation import LABELS, FieldError, ValidationError
@@ -65,9 +65,16 @@ def import_file(session: Session, user: User, path: str | Path, *,
 
 def import_rows(session: Session, user: User, rows: Iterable[tuple[int, Any]], *,
                 as_draft: bool = False) -> ImportResult:
+    """Import every row or none: the rows are written inside a SAVEPOINT that is rolled back
+    when any row has an error, so the caller's transaction goes on (and is committed by the
+    caller) either way."""
     result = ImportResult()
     seen_ids: dict[str, int] = {}
-    for line, row in rows:
+    begin_write(session)
+    rows_written = session.begin_nested()
+    for number, (line, row) in enumerate(rows, start=1):
+        if number % LET_GO_EVERY == 0:
+            _let_go_of_written_cases(session)
         if isinstance(row, RowError):
             result.errors.append(row)
             continue
@@ -93,11 +100,24 @@ def import_rows(session: Session, user: User, rows: Iterable[tuple[int, Any]], *
         except (PermissionDenied, domain.InvalidTransition) as error:
             result.errors.append(RowError(line, "", str(error)))
     if result.errors:
-        session.rollback()
+        rows_written.rollback()
         result.created = result.updated = result.unchanged = 0
     else:
-        session.commit()
+        rows_written.commit()  # releases the savepoint; the caller's commit saves the rows
     return result
+
+
+# Rows after which the cases written so far are flushed to the database and dropped from
+# the session: memory stays bounded however long the file, and the one transaction (all or
+# nothing) is unchanged, as a rollback undoes flushed rows too.
+LET_GO_EVERY = 500
+
+
+def _let_go_of_written_cases(session: Session) -> None:
+    session.flush()
+    for thing in list(session.identity_map.values()):
+        if isinstance(thing, (Case, CaseRevision, OutboxEntry)):
+            session.expunge(thing)
 
 
 def _import_row(session: Session, user: User, row: dict[str, Any], as_draft: bool,
@@ -115,7 +135,7 @@ def _import_row(session: Session, user: User, row: dict[str, Any], as_draft: boo
             f"{', '.join(domain.STATUS_LABELS)}."))])
     existing = _case_by_external_id(session, data.get("external_id"))
     if existing is None:
-        case = domain.create_case(session, user, data, action="imported", commit=False)
+        case = domain.create_case(session, user, data, action="imported")
         result.created += 1
     else:
         begin_write(session)
@@ -124,14 +144,13 @@ def _import_row(session: Session, user: User, row: dict[str, Any], as_draft: boo
         # A row based on an older version must not undo a status change made since either.
         check_version(existing, version, {**data, "status": status}, before)
         case = domain.update_case(session, user, existing, data, action="imported",
-                                  commit=False, expected_version=version,
+                                  expected_version=version,
                                   personal_data_reason=reason)
         if domain.case_fields(case) != before or case.status != status:
             result.updated += 1
         else:
             result.unchanged += 1
-    domain.file_case_status(session, user, case, status, personal_data_reason=reason,
-                            commit=False)
+    domain.file_case_status(session, user, case, status, personal_data_reason=reason)
 
 
 def _case_by_external_id(session: Session, external_id: Optional[Any]) -> Optional[Case]:
@@ -141,7 +160,7 @@ def _case_by_external_id(session: Session, external_id: Optional[Any]) -> Option
 
 
 def export_cases(session: Session, path: str | Path) -> int:
-    """Write every case as JSONL with the DESIGN.md field names; `import` reads it back.
+    """Write every case as JSONL with the field names of docs/architecture.md; `import` reads it back.
 
     Each row carries the case's `version`, so that importing an edited export over the same
     database refuses rows whose case someone has changed since the export; and a case that

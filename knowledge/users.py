@@ -7,13 +7,13 @@ from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .audit import record_event
 from .db import write_aside
-from .models import ROLES, ApiToken, User, utcnow
+from .models import ROLES, ApiToken, FeedToken, User, UserSession, utcnow
 from .passwords import password_problems
 from .permissions import require_admin
 from .tokens import hash_token, new_token
@@ -37,7 +37,7 @@ def normalise_email(email: str) -> str:
 
 
 def create_user(session: Session, *, email: str, role: str, password: Optional[str],
-                name: str = "", commit: bool = True) -> User:
+                name: str = "") -> User:
     email = normalise_email(email)
     errors = []
     if "@" not in email:
@@ -55,10 +55,7 @@ def create_user(session: Session, *, email: str, role: str, password: Optional[s
     user = User(email=email, role=role, name=single_line(name),
                 password_hash=_hasher.hash(password) if password else None)
     session.add(user)
-    if commit:
-        session.commit()
-    else:
-        session.flush()
+    session.flush()
     return user
 
 
@@ -72,8 +69,8 @@ def authenticate(session: Session, email: str, password: str) -> Optional[User]:
     if user is None or not user.active or not user.password_hash:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
+        # Saved with the login it belongs to (the caller commits).
         user.password_hash = _hasher.hash(password)
-        session.commit()
     return user
 
 
@@ -99,7 +96,7 @@ def issue_token(session: Session, user: User, days: int = TOKEN_DAYS) -> str:
     token = new_token(TOKEN_PREFIX)
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(token),
                          expires_at=utcnow() + timedelta(days=days)))
-    session.commit()
+    session.flush()
     return token
 
 
@@ -143,12 +140,28 @@ def revoke_token(session: Session, token: ApiToken, *, actor_email: str,
         token.revoked_at = utcnow()
         record_event(session, "api_token_revoked", actor_email=actor_email,
                      target=token.user.email, address=address, detail={"token_id": token.id})
-    session.commit()
+    session.flush()
+
+
+def revoke_all_feed_tokens(session: Session, user: User) -> int:
+    """Stop every feed token she has (knowledge.exchange.feeds makes them); the number."""
+    result = session.execute(update(FeedToken).where(
+        FeedToken.user_id == user.id, FeedToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))
+    return getattr(result, "rowcount", 0) or 0
+
+
+def end_all_sessions(session: Session, user: User, keep: Optional[str] = None) -> None:
+    """Used when a user is deactivated or her password changes (then `keep` is the token of
+    the session she changed it in). Here, not in knowledge.logins, because logins builds on
+    this module (authenticate) and the dependency points one way."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep:
+        query = query.where(UserSession.id != hash_token(keep))
+    session.execute(query)
 
 
 def _revoke_all_tokens(session: Session, user: User) -> None:
-    from .exchange.feeds import revoke_all_feed_tokens
-
     session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
                                            ApiToken.revoked_at.is_(None))
                     .values(revoked_at=utcnow()))
@@ -160,14 +173,14 @@ def find_user(session: Session, email: str) -> Optional[User]:
 
 
 def list_users(session: Session, admin: Optional[User]) -> list[User]:
-    require_admin(admin)
+    admin = require_admin(admin)
     return list(session.scalars(select(User).where(User.email != SYSTEM_EMAIL)
                                 .order_by(User.email)))
 
 
 def set_role(session: Session, admin: Optional[User], user: User, role: str,
              address: str = "") -> User:
-    require_admin(admin)
+    admin = require_admin(admin)
     if role not in ROLES:
         raise ValidationError([FieldError("role", f"Roll: okänt värde \"{role}\". Giltiga "
                                                   f"värden: {', '.join(ROLES)}.")])
@@ -178,16 +191,14 @@ def set_role(session: Session, admin: Optional[User], user: User, role: str,
         record_event(session, "role_changed", actor=admin, target=user.email, address=address,
                      detail={"from": user.role, "to": role})
         user.role = role
-    session.commit()
+    session.flush()
     return user
 
 
 def set_active(session: Session, admin: Optional[User], user: User, active: bool,
                address: str = "") -> User:
     """Deactivating a user also ends every session she has, at once."""
-    from .logins import end_all_sessions
-
-    require_admin(admin)
+    admin = require_admin(admin)
     if user.id == admin.id and not active:
         raise ValidationError([FieldError("active", "Du kan inte avaktivera dig själv.")])
     if user.active != active:
@@ -198,7 +209,7 @@ def set_active(session: Session, admin: Optional[User], user: User, active: bool
             _revoke_all_tokens(session, user)
         record_event(session, "user_activated" if active else "user_deactivated",
                      actor=admin, target=user.email, address=address)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -206,8 +217,6 @@ def change_password(session: Session, user: User, current: str, new: str, again:
                     keep_session: Optional[str] = None, address: str = "") -> None:
     """She changes her own password: the current one is required, the new one must follow
     the rules, and every other session of hers ends (a thief's included)."""
-    from .logins import end_all_sessions
-
     errors = []
     if not user.password_hash:
         raise ValidationError([FieldError("current_password", (
@@ -230,21 +239,19 @@ def change_password(session: Session, user: User, current: str, new: str, again:
     user.must_change_password = False
     end_all_sessions(session, user, keep=keep_session)
     record_event(session, "password_changed", actor=user, target=user.email, address=address)
-    session.commit()
+    session.flush()
 
 
 def reset_password(session: Session, user: User, *, actor_email: str, address: str = "") -> str:
     """An admin's reset: a one-time password, shown once, that only lets her choose a new
     one at her next login. Her sessions end now. The caller has checked who may."""
-    from .logins import end_all_sessions
-
     one_time = "-".join(secrets.token_urlsafe(6) for _ in range(3))
     user.password_hash = _hasher.hash(one_time)
     user.must_change_password = True
     end_all_sessions(session, user)
     record_event(session, "password_reset", actor_email=actor_email, target=user.email,
                  address=address)
-    session.commit()
+    session.flush()
     return one_time
 
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable
 
+from . import case_fields
 from .taxonomy import Taxonomy
 from .timezones import today_in_stockholm
 
-TITLE_MAX = 200
-TEXT_MAX = 20_000
+TITLE_MAX = case_fields.SHORT_MAX
+TEXT_MAX = case_fields.LONG_MAX
 # Start and end dates: the bank holds recent and planned work. A wider range only lets typing
 # slips through (year 0001 or 9999), and every stored year becomes a search facet.
 FIRST_YEAR = 1990
@@ -26,39 +27,14 @@ def year_range() -> tuple[int, int]:
     """The years a start or end date may have: 1990 up to ten years from now."""
     return FIRST_YEAR, today_in_stockholm().year + YEARS_AHEAD
 
-LABELS = {
-    "title": "Rubrik",
-    "summary": "Sammanfattning",
-    "district": "Stadsdelsområde",
-    "priority_areas": "Prioriterade samverkansområden",
-    "organisation": "Organisation",
-    "partners": "Samverkansparter",
-    "target_group": "Målgrupp",
-    "situation": "Lägesbild / problem",
-    "cause_analysis": "Orsaksanalys",
-    "measures": "Åtgärder och genomförande",
-    "goals": "Mål",
-    "results": "Resultat och uppföljning",
-    "lessons": "Lärdomar",
-    "gender_analysis": "Jämställdhetsanalys",
-    "child_rights_analysis": "Barnrättsanalys",
-    "evidence_level": "Kunskapsläge",
-    "start_date": "Startdatum",
-    "end_date": "Slutdatum",
-    "contact_name": "Kontaktperson",
-    "contact_email": "Kontaktens e-post",
-    "external_id": "Externt id",
-    "status": "Status",
-}
-
-# The long Markdown fields, in the order of the agreement's method.
-LONG_TEXT_FIELDS = (
-    "target_group", "situation", "cause_analysis", "measures", "goals", "results", "lessons",
-    "gender_analysis", "child_rights_analysis",
-)
-SHORT_TEXT_FIELDS = ("organisation", "contact_name", "contact_email", "external_id")
-CASE_FIELDS = tuple(LABELS)
-IMPORT_STATUSES = ("draft", "submitted", "returned", "published", "archived")
+# The field lists live in the registry; they are re-exported here, where they were first read.
+LABELS = case_fields.LABELS
+LONG_TEXT_FIELDS = case_fields.LONG_TEXT_FIELDS
+SHORT_TEXT_FIELDS = case_fields.SHORT_TEXT_FIELDS
+CASE_FIELDS = case_fields.CASE_FIELDS
+# The text fields every case must have (the summary may wait in a draft).
+_REQUIRED_TEXT_FIELDS = case_fields.names(
+    where=lambda f: f.kind in (case_fields.LINE, case_fields.TEXT) and f.required)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -128,8 +104,18 @@ def _parse_date(value: Any) -> date | None:
     return date.fromisoformat(text)  # also raises ValueError for 2025-02-30
 
 
+def _clean_text(field: str, value: Any) -> str:
+    if case_fields.BY_NAME[field].kind == case_fields.LINE:
+        return single_line(value)
+    return _text(value)
+
+
+def _limit(field: str) -> int:
+    return TITLE_MAX if case_fields.BY_NAME[field].kind == case_fields.LINE else TEXT_MAX
+
+
 def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
-                     allow_status: bool = False, draft: bool = False) -> dict[str, Any]:
+                     draft: bool = False) -> dict[str, Any]:
     """Validate everything at once, so the person sees every problem in one go.
 
     A draft (`draft=True`) is saved with what is there: only the title is required, so that
@@ -141,27 +127,28 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
     def fail(field: str, message: str) -> None:
         errors.append(FieldError(field, f"{LABELS.get(field, field)}: {message}"))
 
-    allowed = set(CASE_FIELDS) if allow_status else set(CASE_FIELDS) - {"status"}
+    # The status is no input here: the lifecycle functions set it (and the import files a
+    # row's status through cases.file_case_status).
+    allowed = set(CASE_FIELDS) - {"status"}
     for key in data:
         if key not in allowed:
             errors.append(FieldError(key, f"Okänt fält \"{key}\". Giltiga fält: "
                                           f"{', '.join(sorted(allowed))}."))
 
     clean: dict[str, Any] = {}
-    for field in ("title", "summary"):
-        clean[field] = single_line(data.get(field)) if field == "title" else \
-            _text(data.get(field))
-        if not clean[field] and not (draft and field == "summary"):
+    for field in _REQUIRED_TEXT_FIELDS:
+        clean[field] = _clean_text(field, data.get(field))
+        required = case_fields.BY_NAME[field].required
+        if not clean[field] and not (draft and required == case_fields.TO_SUBMIT):
             fail(field, "måste fyllas i.")
-    if len(clean["title"]) > TITLE_MAX:
-        fail("title", f"får vara högst {TITLE_MAX} tecken (nu {len(clean['title'])}).")
-    if len(clean["summary"]) > TEXT_MAX:
-        fail("summary", f"får vara högst {TEXT_MAX} tecken (nu {len(clean['summary'])}).")
+    for field in _REQUIRED_TEXT_FIELDS:
+        limit = _limit(field)
+        if len(clean[field]) > limit:
+            fail(field, f"får vara högst {limit} tecken (nu {len(clean[field])}).")
 
     for field in LONG_TEXT_FIELDS + SHORT_TEXT_FIELDS:
-        clean[field] = single_line(data.get(field)) if field in SHORT_TEXT_FIELDS else \
-            _text(data.get(field))
-        limit = TITLE_MAX if field in SHORT_TEXT_FIELDS else TEXT_MAX
+        clean[field] = _clean_text(field, data.get(field))
+        limit = _limit(field)
         if len(clean[field]) > limit:
             fail(field, f"får vara högst {limit} tecken (nu {len(clean[field])}).")
     clean["external_id"] = clean["external_id"] or None
@@ -208,7 +195,7 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
             clean["evidence_level"] = level.slug
 
     first_year, last_year = year_range()
-    for field in ("start_date", "end_date"):
+    for field in case_fields.DATE_FIELDS:
         try:
             clean[field] = _parse_date(data.get(field))
         except ValueError:
@@ -225,13 +212,6 @@ def clean_case_input(data: dict[str, Any], taxonomy: Taxonomy, *,
 
     if clean["contact_email"] and not _EMAIL.match(clean["contact_email"]):
         fail("contact_email", f"\"{clean['contact_email']}\" är ingen giltig e-postadress.")
-
-    if allow_status:
-        status = _text(data.get("status")).lower()
-        if status and status not in IMPORT_STATUSES:
-            fail("status", f"okänt värde \"{status}\". Giltiga värden: "
-                           f"{', '.join(IMPORT_STATUSES)}.")
-        clean["status"] = status or None
 
     if errors:
         raise ValidationError(errors)

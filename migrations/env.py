@@ -2,7 +2,7 @@
 from alembic import context
 
 from knowledge.db import make_engine
-from knowledge.models import Base
+from knowledge.all_models import Base  # every table, the exchange's included
 
 config = context.config
 url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")

@@ -18,6 +18,7 @@ keeps its own Whoosh index directory in its tmp_path.
 from __future__ import annotations
 
 import pytest
+from flask.testing import FlaskCliRunner, FlaskClient
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
@@ -263,6 +264,10 @@ def _session_ended(session, transaction):
 @pytest.fixture
 def db(app):
     session = app.extensions["db_sessionmaker"]()
+    # Every client and command runner of the test commits the test's own work first.
+    app.test_client_class = type("TestCaller", (CallerClient,), {"test_session": session})
+    app.test_cli_runner_class = type("TestCallerRunner", (CallerRunner,),
+                                     {"test_session": session})
     yield session
     watch = app.extensions.get("savepoint_watch")
     if watch is not None:
@@ -277,7 +282,39 @@ def users(db):
         role = "staff" if key == "staff2" else key
         made[key] = create_user(db, email=email, role=role, password=PASSWORD,
                                 name=key.capitalize())
+    db.commit()  # the test is the caller: the domain flushes, its caller commits
     return made
+
+
+class CallerClient(FlaskClient):
+    """The test client, in a test that also calls the domain itself (through `db`).
+
+    The domain only flushes; its caller commits. A test is that caller: before it makes a
+    request as someone else, what it did through the domain is committed, as a request or a
+    command would have committed it (and on SQLite its write lock is given up, which the
+    request would otherwise wait for). `db` makes this the app's client class.
+    """
+
+    test_session = None
+
+    def open(self, *args, **kwargs):
+        _commit_callers_work(self.test_session)
+        return super().open(*args, **kwargs)
+
+
+class CallerRunner(FlaskCliRunner):
+    """As CallerClient, for commands the test runs (`runner.invoke`)."""
+
+    test_session = None
+
+    def invoke(self, *args, **kwargs):
+        _commit_callers_work(self.test_session)
+        return super().invoke(*args, **kwargs)
+
+
+def _commit_callers_work(session) -> None:
+    if session is not None and session.in_transaction():
+        session.commit()
 
 
 @pytest.fixture
@@ -298,12 +335,12 @@ def published_case(db, users):
 
 
 @pytest.fixture
-def client(app):
+def client(app, db):  # after `db`, which makes it a CallerClient
     return app.test_client()
 
 
 @pytest.fixture
-def runner(app):
+def runner(app, db):  # after `db`, which makes it a CallerRunner
     return app.test_cli_runner()
 
 
@@ -357,13 +394,17 @@ def fresh(session):
     """Forget what the test's session has read, so the next read sees what requests wrote.
 
     Ending the transaction ends SQLite's read snapshot; expiring drops cached objects
-    (the sessions keep objects after commit, expire_on_commit=False). The transaction ends
-    with a commit, not a rollback: in a rolled-back test the requests' commits are
-    savepoints inside this session's one, and rolling it back would undo them.
+    (the sessions keep objects after commit, expire_on_commit=False). It ends it with a
+    commit: the test is the caller of the domain functions it called, and the domain only
+    flushes. (So after a call that raised, whatever it flushed would be kept: a test that
+    then checks that nothing changed also checks that nothing was written before the error.)
+    A commit, not a rollback, also because in a rolled-back test the requests' commits are
+    savepoints inside this session's one, and rolling it back would undo them. Only a failed
+    flush, which left nothing of the session's own to keep, is rolled back.
     """
     transaction = session.get_transaction()
     if transaction is not None and not transaction.is_active:
-        session.rollback()  # a failed flush: nothing of the session's own to keep
+        session.rollback()
     else:
         session.commit()
     session.expire_all()

@@ -22,6 +22,7 @@ def published(db, users):
             external_id=title.lower().replace(" ", "-")), submit=True)
         cases.publish_case(db, users["editor"], case)
         made.append(case)
+    db.commit()  # the test is the caller: it commits
     return made
 
 

@@ -188,6 +188,7 @@ def run_together(app, work, count=2):
                     barrier.wait()
                 begin_write(session)  # as every form post does before anything reads
                 results[n] = work(session, n, barrier if postgres else None)
+                session.commit()  # each thread is a request: it commits what it did
             except Exception as error:  # noqa: BLE001 - the test looks at each outcome
                 session.rollback()
                 results[n] = error
@@ -212,6 +213,7 @@ def load(session, case_id, barrier):
 @pytest.mark.own_database  # threads, each on a connection of its own
 def test_two_editors_publishing_at_once_publish_once(app, db, users):
     case = cases.create_case(db, users["staff"], case_data(), submit=True)
+    db.commit()  # the test is the caller; the threads below read it on their own connections
     editor_id, case_id = users["editor"].id, case.id
 
     def publish(session, _n, barrier):
@@ -233,6 +235,7 @@ def test_two_editors_publishing_at_once_publish_once(app, db, users):
 @pytest.mark.own_database  # threads, each on a connection of its own
 def test_two_imports_changing_the_areas_at_once_both_apply_in_turn(app, db, users):
     case = cases.create_case(db, users["staff"], case_data(), submit=True)
+    db.commit()  # the test is the caller; the threads below read it on their own connections
     editor_id, case_id = users["editor"].id, case.id
     areas = [["unga-i-riskzon"], ["kriminella-miljoer", "utsatta-brottsoffer"]]
 
@@ -254,6 +257,7 @@ def test_two_imports_changing_the_areas_at_once_both_apply_in_turn(app, db, user
 @pytest.mark.own_database  # threads, each on a connection of its own
 def test_two_forms_saved_at_once_on_the_same_version_give_one_conflict(app, db, users):
     case = cases.create_case(db, users["staff"], case_data(), submit=True)
+    db.commit()  # the test is the caller; the threads below read it on their own connections
     editor_id, case_id, version = users["editor"].id, case.id, case.version
     titles = ["Rubrik från den ena", "Rubrik från den andra"]
 

@@ -126,6 +126,7 @@ def test_the_author_is_told_once_per_stale_period(db, users, published_case):
     case = published_case()
     age(db, case, 400)
     assert collect_stale(db) == 1
+    db.commit()  # the test is the command: each collection is committed by its caller
     assert collect_stale(db) == 0
     note = db.scalars(select(Notification)).one()
     assert (note.user_id, note.kind) == (users["staff"].id, "stale")
@@ -189,7 +190,7 @@ def test_spara_on_the_case_page_and_mina_sparade(client, auth, db, users, publis
 def test_migration_0004_creates_exactly_the_exchange_tables(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from knowledge.models import Base
+    from knowledge.all_models import Base
 
     with app.extensions["db_engine"].connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

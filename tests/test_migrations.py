@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from knowledge.migrate import alembic_config
-from knowledge.models import Base
+from knowledge.all_models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -43,7 +43,9 @@ def wait_until_found(browser: Browser, query: str, title: str, limit: float = 30
 
 
 def submitted_case(db, users, title):
-    return cases.create_case(db, users["staff"], case_data(title=title), submit=True)
+    case = cases.create_case(db, users["staff"], case_data(title=title), submit=True)
+    db.commit()  # the test is the caller: it commits before the servers are asked
+    return case
 
 
 def test_two_nodes_with_their_own_index_see_each_others_publications(

@@ -19,6 +19,7 @@ def _api_url_field(app, db, users, headers):
     case = cases.create_case(db, users["staff"], case_data(), submit=True)
     cases.publish_case(db, users["editor"], case)
     token = issue_token(db, users["coordinator"])
+    db.commit()  # the test is the caller; the other app below reads what it saved
     response = app.test_client().get("/api/v1/cases", headers={
         "Authorization": f"Bearer {token}", "Host": "erfarenhetsbanken.intranet", **headers})
     return response.get_json()["results"][0]["url"]

@@ -24,10 +24,12 @@ pytestmark = pytest.mark.own_database
 def corpus(app, db):
     result = import_file(db, system_user(db), DEMO_CASES)
     assert result.ok, result.errors
+    db.commit()  # the test is the caller: it commits, and the index hears of it
     return app.extensions["search_index"]
 
 
 def find(index, db, text="", **filters):
+    db.commit()  # the test is the caller: what it did is committed before it searches
     return search_cases(index, db, SearchRequest(text=text, filters=filters, per_page=50))
 
 
@@ -69,6 +71,7 @@ def test_swedish_letters_are_not_folded(app, db, users, corpus):
         situation="Valet föll på torget.", measures="", results="", lessons="",
         gender_analysis="", child_rights_analysis="", cause_analysis=""), submit=True)
     cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits, and the index hears of it
     assert case.title not in titles(find(corpus, db, "våld"))
     assert "Utvalda platser för belysning" in titles(find(corpus, db, "valda"))
 
@@ -124,6 +127,7 @@ def test_hostile_text_is_escaped_in_snippets(db, users, corpus):
         summary='Ungdomar <script>alert("x")</script> och <img src=x onerror=alert(1)>'),
         submit=True)
     cases.publish_case(db, users["editor"], case)
+    db.commit()  # the test is the caller: it commits, and the index hears of it
     found = [f for f in find(corpus, db, "ungdomar").results if f.case.id == case.id][0]
     assert "<script>" not in str(found.snippet) and "&lt;script&gt;" in str(found.snippet)
     assert "<img" not in str(found.snippet)

@@ -31,6 +31,7 @@ def index(app):
 
 
 def found_titles(index, db, text_):
+    db.commit()  # the test is the caller: what it did is committed before it searches
     return sorted(f.case.title for f in search_cases(
         index, db, SearchRequest(text=text_, per_page=100)).results)
 
@@ -213,7 +214,8 @@ def test_a_plain_sync_never_applies_rows_on_top_of_another_database(index, db, u
     followed = index.current_generation()
     newer = cases.create_case(db, users["staff"], case_data(title="Belysning i Skarpnäck"),
                               submit=True)
-    cases.publish_case(db, users["editor"], newer)  # its commit notices and rebuilds
+    cases.publish_case(db, users["editor"], newer)
+    db.commit()  # the test is the caller; the commit notices and rebuilds
     with pytest.raises(FollowsAnotherDatabase):
         index._apply_batch(followed, timeout=1)  # kept as the previous generation
     index.wait_for_background()

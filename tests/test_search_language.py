@@ -284,3 +284,32 @@ def test_a_place_filed_under_a_merged_district_finds_the_district_it_is_part_of(
     result = search(index, db, "Gubbängen")
     assert titles(result) == [case.title]
     assert result.expansions[0]["added"] == ["Farsta-Skarpnäck"]
+
+
+def test_a_word_is_not_split_into_a_stem_and_its_ending(index, db, users, publish):
+    # "hemlösa" is hem + the ending -lösa, not the words "hem" and "lösa"; "nattvandring"
+    # is not "nattvandr" + "ing". Split that way, a text that happens to say "lösa" near
+    # "hemmet" would pass for a match.
+    publish("Lösa hundar vid hemmet", "Hundägare i parken fick information.")
+    publish("Hem för unga", "Boendet hade inga lösa regler.")
+    for text in ("hemlösa", "hemlöshet"):
+        result = search(index, db, text, exact=False)
+        assert "Lösa hundar vid hemmet" not in titles(result), text
+        assert not any(e.get("kinds") and "split" in e["kinds"] for e in result.expansions)
+
+
+def test_a_query_typed_without_swedish_letters_gets_them_back_and_says_so(index, db, users,
+                                                                         publish):
+    publish("Våld i nära relationer", "Skyddat boende för kvinnor och barn.")
+    publish("Grannar mot våld", "Huskurage i hyreshusen.")
+    publish("Äldre och bedrägerier", "Seniorer lär sig känna igen bedragare.")
+    publish("Vald metod", "Vi valde att samverka med föreningar.")
+    result = search(index, db, "vald i nara relationer")
+    assert titles(result)[0] == "Våld i nära relationer"
+    assert result.corrected_from == "vald i nara relationer"
+    assert result.suggestion == "våld i nära relationer"
+    assert titles(search(index, db, "aldre bedragerier")) == ["Äldre och bedrägerier"]
+    # Typed with å, ä or ö somewhere: the person can type them, so "vald" means vald.
+    assert search(index, db, "vald metod för äldre").corrected_from is None
+    # And "only what I typed" keeps it as typed.
+    assert search(index, db, "vald i nara relationer", exact=True).corrected_from is None

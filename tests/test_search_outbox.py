@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def found_ids(index, db, text="", **filters):
+    db.commit()  # the test is the caller: what it did is committed before it searches
     result = search_cases(index, db, SearchRequest(text=text, filters=filters, per_page=100))
     return {f.case.id for f in result.results}
 
@@ -115,6 +116,7 @@ def test_a_process_killed_between_commit_and_indexing_loses_nothing(app, index, 
                                       "priority_areas": ["utsatta-brottsoffer"]}},
                                      submit=True)
             cases.publish_case(db, find_user(db, "david.redaktor@test.se"), case)
+            db.commit()  # the caller's commit; the index sync after it is where we die
         print("not reached")
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -131,6 +133,7 @@ QUERIES = ["trygghetsvandringar", "ungdomar", "belysning", '"otrygga platser"', 
 
 
 def snapshot(index, db):
+    db.commit()  # the test is the caller: what it did is committed before it searches
     return {q: [(f.case.id, f.score) for f in search_cases(
         index, db, SearchRequest(text=q, per_page=50)).results] for q in QUERIES}
 
@@ -268,9 +271,8 @@ def test_a_transaction_held_open_past_the_old_timer_still_reaches_the_search(
     index.ensure()
     long_import = app.extensions["db_sessionmaker"]()
     slow = cases.create_case(long_import, long_import.merge(users["staff"]),
-                             case_data(title="Långsam import om cykelverkstäder"), submit=True,
-                             commit=False)
-    cases.publish_case(long_import, long_import.merge(users["editor"]), slow, commit=False)
+                             case_data(title="Långsam import om cykelverkstäder"), submit=True)
+    cases.publish_case(long_import, long_import.merge(users["editor"]), slow)
     try:
         # Meanwhile an editor publishes, so the import's outbox id is skipped.
         quick = published_case(title="Snabb publicering om läxhjälp")
@@ -293,9 +295,8 @@ def test_index_status_counts_a_committed_row_that_waited_as_lag(app, runner, ind
     index.ensure()
     long_import = app.extensions["db_sessionmaker"]()
     slow = cases.create_case(long_import, long_import.merge(users["staff"]),
-                             case_data(title="Sen import om grannsamverkan"), submit=True,
-                             commit=False)
-    cases.publish_case(long_import, long_import.merge(users["editor"]), slow, commit=False)
+                             case_data(title="Sen import om grannsamverkan"), submit=True)
+    cases.publish_case(long_import, long_import.merge(users["editor"]), slow)
     published_case(title="Snabb publicering om belysning")
     index.lock_timeout = 0.2
     holder = hold_sync_lock(index.root, seconds=30)  # nobody can apply it yet
@@ -316,9 +317,8 @@ def test_a_reindex_while_a_transaction_is_open_does_not_lose_its_case(app, runne
     index.ensure()
     long_import = app.extensions["db_sessionmaker"]()
     slow = cases.create_case(long_import, long_import.merge(users["staff"]),
-                             case_data(title="Långsam import om pulkabackar"), submit=True,
-                             commit=False)
-    cases.publish_case(long_import, long_import.merge(users["editor"]), slow, commit=False)
+                             case_data(title="Långsam import om pulkabackar"), submit=True)
+    cases.publish_case(long_import, long_import.merge(users["editor"]), slow)
     try:
         published_case(title="Snabb publicering om läxhjälp")
         result = runner.invoke(args=["reindex"])  # starts after the quick one's outbox row
@@ -336,9 +336,8 @@ def test_a_long_import_that_skips_tens_of_thousands_of_ids_still_arrives(app, ru
     index.ensure()
     long_import = app.extensions["db_sessionmaker"]()
     slow = cases.create_case(long_import, long_import.merge(users["staff"]),
-                             case_data(title="Stor import om cykelkök"), submit=True,
-                             commit=False)
-    cases.publish_case(long_import, long_import.merge(users["editor"]), slow, commit=False)
+                             case_data(title="Stor import om cykelkök"), submit=True)
+    cases.publish_case(long_import, long_import.merge(users["editor"]), slow)
     # As if the import had drawn 70 000 more outbox ids before this publish.
     db.execute(sql("SELECT setval('search_outbox_id_seq', "
                    "(SELECT last_value FROM search_outbox_id_seq) + 70000)"))

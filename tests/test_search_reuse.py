@@ -15,6 +15,7 @@ def test_adopted_elsewhere_filter_and_most_reused_sort(app, client, auth, db, us
         for district in districts:
             report_adoption(db, users["coordinator"], case,
                             {"district": district, "context": "Vi provade", "status": "pågår"})
+    db.commit()  # the test is the caller: the reports reach the index after the commit
     adopted = search_cases(index, db, SearchRequest(text="läxhjälp",
                                                     filters={"adopted": ["ja"]}))
     assert {f.case.id for f in adopted.results} == {once.id, twice.id}

@@ -31,6 +31,7 @@ MAPPING = {"unga-i-riskzon": ["unga"], "otrygga-platser": ["platser"],
 @pytest.fixture
 def corpus(app, db):
     assert import_file(db, system_user(db), DEMO_CASES).ok
+    db.commit()  # the test is the caller: it commits, and the index hears of it
     return app.extensions["search_index"]
 
 
@@ -44,6 +45,7 @@ def revise(db, editor):
 
 
 def everything(index, db, **filters):
+    db.commit()  # the test is the caller: what it did is committed before it searches
     return search_cases(index, db, SearchRequest(filters=filters, per_page=500))
 
 

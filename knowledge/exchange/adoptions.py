@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session, aliased
 from ..cases import InvalidTransition, NotFound, enqueue_for_search, is_case_id
 from ..db import begin_write
 from ..models import Case, User, utcnow
-from ..permissions import AUTHOR_ROLES, can_view_case, require
+from ..permissions import can_report_adoption, can_update_adoption, can_view_case, require, \
+    require_active
 from ..taxonomy import current_taxonomy
 from ..validation import FieldError
-from .common import clean_text, finish, raise_if
+from .common import clean_text, raise_if
 from .follows import case_followers
 from .models import AdoptionReport, AdoptionUpdate
 from .notifications import notify
@@ -31,14 +32,9 @@ LABELS = {
 }
 
 
-def can_report(user: Optional[User], case: Case) -> bool:
-    # Admins manage the system and take no part in the work itself (README: roles).
-    return bool(user and user.active and user.role in AUTHOR_ROLES
-                and can_view_case(user, case))
-
-
-def can_update(user: Optional[User], report: AdoptionReport) -> bool:
-    return bool(user and user.active and report.user_id == user.id)
+# The rules live in knowledge.permissions; these names are what the views call.
+can_report = can_report_adoption
+can_update = can_update_adoption
 
 
 def _status(data: dict[str, Any], errors: list[FieldError], *, required: bool) -> Optional[str]:
@@ -56,9 +52,11 @@ def _status(data: dict[str, Any], errors: list[FieldError], *, required: bool) -
     return value
 
 
-def report_adoption(session: Session, user: Optional[User], case: Case, data: dict[str, Any],
-                    *, commit: bool = True) -> AdoptionReport:
-    require(can_report(user, case), "Din roll får inte rapportera att exempel har provats.")
+def report_adoption(session: Session, user: Optional[User], case: Case,
+                    data: dict[str, Any]) -> AdoptionReport:
+    refusal = "Din roll får inte rapportera att exempel har provats."
+    user = require_active(user, refusal)
+    require(can_report(user, case), refusal)
     if case.status != "published":
         raise InvalidTransition("Bara publicerade exempel kan rapporteras som provade.")
     errors: list[FieldError] = []
@@ -75,6 +73,7 @@ def report_adoption(session: Session, user: Optional[User], case: Case, data: di
     status = _status(data, errors, required=True)
     own_case_id = _own_case(session, user, case, data.get("own_case_id"), errors)
     raise_if(errors)
+    assert district is not None and status is not None  # else raise_if has refused
     begin_write(session)
     report = AdoptionReport(case_id=case.id, user_id=user.id, district_id=district.id,
                             context=context, changes=changes, outcome=outcome, status=status,
@@ -86,7 +85,7 @@ def report_adoption(session: Session, user: Optional[User], case: Case, data: di
     notify(session, recipients, kind="adoption", event_key=f"adoption:{report.id}",
            message=f"{district.name} har provat ”{case.title}” ({STATUSES[status].lower()})",
            case=case, text=context, actor=user)
-    finish(session, commit)
+    session.flush()
     return report
 
 
@@ -104,8 +103,10 @@ def _own_case(session: Session, user: User, case: Case, value: Any,
 
 
 def add_update(session: Session, user: Optional[User], report: AdoptionReport,
-               data: dict[str, Any], *, commit: bool = True) -> AdoptionUpdate:
-    require(can_update(user, report), "Bara den som rapporterade kan lägga till uppdateringar.")
+               data: dict[str, Any]) -> AdoptionUpdate:
+    refusal = "Bara den som rapporterade kan lägga till uppdateringar."
+    user = require_active(user, refusal)
+    require(can_update(user, report), refusal)
     errors: list[FieldError] = []
     body = clean_text(data, "body", LABELS["body"], errors, required=True)
     status = _status(data, errors, required=False) or report.status
@@ -123,7 +124,7 @@ def add_update(session: Session, user: Optional[User], report: AdoptionReport,
            message=f"{report.district.name} berättar mer om hur ”{case.title}” har gått "
                    f"({STATUSES[status].lower()})",
            case=case, text=body, actor=user)
-    finish(session, commit)
+    session.flush()
     return update
 
 

@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 
 from ..db import begin_write
 from ..models import Case, User
-from ..permissions import can_view_case, require
-from .common import finish
+from ..permissions import can_view_case, require, require_active
 from .models import Bookmark
 
 
-def _require_viewer(user: Optional[User], case: Case) -> None:
-    require(bool(user) and can_view_case(user, case), "Du får inte se det här exemplet.")
+def _require_viewer(user: Optional[User], case: Case) -> User:
+    user = require_active(user, "Du får inte se det här exemplet.")
+    require(can_view_case(user, case), "Du får inte se det här exemplet.")
+    return user
 
 
 def is_bookmarked(session: Session, user: Optional[User], case: Case) -> bool:
@@ -23,23 +24,22 @@ def is_bookmarked(session: Session, user: Optional[User], case: Case) -> bool:
     return session.get(Bookmark, (user.id, case.id)) is not None
 
 
-def toggle_bookmark(session: Session, user: Optional[User], case: Case, *,
-                    commit: bool = True) -> bool:
+def toggle_bookmark(session: Session, user: Optional[User], case: Case) -> bool:
     """Save the case, or remove it from her saved cases; returns whether it is saved now."""
-    _require_viewer(user, case)
+    user = _require_viewer(user, case)
     begin_write(session)
     existing = session.get(Bookmark, (user.id, case.id))
     if existing is not None:
         session.delete(existing)
     else:
         session.add(Bookmark(user_id=user.id, case_id=case.id))
-    finish(session, commit)
+    session.flush()
     return existing is None
 
 
 def list_bookmarks(session: Session, user: Optional[User]) -> list[Bookmark]:
     """Her saved cases, newest first; cases she can no longer see (archived, say) drop out."""
-    require(bool(user and user.active), "Logga in för att se dina sparade exempel.")
+    user = require_active(user, "Logga in för att se dina sparade exempel.")
     rows = session.scalars(select(Bookmark).where(Bookmark.user_id == user.id)
                            .order_by(Bookmark.created_at.desc(), Bookmark.case_id.desc()))
     return [row for row in rows if can_view_case(user, row.case)]

@@ -7,6 +7,10 @@ path (form, import, API), so nothing is missed if a process dies, and running th
 adds nothing (each person hears of a case once: event key "new_case:<id>"). A scan position
 remembers the last revision read; revisions from the last ten minutes are read again too,
 because on PostgreSQL a transaction can commit a lower id after a higher one was read.
+
+Each function reads in one transaction and writes in another (on SQLite a reader must not
+turn writer: knowledge.db.begin_write), so it ends its read with a rollback: call it with a
+session that holds nothing unsaved, and commit after it (the send-digests command does).
 """
 from __future__ import annotations
 
@@ -59,12 +63,12 @@ def collect_publications(session: Session, match_search: Matcher,
     if not revisions:
         session.rollback()
         return 0
-    first_published = {}
+    first_published: dict[int, datetime] = {}
     for _rid, case_id, at in revisions:
         first_published.setdefault(case_id, at)
     published = [
-        _Published(case.id, case.title, case.summary, case.author_id, case.district.slug,
-                   case.district.name, frozenset(current_area_slugs(case.areas)),
+        _Published(case.id, case.title, case.summary, case.author_id, case.home_district.slug,
+                   case.home_district.name, frozenset(current_area_slugs(case.areas)),
                    first_published[case.id])
         for case in session.scalars(select(Case).where(Case.id.in_(first_published),
                                                        Case.status == "published"))]
@@ -104,7 +108,7 @@ def collect_publications(session: Session, match_search: Matcher,
         position_row = ScanPosition(name=SCAN_NAME, position=0)
         session.add(position_row)
     position_row.position = max(position_row.position, max(r[0] for r in revisions))
-    session.commit()
+    session.flush()
     return added
 
 
@@ -119,6 +123,8 @@ def collect_stale(session: Session, now: Optional[datetime] = None) -> int:
     added = 0
     for case_id, author_id, reviewed in stale:
         case = session.get(Case, case_id)
+        if case is None:  # deleted since it was found
+            continue
         added += len(notify(
             session, [session.get(User, author_id)], kind="stale",
             # Confirming the case moves `reviewed`, so the next year's reminder is a new event.
@@ -126,5 +132,5 @@ def collect_stale(session: Session, now: Optional[datetime] = None) -> int:
             message=f"”{case.title}” har inte setts över sedan {reviewed:%Y-%m-%d}. "
                     "Bekräfta att det är aktuellt eller uppdatera det.",
             case=case))
-    session.commit()
+    session.flush()
     return added

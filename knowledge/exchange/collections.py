@@ -13,10 +13,10 @@ from ..audit import record_event
 from ..cases import InvalidTransition, NotFound, is_case_id
 from ..db import begin_write
 from ..models import Case, User, utcnow
-from ..permissions import require, require_editor
+from ..permissions import require_active, require_editor
 from ..taxonomy import slugify
 from ..validation import TEXT_MAX, FieldError, ValidationError
-from .common import clean_text, finish, raise_if
+from .common import clean_text, raise_if
 from .models import Collection, CollectionItem
 
 LABELS = {"title": "Rubrik", "slug": "Webbadress (slug)", "introduction": "Inledning",
@@ -25,12 +25,12 @@ _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 RESERVED_SLUGS = frozenset({"nytt"})  # /teman/nytt is the form for a new theme
 
 
-def _require_user(user: Optional[User]) -> None:
-    require(bool(user and user.active), "Logga in för att se teman.")
+def _require_user(user: Optional[User]) -> User:
+    return require_active(user, "Logga in för att se teman.")
 
 
 def list_collections(session: Session, user: Optional[User]) -> list[Collection]:
-    _require_user(user)
+    user = _require_user(user)
     return list(session.scalars(select(Collection).order_by(Collection.featured.desc(),
                                                             Collection.title)))
 
@@ -41,7 +41,7 @@ def featured_collections(session: Session) -> list[Collection]:
 
 
 def get_collection(session: Session, user: Optional[User], slug: str) -> Collection:
-    _require_user(user)
+    user = _require_user(user)
     collection = session.scalar(select(Collection).where(Collection.slug == slug))
     if collection is None:
         raise NotFound(slug)
@@ -88,9 +88,8 @@ def _clean(session: Session, data: dict[str, Any], current: Optional[Collection]
     return {"title": title, "slug": slug, "introduction": introduction, "featured": featured}
 
 
-def create_collection(session: Session, user: Optional[User], data: dict[str, Any], *,
-                      commit: bool = True) -> Collection:
-    require_editor(user)
+def create_collection(session: Session, user: Optional[User], data: dict[str, Any]) -> Collection:
+    user = require_editor(user)
     begin_write(session)
     clean = _clean(session, data, None)
     collection = Collection(created_by_id=user.id, **clean)
@@ -98,13 +97,13 @@ def create_collection(session: Session, user: Optional[User], data: dict[str, An
     session.flush()
     record_event(session, "collection_created", actor=user,
                  target=f"collection:{collection.id}", detail={"slug": collection.slug})
-    finish(session, commit)
+    session.flush()
     return collection
 
 
 def update_collection(session: Session, user: Optional[User], collection: Collection,
-                      data: dict[str, Any], *, commit: bool = True) -> Collection:
-    require_editor(user)
+                      data: dict[str, Any]) -> Collection:
+    user = require_editor(user)
     begin_write(session)
     clean = _clean(session, data, collection)
     changed = sorted(k for k, v in clean.items() if getattr(collection, k) != v)
@@ -114,18 +113,17 @@ def update_collection(session: Session, user: Optional[User], collection: Collec
         collection.updated_at = utcnow()
         record_event(session, "collection_updated", actor=user,
                      target=f"collection:{collection.id}", detail={"changed": changed})
-    finish(session, commit)
+    session.flush()
     return collection
 
 
-def delete_collection(session: Session, user: Optional[User], collection: Collection, *,
-                      commit: bool = True) -> None:
-    require_editor(user)
+def delete_collection(session: Session, user: Optional[User], collection: Collection) -> None:
+    user = require_editor(user)
     begin_write(session)
     record_event(session, "collection_deleted", actor=user,
                  target=f"collection:{collection.id}", detail={"slug": collection.slug})
     session.delete(collection)
-    finish(session, commit)
+    session.flush()
 
 
 def find_published_by_title(session: Session, text: Any, *, limit: int = 8) -> list[Case]:
@@ -140,7 +138,8 @@ def find_published_by_title(session: Session, text: Any, *, limit: int = 8) -> l
         select(Case.id, Case.title).where(Case.status == "published"))
         if all(word in title.casefold() for word in words)]
     found.sort(key=lambda row: (row[1].casefold() != " ".join(words), row[1].casefold()))
-    return [session.get(Case, case_id) for case_id, _title in found[:limit]]
+    return [case for case_id, _title in found[:limit]
+            if (case := session.get(Case, case_id)) is not None]
 
 
 def _case_from_reference(session: Session, reference: Any) -> Case:
@@ -160,9 +159,9 @@ def _case_from_reference(session: Session, reference: Any) -> Case:
     return case
 
 
-def add_case(session: Session, user: Optional[User], collection: Collection, reference: Any,
-             *, commit: bool = True) -> CollectionItem:
-    require_editor(user)
+def add_case(session: Session, user: Optional[User], collection: Collection,
+             reference: Any) -> CollectionItem:
+    user = require_editor(user)
     begin_write(session)
     case = _case_from_reference(session, reference)
     if any(item.case_id == case.id for item in collection.items):
@@ -173,7 +172,7 @@ def add_case(session: Session, user: Optional[User], collection: Collection, ref
     item = CollectionItem(case_id=case.id, position=(last or 0) + 1, case=case)
     collection.items.append(item)
     _touched(session, user, collection, {"added": case.id})
-    finish(session, commit)
+    session.flush()
     return item
 
 
@@ -184,19 +183,19 @@ def _item(collection: Collection, case_id: int) -> CollectionItem:
     raise NotFound(case_id)
 
 
-def remove_case(session: Session, user: Optional[User], collection: Collection, case_id: int,
-                *, commit: bool = True) -> None:
-    require_editor(user)
+def remove_case(session: Session, user: Optional[User], collection: Collection,
+                case_id: int) -> None:
+    user = require_editor(user)
     begin_write(session)
     collection.items.remove(_item(collection, case_id))
     _touched(session, user, collection, {"removed": case_id})
-    finish(session, commit)
+    session.flush()
 
 
 def move_case(session: Session, user: Optional[User], collection: Collection, case_id: int,
-              direction: str, *, commit: bool = True) -> None:
+              direction: str) -> None:
     """Move a case one step up or down in the collection's order."""
-    require_editor(user)
+    user = require_editor(user)
     if direction not in ("up", "down"):
         raise InvalidTransition("Ett exempel kan bara flyttas upp eller ner.")
     begin_write(session)
@@ -209,7 +208,7 @@ def move_case(session: Session, user: Optional[User], collection: Collection, ca
         for position, item in enumerate(items, start=1):
             item.position = position
         _touched(session, user, collection, {"moved": case_id, "direction": direction})
-    finish(session, commit)
+    session.flush()
     session.expire(collection, ["items"])  # read back in the new order
 
 

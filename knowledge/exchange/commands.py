@@ -45,7 +45,9 @@ def send_digests_command():
         matcher = saved_search_matcher(app.extensions["search_index"], session,
                                        current_taxonomy(session))
         new_cases = collect_publications(session, matcher)
+        session.commit()  # each collection is its own transaction (see exchange.collect)
         stale = collect_stale(session)
+        session.commit()
         click.echo(f"Nya notiser: {new_cases} om nya exempel, {stale} om exempel att se över.")
         if not app.config["MAIL_ENABLED"]:
             click.echo("E-post är avstängt (MAIL_ENABLED); inget e-postmeddelande skickades.")

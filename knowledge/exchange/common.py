@@ -1,12 +1,9 @@
 """Small helpers shared by the exchange modules."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
-from sqlalchemy.orm import Session
-
-from ..models import Case, User
-from ..permissions import is_author
+from ..permissions import is_contact, is_responsible  # noqa: F401 (their old home)
 from ..privacy import scan_text
 from ..validation import FieldError, ValidationError, single_line, strip_control
 
@@ -37,24 +34,6 @@ def raise_if(errors: list[FieldError]) -> None:
         raise ValidationError(errors)
 
 
-def is_contact(user: Optional[User], case: Case) -> bool:
-    """The case's contact person, when her address is a user's address."""
-    return bool(user and case.contact_email
-                and user.email == case.contact_email.strip().lower())
-
-
-def is_responsible(user: Optional[User], case: Case) -> bool:
-    """The people who answer for a case: its author and its contact."""
-    return bool(user and user.active and (is_author(user, case) or is_contact(user, case)))
-
-
 def excerpt(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
-
-
-def finish(session: Session, commit: bool) -> None:
-    if commit:
-        session.commit()
-    else:
-        session.flush()

@@ -14,24 +14,23 @@ from .notifications import notify
 
 
 def return_case(session: Session, editor: User, case: Case, comment: str) -> Case:
-    cases.return_case(session, editor, case, comment, commit=False)
+    cases.return_case(session, editor, case, comment)
     notify(session, [case.author], kind="case_returned", actor=editor, case=case,
            event_key=f"case_returned:{case.id}:{case.updated_at:%Y%m%d%H%M%S%f}",
            message=f"”{case.title}” har återsänts till dig med en kommentar från "
                    "redaktören. Ändra det och skicka det igen.",
            text=case.review_comment)
-    session.commit()
+    session.flush()
     return case
 
 
 def publish_case(session: Session, editor: User, case: Case, *,
                  personal_data_reason: str = "") -> Case:
     first_time = case.published_at is None
-    cases.publish_case(session, editor, case, personal_data_reason=personal_data_reason,
-                       commit=False)
+    cases.publish_case(session, editor, case, personal_data_reason=personal_data_reason)
     if first_time:  # publishing an archived case again is no news to its author
         notify(session, [case.author], kind="case_published", actor=editor, case=case,
                event_key=f"case_published:{case.id}",
                message=f"”{case.title}” är publicerat och syns nu för alla.")
-    session.commit()
+    session.flush()
     return case

@@ -8,22 +8,22 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable, Optional
 
 from feedgen.feed import FeedGenerator
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import record_event
 from ..db import begin_write
 from ..models import Case, User, utcnow
-from ..permissions import require
+from ..permissions import require_active
 from ..tokens import hash_token, new_token
-from .common import finish
+from ..users import revoke_all_feed_tokens
 from .models import FeedToken
 
 TOKEN_PREFIX = "ef_"
 
 
-def _require_user(user: Optional[User]) -> None:
-    require(bool(user and user.active), "Logga in för att hantera din flödesnyckel.")
+def _require_user(user: Optional[User]) -> User:
+    return require_active(user, "Logga in för att hantera din flödesnyckel.")
 
 
 def active_feed_token(session: Session, user: Optional[User]) -> Optional[FeedToken]:
@@ -36,7 +36,7 @@ def active_feed_token(session: Session, user: Optional[User]) -> Optional[FeedTo
 
 def issue_feed_token(session: Session, user: Optional[User], *, address: str = "") -> str:
     """A new feed token for her; any earlier one stops working. Returns the token itself."""
-    _require_user(user)
+    user = _require_user(user)
     begin_write(session)
     revoke_all_feed_tokens(session, user)
     token = new_token(TOKEN_PREFIX)
@@ -46,22 +46,14 @@ def issue_feed_token(session: Session, user: Optional[User], *, address: str = "
     return token
 
 
-def revoke_feed_tokens(session: Session, user: Optional[User], *, address: str = "",
-                       commit: bool = True) -> int:
-    _require_user(user)
+def revoke_feed_tokens(session: Session, user: Optional[User], *, address: str = "") -> int:
+    user = _require_user(user)
     begin_write(session)
     count = revoke_all_feed_tokens(session, user)
     if count:
         record_event(session, "feed_token_revoked", actor=user, address=address)
-    finish(session, commit)
+    session.flush()
     return count
-
-
-def revoke_all_feed_tokens(session: Session, user: User) -> int:
-    result = session.execute(update(FeedToken).where(
-        FeedToken.user_id == user.id, FeedToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow()))
-    return result.rowcount or 0
 
 
 def user_for_feed_token(session: Session, token: str) -> Optional[User]:
@@ -91,7 +83,8 @@ def atom_feed(*, feed_id: str, title: str, subtitle: str, self_url: str, page_ur
     feed.author({"name": "Erfarenhetsbanken"})
     feed.link(href=self_url, rel="self", type="application/atom+xml")
     feed.link(href=page_url, rel="alternate", type="text/html")
-    moments = [case.updated_at or case.published_at for case in cases]
+    moments = [moment for case in cases
+               if (moment := case.updated_at or case.published_at) is not None]
     feed.updated(_aware(max(moments)) if moments else _aware(None))
     for case in cases:
         entry = feed.add_entry(order="append")
@@ -102,7 +95,7 @@ def atom_feed(*, feed_id: str, title: str, subtitle: str, self_url: str, page_ur
         entry.summary(case.summary)
         entry.published(_aware(case.published_at))
         entry.updated(_aware(case.updated_at or case.published_at))
-        entry.author({"name": case.district.name})
+        entry.author({"name": case.home_district.name})
         for area in case.areas:
             entry.category(term=area.slug, label=area.name)
     return feed.atom_str(pretty=True)

@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 from ..cases import NotFound, get_case, is_case_id
 from ..db import begin_write
 from ..models import Case, User
-from ..permissions import require
+from ..permissions import require, require_active
 from ..taxonomy import Taxonomy, current_taxonomy
 from ..validation import FieldError, ValidationError
-from .common import finish
 from .models import Follow
 from .saved_search import describe_query, normalise_query
 
@@ -25,14 +24,13 @@ KINDS = {
 }
 
 
-def _require_user(user: Optional[User]) -> None:
-    require(bool(user and user.active), "Logga in för att följa exempel och områden.")
+def _require_user(user: Optional[User]) -> User:
+    return require_active(user, "Logga in för att följa exempel och områden.")
 
 
-def follow(session: Session, user: Optional[User], kind: str, target: str, *,
-           commit: bool = True) -> Follow:
+def follow(session: Session, user: Optional[User], kind: str, target: str) -> Follow:
     """Start following; following the same thing twice keeps the first follow."""
-    _require_user(user)
+    user = _require_user(user)
     kind, target = (kind or "").strip(), (target or "").strip()
     if kind not in KINDS:
         raise ValidationError([FieldError("kind", f"Vad du följer: okänt värde \"{kind}\". "
@@ -49,7 +47,7 @@ def follow(session: Session, user: Optional[User], kind: str, target: str, *,
     begin_write(session)
     row = Follow(user_id=user.id, kind=kind, target=target)
     session.add(row)
-    finish(session, commit)
+    session.flush()
     return row
 
 
@@ -76,17 +74,16 @@ def _clean_target(kind: str, target: str, taxonomy: Taxonomy) -> str:
     return district.slug
 
 
-def unfollow(session: Session, user: Optional[User], row: Follow, *,
-             commit: bool = True) -> None:
-    _require_user(user)
+def unfollow(session: Session, user: Optional[User], row: Follow) -> None:
+    user = _require_user(user)
     require(row.user_id == user.id, "Det här är inte din bevakning.")
     begin_write(session)
     session.delete(row)
-    finish(session, commit)
+    session.flush()
 
 
 def get_follow(session: Session, user: Optional[User], follow_id: int) -> Follow:
-    _require_user(user)
+    user = _require_user(user)
     row = session.get(Follow, follow_id)
     if row is None or row.user_id != user.id:
         raise NotFound(follow_id)
@@ -100,15 +97,14 @@ def case_follow(session: Session, user: Optional[User], case: Case) -> Optional[
         Follow.user_id == user.id, Follow.kind == "case", Follow.target == str(case.id)))
 
 
-def toggle_case_follow(session: Session, user: Optional[User], case: Case, *,
-                       commit: bool = True) -> bool:
+def toggle_case_follow(session: Session, user: Optional[User], case: Case) -> bool:
     """Follow the case, or stop following it; returns whether she follows it now."""
-    _require_user(user)
+    user = _require_user(user)
     existing = case_follow(session, user, case)
     if existing is not None:
-        unfollow(session, user, existing, commit=commit)
+        unfollow(session, user, existing)
         return False
-    follow(session, user, "case", str(case.id), commit=commit)
+    follow(session, user, "case", str(case.id))
     return True
 
 
@@ -127,7 +123,7 @@ class FollowView:
 
 def list_follows(session: Session, user: Optional[User]) -> list[FollowView]:
     """Her follows described in words, newest first; cases she can no longer see are left out."""
-    _require_user(user)
+    user = _require_user(user)
     taxonomy = current_taxonomy(session)
     areas = {a.slug: a.name for a in taxonomy.areas}
     districts = {d.slug: d.name for d in taxonomy.districts}

@@ -75,6 +75,11 @@ class _Recipient:
 
 def send_digests(session: Session, settings: MailSettings,
                  now: Optional[datetime] = None) -> DigestReport:
+    """E-mail every digest that is due. Unlike the rest of the domain this commits, several
+    times: an e-mail once sent cannot be rolled back, so each recipient's claim is committed
+    before her message goes out (no second run sends it twice) and the sent mark right
+    after (a crash later does not lose it). Call it with a session that holds nothing
+    unsaved; the send-digests command is its only caller."""
     now = now or utcnow()
     report = DigestReport()
     connection: Optional[smtplib.SMTP] = None
@@ -179,8 +184,8 @@ def _claim(session: Session, recipient: _Recipient, now: datetime
                    row.case.title if row.case else "")
              for row in session.scalars(select(Notification).where(
                  Notification.mail_claim == token).order_by(Notification.id))]
-    if recipient.user_id:
-        user = session.get(User, recipient.user_id)
+    user = session.get(User, recipient.user_id) if recipient.user_id else None
+    if user is not None:
         to, name = user.email, user.display_name
     else:
         to, name = recipient.email, ""

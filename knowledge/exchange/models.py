@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..models import Base, Case, District, User, utcnow
+from ..models import Base, Case, District, FeedToken, User, utcnow  # noqa: F401 (FeedToken: see knowledge.models)
 
 
 class Question(Base):
@@ -138,18 +138,6 @@ class ExchangePreferences(Base):
                                          primary_key=True)
     digest: Mapped[str] = mapped_column(String(10), default="daily")
     last_digest_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-
-
-class FeedToken(Base):
-    """A personal token for Atom feeds (feed readers cannot log in). Only its sha256 is kept."""
-
-    __tablename__ = "feed_tokens"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    user: Mapped[User] = relationship(lazy="joined")
 
 
 class ScanPosition(Base):

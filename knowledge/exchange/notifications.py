@@ -5,17 +5,17 @@ run (knowledge/exchange/mail.py) e-mails every notification once.
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable, Optional, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from ..cases import NotFound
 from ..db import begin_write
 from ..models import Case, User, utcnow
-from ..permissions import require
+from ..permissions import require, require_active
 from ..validation import FieldError, ValidationError
-from .common import excerpt, finish
+from .common import excerpt
 from .models import ExchangePreferences, Notification
 
 KIND_LABELS = {
@@ -36,15 +36,15 @@ DIRECT_KINDS = frozenset({"question", "answer_mine", "case_returned"})
 DIGESTS = {"daily": "En gång om dagen", "weekly": "En gång i veckan"}
 
 
-def _require_user(user: Optional[User]) -> None:
-    require(bool(user and user.active), "Logga in för att se dina notiser.")
+def _require_user(user: Optional[User]) -> User:
+    return require_active(user, "Logga in för att se dina notiser.")
 
 
-def notify(session: Session, recipients: Iterable[User], *, kind: str, event_key: str,
+def notify(session: Session, recipients: Iterable[Optional[User]], *, kind: str, event_key: str,
            message: str, case: Optional[Case] = None, text: str = "",
            actor: Optional[User] = None) -> list[Notification]:
     """Add a notification for each recipient (never the actor, never an inactive user, never
-    twice for the same event). The caller commits."""
+    twice for the same event; a missing one, None, is skipped). The caller commits."""
     made: list[Notification] = []
     seen: set[int] = set()
     for user in recipients:
@@ -76,7 +76,7 @@ def notify_address(session: Session, email: str, *, kind: str, event_key: str, m
 
 def list_notifications(session: Session, user: Optional[User], *, limit: int = 100
                        ) -> list[Notification]:
-    _require_user(user)
+    user = _require_user(user)
     return list(session.scalars(
         select(Notification).where(Notification.user_id == user.id)
         .order_by(Notification.id.desc()).limit(limit)))
@@ -91,32 +91,31 @@ def unread_count(session: Session, user: Optional[User]) -> int:
 
 def get_notification(session: Session, user: Optional[User], notification_id: int
                      ) -> Notification:
-    _require_user(user)
+    user = _require_user(user)
     row = session.get(Notification, notification_id)
     if row is None or row.user_id != user.id:
         raise NotFound(notification_id)  # someone else's notification: as if it did not exist
     return row
 
 
-def mark_read(session: Session, user: Optional[User], notification: Notification, *,
-              commit: bool = True) -> Notification:
-    _require_user(user)
+def mark_read(session: Session, user: Optional[User], notification: Notification) -> Notification:
+    user = _require_user(user)
     require(notification.user_id == user.id, "Det här är inte din notis.")
     if notification.read_at is None:
         begin_write(session)
         notification.read_at = utcnow()
-    finish(session, commit)
+    session.flush()
     return notification
 
 
-def mark_all_read(session: Session, user: Optional[User], *, commit: bool = True) -> int:
-    _require_user(user)
+def mark_all_read(session: Session, user: Optional[User]) -> int:
+    user = _require_user(user)
     begin_write(session)
     result = session.execute(update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow()))
-    finish(session, commit)
-    return result.rowcount or 0
+    session.flush()
+    return cast(CursorResult, result).rowcount or 0  # an UPDATE's result has a rowcount
 
 
 def preferences_of(session: Session, user: User) -> ExchangePreferences:
@@ -125,9 +124,8 @@ def preferences_of(session: Session, user: User) -> ExchangePreferences:
     return prefs if prefs is not None else ExchangePreferences(user_id=user.id, digest="daily")
 
 
-def set_digest(session: Session, user: Optional[User], digest: str, *,
-               commit: bool = True) -> ExchangePreferences:
-    _require_user(user)
+def set_digest(session: Session, user: Optional[User], digest: str) -> ExchangePreferences:
+    user = _require_user(user)
     digest = (digest or "").strip()
     if digest not in DIGESTS:
         raise ValidationError([FieldError(
@@ -139,5 +137,5 @@ def set_digest(session: Session, user: Optional[User], digest: str, *,
         prefs = ExchangePreferences(user_id=user.id)
         session.add(prefs)
     prefs.digest = digest
-    finish(session, commit)
+    session.flush()
     return prefs

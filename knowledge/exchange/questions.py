@@ -14,23 +14,15 @@ from sqlalchemy.orm import Session
 from ..cases import InvalidTransition, NotFound
 from ..db import begin_write
 from ..models import Case, User
-from ..permissions import can_view_case, require
+from ..permissions import can_answer, can_ask, can_view_case, require, require_active
 from ..users import find_user
-from .common import clean_text, finish, is_responsible, raise_if
+from .common import clean_text, raise_if
 from .follows import case_followers
 from .models import Answer, Question
 from .notifications import notify, notify_address
 
 QUESTION_LABEL = "Fråga"
 ANSWER_LABEL = "Svar"
-
-
-def can_ask(user: Optional[User], case: Case) -> bool:
-    return bool(user and user.active and can_view_case(user, case))
-
-
-def can_answer(user: Optional[User], case: Case) -> bool:
-    return is_responsible(user, case) and can_view_case(user, case)
 
 
 def list_questions(session: Session, user: Optional[User], case: Case) -> list[Question]:
@@ -47,8 +39,9 @@ def get_question(session: Session, user: Optional[User], case: Case,
     return question
 
 
-def ask_question(session: Session, user: Optional[User], case: Case, data: dict[str, Any], *,
-                 commit: bool = True) -> Question:
+def ask_question(session: Session, user: Optional[User], case: Case,
+                 data: dict[str, Any]) -> Question:
+    user = require_active(user, "Logga in för att ställa frågor.")
     require(can_ask(user, case), "Logga in för att ställa frågor.")
     if case.status != "published":
         raise InvalidTransition("Frågor kan bara ställas om publicerade exempel.")
@@ -74,15 +67,16 @@ def ask_question(session: Session, user: Optional[User], case: Case, data: dict[
             # name and address so that she can answer her directly.
             notify_address(session, contact, kind="question", event_key=key,
                            message=f"{message} ({user.email})", case=case, text=body)
-    finish(session, commit)
+    session.flush()
     return question
 
 
 def answer_question(session: Session, user: Optional[User], question: Question,
-                    data: dict[str, Any], *, commit: bool = True) -> Answer:
+                    data: dict[str, Any]) -> Answer:
     case = question.case
-    require(can_answer(user, case),
-            "Bara exemplets författare och kontaktperson kan svara på frågor.")
+    refusal = "Bara exemplets författare och kontaktperson kan svara på frågor."
+    user = require_active(user, refusal)
+    require(can_answer(user, case), refusal)
     errors: list = []
     body = clean_text(data, "body", ANSWER_LABEL, errors, required=True)
     raise_if(errors)
@@ -97,6 +91,6 @@ def answer_question(session: Session, user: Optional[User], question: Question,
            event_key=f"answer:{answer.id}",
            message=f"Nytt svar om ”{case.title}” från {user.display_name}",
            case=case, text=body, actor=user)
-    finish(session, commit)
+    session.flush()
     return answer
 

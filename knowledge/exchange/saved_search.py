@@ -86,7 +86,7 @@ def describe_query(query: str, taxonomy: Optional[Taxonomy]) -> str:
         names = {"area": {a.slug: a.name for a in taxonomy.areas},
                  "district": {d.slug: d.name for d in taxonomy.districts},
                  "evidence": {e.slug: e.name for e in taxonomy.evidence_levels}}
-    parts = []
+    parts: list[str] = []
     for key, value in query_pairs(query):
         if key == TEXT_PARAM:
             parts.insert(0, f"”{value}”")

@@ -18,9 +18,8 @@ from ..audit import record_event
 from ..cases import InvalidTransition
 from ..db import begin_write
 from ..models import Case, CaseRevision, User, utcnow
-from ..permissions import is_author, is_editor, require, require_editor
+from ..permissions import can_confirm, require, require_active, require_editor
 from ..validation import strip_control
-from .common import finish
 
 STALE_AFTER = timedelta(days=365)
 # An import that changes a case records "imported" rather than "updated"; both are content.
@@ -38,11 +37,11 @@ def last_reviewed(session: Session, cases: Iterable[Case]) -> dict[int, datetime
     cases = list(cases)
     if not cases:
         return {}
-    latest = dict(session.execute(
+    latest: dict[int, datetime] = {case_id: at for case_id, at in session.execute(
         select(CaseRevision.case_id, func.max(CaseRevision.created_at))
         .where(CaseRevision.case_id.in_([c.id for c in cases]),
                CaseRevision.action.in_(REVIEW_ACTIONS))
-        .group_by(CaseRevision.case_id)).all())
+        .group_by(CaseRevision.case_id))}
     answer = {}
     for case in cases:
         moments = [m for m in (case.published_at, latest.get(case.id)) if m is not None]
@@ -59,14 +58,10 @@ def stale_since(session: Session, case: Case, now: Optional[datetime] = None
     return reviewed if reviewed < (now or utcnow()) - STALE_AFTER else None
 
 
-def can_confirm(user: Optional[User], case: Case) -> bool:
-    return bool(user and user.active and (is_author(user, case) or is_editor(user)))
-
-
 def stale_cases(session: Session, user: Optional[User], now: Optional[datetime] = None
                 ) -> list[StaleCase]:
     """Every stale case, the longest unreviewed first: the editors' list."""
-    require_editor(user)
+    user = require_editor(user)
     return _stale(session, select(Case).where(Case.status == "published"), now)
 
 
@@ -86,11 +81,12 @@ def _stale(session: Session, query, now: Optional[datetime]) -> list[StaleCase]:
     return sorted(found, key=lambda s: (s.last_reviewed, s.case.id))
 
 
-def confirm_current(session: Session, user: Optional[User], case: Case, comment: str = "", *,
-                    commit: bool = True) -> CaseRevision:
+def confirm_current(session: Session, user: Optional[User], case: Case,
+                    comment: str = "") -> CaseRevision:
     """Record that the author or an editor has checked that the case is still current."""
-    require(can_confirm(user, case),
-            "Bara exemplets författare och redaktörer kan bekräfta att det är aktuellt.")
+    refusal = "Bara exemplets författare och redaktörer kan bekräfta att det är aktuellt."
+    user = require_active(user, refusal)
+    require(can_confirm(user, case), refusal)
     if case.status != "published":
         raise InvalidTransition("Bara publicerade exempel kan bekräftas som aktuella.")
     begin_write(session)
@@ -98,5 +94,5 @@ def confirm_current(session: Session, user: Optional[User], case: Case, comment:
                             comment=strip_control(comment or "").strip()[:1000])
     session.add(revision)
     record_event(session, "case_reviewed", actor=user, target=f"case:{case.id}")
-    finish(session, commit)
+    session.flush()
     return revision

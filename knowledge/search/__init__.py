@@ -17,14 +17,16 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from ..models import Case
 from ..taxonomy import Taxonomy
 from .documents import BODY_FIELDS, FACET_FIELDS, URL_FACETS, plain_text
-from .index import IndexUnavailable, SearchIndex, take_transaction_id_before_outbox_ids
+from .index import IndexUnavailable, ReuseCounts, SearchIndex, no_reuse, \
+    take_transaction_id_before_outbox_ids
 from .query import SearchRequest, run_search, snippet
 from .similar import similar_case_ids
 
 log = logging.getLogger(__name__)
 
 __all__ = ["SearchIndex", "SearchRequest", "SearchResult", "IndexUnavailable", "search_cases",
-           "similar_cases", "sync_after_commit", "FACET_FIELDS", "URL_FACETS", "parse_filters"]
+           "search_case_ids", "similar_cases", "sync_after_commit", "FACET_FIELDS",
+           "URL_FACETS", "parse_filters", "ReuseCounts", "no_reuse"]
 
 
 @dataclass
@@ -81,15 +83,7 @@ def parse_filters(taxonomy: Taxonomy, raw: dict[str, list[str]]) -> tuple[dict[s
 
 def search_cases(index: SearchIndex, session: Session, request: SearchRequest) -> SearchResult:
     """Search published cases; the hits come back as Case rows with highlighted snippets."""
-    # Another process (or node) may have written to the outbox: catch up a little before
-    # answering, never much and never waiting long; the answer then says it is catching up.
-    lagging = index.catch_up()
-    try:
-        searcher, cache = index.searcher_and_cache()
-    except IndexUnavailable:
-        index.start_background(rebuild=True)  # outside the request; this one gets a 503
-        raise
-    engine = run_search(searcher, cache, request, index.vocabulary.current(session))
+    engine, lagging = _run(index, session, request)
     cases = _load_published(session, [hit.case_id for hit in engine.hits])
     results = []
     for hit in engine.hits:
@@ -103,6 +97,26 @@ def search_cases(index: SearchIndex, session: Session, request: SearchRequest) -
                         corrected_from=engine.corrected_from, broadened=engine.broadened,
                         lagging=lagging, expansions=engine.expansions,
                         unmatched=engine.unmatched)
+
+
+def search_case_ids(index: SearchIndex, session: Session, request: SearchRequest
+                    ) -> tuple[list[int], int]:
+    """The ids a search finds on the requested page, in order, and the total: for exports,
+    which read the cases themselves and need no snippets."""
+    engine, _lagging = _run(index, session, request)
+    return [hit.case_id for hit in engine.hits], engine.total
+
+
+def _run(index: SearchIndex, session: Session, request: SearchRequest):
+    # Another process (or node) may have written to the outbox: catch up a little before
+    # answering, never much and never waiting long; the answer then says it is catching up.
+    lagging = index.catch_up()
+    try:
+        searcher, cache = index.searcher_and_cache()
+    except IndexUnavailable:
+        index.start_background(rebuild=True)  # outside the request; this one gets a 503
+        raise
+    return run_search(searcher, cache, request, index.vocabulary.current(session)), lagging
 
 
 def similar_cases(index: SearchIndex, session: Session, case: Case, limit: int = 5) -> list[Case]:
@@ -141,6 +155,10 @@ def sync_after_commit(sessions: sessionmaker[Session], index: SearchIndex) -> No
 
     @event.listens_for(sessions, "after_commit")
     def _apply(session: Session) -> None:
+        if session.get_nested_transaction() is not None:
+            # A SAVEPOINT was released (the import's, say): SQLAlchemy calls after_commit for
+            # that too, but its rows are not committed until the transaction around it is.
+            return
         if session.info.pop("outbox_written", False):
             index.catch_up()  # logs and records its own failures
 

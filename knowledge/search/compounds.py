@@ -11,6 +11,15 @@ from .documents import TEXT_FIELDS
 MAX_COMPOUNDS = 8         # the most common compounds of a word; more add cost, little recall
 MIN_PART = 3              # the shortest word part that counts in a compound
 NEAR_SLOP = 4             # the parts of a typed compound: at most this many words apart
+KNOWN_PART = 3.0          # a part not in the cases must be at least this common in Swedish
+# Endings that make a word of a stem (skjut|ningar, nattvandr|ing, hem|lösa, bejak|ande):
+# they are never the last part of a compound, whatever a word list says about them.
+SUFFIXES = frozenset("""
+    ing ingar ingen ingarna ning ningar ningen ningarna ande andet anden ende endet het heten
+    heter else elser elsen skap skapet lig liga ligt ligen isk iska iskt are arna aren arens
+    erna orna ism ismen ist ister ion ionen tion ell ella ellt era erar ering eringen
+    lös lösa löst lösas löshet lösheten bar bara bart sam samma samt aktig aktiga
+""".split())
 
 
 def compounds_of(cache, stem: str) -> list[str]:
@@ -79,6 +88,8 @@ def split_compound(cache, word: str, depth: int = 0) -> Optional[list[tuple[str,
     best, best_score = None, 0.0
     for cut in range(MIN_PART, len(word) - MIN_PART + 1):
         head, tail = word[:cut], word[cut:]
+        if tail in SUFFIXES:
+            continue
         tail_stem = swedish_stem(tail)
         tail_df = cache.stem_frequency(tail_stem) if len(tail_stem) >= MIN_PART \
             and tail not in SWEDISH_STOP_WORDS else 0
@@ -88,9 +99,11 @@ def split_compound(cache, word: str, depth: int = 0) -> Optional[list[tuple[str,
             if deeper:
                 tail_parts = deeper
                 tail_df = min(cache.stem_frequency(s) for _t, s in deeper)
-        if not tail_df:
+        if not tail_df or tail_parts[0][0] == tail and not _is_word_part(cache, tail):
             continue
         for head_form in _head_forms(head):
+            if not _is_word_part(cache, head_form):
+                continue
             head_stem = head_form if cache.stem_frequency(head_form) else swedish_stem(head_form)
             if len(head_stem) < MIN_PART or head_form in SWEDISH_STOP_WORDS:
                 continue
@@ -103,6 +116,14 @@ def split_compound(cache, word: str, depth: int = 0) -> Optional[list[tuple[str,
                 if score > best_score:
                     best, best_score = [(head_form, head_stem)] + tail_parts, score
     return best
+
+
+def _is_word_part(cache, form: str) -> bool:
+    """A part must be a word: written so in the cases, or common Swedish, perhaps with the
+    -a/-e a compound drops (skol|gård: skola, pojk|rån: pojke). A stem is not enough:
+    "skjutn" is the stem of "skjutning" but no part of "skjutningar"."""
+    return any(cache.is_written_word(f) or zipf_swedish(f) >= KNOWN_PART
+               for f in (form, form + "a", form + "e"))
 
 
 def _head_forms(head: str) -> list[str]:

@@ -16,11 +16,12 @@ read through the searcher's cache, and on the editable vocabulary.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Optional
 
 from .analysis import ParsedQuery, QueryWord, swedish_stem, zipf_swedish
 from .compounds import split_compound
+from .concept_model import Alternative, Concept
 from .matching import near_docs
 from .thesaurus import Vocabulary
 from .vocabulary import KIND_REASONS
@@ -49,33 +50,6 @@ QUESTION_WORDS = frozenset(swedish_stem(w) for w in (
     "borde", "behöver", "liknande", "annan", "annat", "stadsdel"))
 
 
-@dataclass(frozen=True)
-class Alternative:
-    stems: tuple[str, ...] = ()     # every stem must occur (in any text field)
-    weight: float = 1.0
-    phrase: bool = False            # a quoted phrase: positions are checked
-    district: Optional[str] = None  # a place: the cases of this district
-    compound: bool = False          # a compound that contains the typed word
-    # For several stems (an expansion like "situationell prevention", a split compound):
-    # each stem with the compounds it is part of, any of which will do.
-    variants: tuple[tuple[str, ...], ...] = ()
-    loose: bool = False             # only the last part of a typed compound: an approximation
-    near: bool = False              # the parts of a typed compound: close to each other
-
-
-@dataclass
-class Concept:
-    label: str                      # as typed
-    alternatives: list[Alternative]
-    added: list[tuple[str, str]] = field(default_factory=list)  # (shown text, kind)
-    docs: frozenset[int] = frozenset()
-    strict_docs: frozenset[int] = frozenset()   # without loose alternatives
-    optional: bool = False          # a very common word: ranks, but is not required
-    weight: float = 1.0             # idf, for ranking partial matches
-
-    @property
-    def stems(self) -> set[str]:
-        return {s for a in self.alternatives for s in a.stems}
 
 
 def build_concepts(cache, parsed: ParsedQuery, vocabulary: Vocabulary,

@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 
+from ..case_fields import BODY_TEXT_FIELDS, LIST, search_body_fields
 from ..models import Case
 from ..taxonomy import current_area_slugs
 from ..timezones import local_date, today_in_stockholm
@@ -15,8 +16,7 @@ from .analysis import reversed_stem_analyzer, swedish_analyzer, word_analyzer
 TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("body", 1.0))
 
 # Long fields, in the order the snippet prefers them after the summary.
-BODY_FIELDS = ("situation", "measures", "results", "lessons", "cause_analysis", "goals",
-               "target_group", "gender_analysis", "child_rights_analysis")
+BODY_FIELDS = BODY_TEXT_FIELDS
 
 # Facet name (as in the API and URLs) → index field.
 FACET_FIELDS = {
@@ -90,8 +90,11 @@ def _keywords(values) -> str:
 
 
 def case_document(case: Case, adoptions: int = 0) -> dict:
-    body = " \n".join([case.organisation or "", " ".join(case.partners or [])]
-                      + [getattr(case, name) or "" for name in BODY_FIELDS])
+    # The case fields the registry sends to the body, in its order (organisation and
+    # partners first, then the long texts).
+    body = " \n".join(" ".join(getattr(case, field.name) or []) if field.kind == LIST
+                      else getattr(case, field.name) or ""
+                      for field in search_body_fields())
     everything = " \n".join([case.title, case.summary, body])
     published = case.published_at or case.updated_at
     return {
@@ -102,7 +105,7 @@ def case_document(case: Case, adoptions: int = 0) -> dict:
         "rev": everything,
         "words": everything,
         "area": " ".join(current_area_slugs(case.areas)),
-        "district": case.district.slug,
+        "district": case.home_district.slug,
         "evidence": case.evidence_level or "ej-angivet",
         "year": " ".join(active_years(case)),
         "organisation": _keywords([case.organisation]),

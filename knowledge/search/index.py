@@ -49,6 +49,10 @@ from .query import SearcherCache
 from .thesaurus import VocabularyCache
 
 BATCH = 2000
+# An unbounded sync applies up to this many outbox rows in one writer pass.
+FULL_PASS = 200_000
+# Cases read from the database at a time while indexing.
+LOAD_CHUNK = 500
 # A request (a search, or the commit of a publish) applies at most this many outbox rows and
 # waits this long for the lock; a background catch-up does the rest.
 REQUEST_ROWS = 100
@@ -169,11 +173,24 @@ def take_transaction_id_before_outbox_ids(sessions: sessionmaker[Session]) -> No
             session.connection().execute(text("SELECT pg_current_xact_id()"))
 
 
+# How many other districts have adopted each case (case id -> count; absent means none).
+# The search index stores it for the "adopted elsewhere" facet and the "most reused" sort,
+# but the numbers belong to knowledge.exchange: the app factory passes exchange's function
+# in, so that search never imports exchange (exchange reads saved searches through search).
+ReuseCounts = Callable[[Session, list[int]], dict[int, int]]
+
+
+def no_reuse(_session: Session, _case_ids: list[int]) -> dict[int, int]:
+    """The reuse counts when nothing has registered any: every case adopted nowhere."""
+    return {}
+
+
 class SearchIndex:
     def __init__(self, root: str | Path, sessions: sessionmaker[Session],
-                 lock_timeout: float = 2.0):
+                 lock_timeout: float = 2.0, reuse_counts: ReuseCounts = no_reuse):
         self.root = Path(root)
         self.sessions = sessions
+        self.reuse_counts = reuse_counts
         self.lock_timeout = lock_timeout
         self._guard = threading.Lock()
         self._open: Optional[tuple[str, Searcher, SearcherCache]] = None
@@ -296,7 +313,9 @@ class SearchIndex:
         name = self.ensure()
         result = SyncResult()
         while True:
-            batch = BATCH if limit is None else min(BATCH, limit - result.applied)
+            # Unbounded (the background or `flask sync`): everything waiting in one writer
+            # pass, so a big import is one new segment rather than one per 2 000 rows.
+            batch = FULL_PASS if limit is None else min(BATCH, limit - result.applied)
             with self._sync_lock(timeout) as locked:
                 if not locked:
                     result.busy = True
@@ -389,17 +408,21 @@ class SearchIndex:
         return len(rows), full
 
     def _write_cases(self, writer, case_ids: list[int]) -> None:
-        with self.sessions() as session:
-            cases = {case.id: case for case in session.scalars(
-                select(Case).where(Case.id.in_(case_ids))
-                .options(selectinload(Case.areas)))}
-            reuse = adoption_counts(session, case_ids)
-            for case_id in case_ids:
-                case = cases.get(case_id)
-                if case is not None and case.status == "published":
-                    writer.update_document(**case_document(case, reuse.get(case_id, 0)))
-                else:
-                    writer.delete_by_term("id", str(case_id))
+        # LOAD_CHUNK cases at a time, each chunk in its own session: memory stays bounded
+        # however many rows one pass applies.
+        for offset in range(0, len(case_ids), LOAD_CHUNK):
+            chunk = case_ids[offset:offset + LOAD_CHUNK]
+            with self.sessions() as session:
+                cases = {case.id: case for case in session.scalars(
+                    select(Case).where(Case.id.in_(chunk))
+                    .options(selectinload(Case.areas)))}
+                reuse = self.reuse_counts(session, chunk)
+                for case_id in chunk:
+                    case = cases.get(case_id)
+                    if case is not None and case.status == "published":
+                        writer.update_document(**case_document(case, reuse.get(case_id, 0)))
+                    else:
+                        writer.delete_by_term("id", str(case_id))
 
     @staticmethod
     def _advance(position: Position, rows, horizon: Optional[int]) -> None:
@@ -581,7 +604,7 @@ class SearchIndex:
             for offset in range(0, len(ids), 500):
                 chunk = ids[offset:offset + 500]
                 with self.sessions() as session:
-                    reuse = adoption_counts(session, chunk)
+                    reuse = self.reuse_counts(session, chunk)
                     for case in session.scalars(select(Case).where(Case.id.in_(chunk))
                                                 .options(selectinload(Case.areas))):
                         writer.add_document(**case_document(case, reuse.get(case.id, 0)))
@@ -615,7 +638,8 @@ class SearchIndex:
             return Position()
         start = Position(last=row.id, mark=_mark(row.case_id, row.created_at))
         horizon = _next_to_start(session)
-        if horizon is not None and _oldest_running(session) < horizon:
+        oldest = _oldest_running(session)  # both None unless on PostgreSQL
+        if horizon is not None and oldest is not None and oldest < horizon:
             missing = session.scalars(text(
                 "SELECT g FROM generate_series(CAST(:low AS bigint), CAST(:high AS bigint))"
                 " AS g WHERE NOT EXISTS (SELECT 1 FROM search_outbox WHERE id = g)"),
@@ -694,13 +718,6 @@ def _abandon(writer) -> None:
                 lock.release()
             except Exception:  # released by cancel() after all
                 pass
-
-
-def adoption_counts(session: Session, case_ids: list[int]) -> dict[int, int]:
-    # Imported here: knowledge.exchange reads saved searches through this package.
-    from ..exchange.adoptions import adoption_counts as count
-
-    return count(session, case_ids)
 
 
 def _os_message(error: OSError, path: Path) -> str:

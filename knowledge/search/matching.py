@@ -8,13 +8,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import Optional
 
-from whoosh.collectors import TopCollector
 from whoosh.query import Query, Term
 from whoosh.query.spans import SpanNear2
 from whoosh.searching import Searcher
 
 from .compounds import NEAR_SLOP, compounds_of, term_text
 from .documents import TEXT_FIELDS
+from .scoring import TermScores
+from .spelling import diacritic_words
 
 
 class SearcherCache:
@@ -27,9 +28,11 @@ class SearcherCache:
         self.searcher = searcher
         self._facets: dict[str, dict[str, frozenset[int]]] = {}
         self._vocabulary: Optional[tuple[list[str], list[int]]] = None
+        self._diacritics: Optional[tuple[tuple[str, ...], dict[str, tuple[str, int]]]] = None
         self._term_docs: dict[tuple[str, str], frozenset[int]] = {}
         self._compounds: dict[str, list[str]] = {}
         self._live: Optional[frozenset[int]] = None
+        self.term_scores = TermScores(searcher)   # for ranking: see scoring.py
 
     def term_docs(self, fieldname: str, term: str) -> frozenset[int]:
         """The documents containing a term (Whoosh's postings already leave out deleted
@@ -91,6 +94,15 @@ class SearcherCache:
             self._facets[index_field] = sets
         return self._facets[index_field]
 
+    def diacritic_words(self, known: tuple[str, ...] = ()) -> dict[str, tuple[str, int]]:
+        """See spelling.restore_diacritics; rebuilt when the editable vocabulary changes."""
+        built = self._diacritics   # a local: another thread may replace it
+        if built is None or built[0] is not known:
+            words, freqs = self.vocabulary()
+            built = (known, diacritic_words(words, freqs, known))
+            self._diacritics = built
+        return built[1]
+
     def vocabulary(self) -> tuple[list[str], list[int]]:
         if self._vocabulary is None:
             reader = self.searcher.reader()
@@ -102,24 +114,6 @@ class SearcherCache:
                     freqs.append(info.doc_frequency())
             self._vocabulary = (words, freqs)
         return self._vocabulary
-
-
-class DocSetTopCollector(TopCollector):
-    """Scores only the documents already known to match (text and filters), by skipping the
-    query's matcher from one of them to the next.
-
-    Whoosh's own filter drops documents after scoring them; at 10k cases that meant scoring
-    thousands of documents to keep a few dozen.
-    """
-
-    def __init__(self, docnums: set[int], limit: int):
-        super().__init__(limit=limit, usequality=False)
-        self._docnums = sorted(docnums)
-
-    def collect_matches(self) -> None:
-        for local in skip_through(self.matcher, self._docnums, self.offset,
-                                  self.subsearcher.doc_count_all()):
-            self.collect(local)
 
 
 def skip_through(matcher, ordered: list[int], offset: int, doc_count: int):

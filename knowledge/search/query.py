@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from whoosh import highlight
-from whoosh.query import And, ConstantScoreQuery, Or, Phrase, Query, Term
+from whoosh.query import Phrase
 from whoosh.searching import Searcher
 
 from .analysis import parse_query, swedish_analyzer
 from .concepts import Alternative, Concept, build_concepts, expansions_shown, weigh
 from .compounds import compounds_of
 from .documents import FACET_FIELDS, TEXT_FIELDS
-from .matching import DocSetTopCollector, SearcherCache, docs_within
-from .spelling import correct_word
+from .matching import SearcherCache, docs_within
+from .scoring import score_documents, top_documents
+from .spelling import correct_word, restore_diacritics
 from .thesaurus import Vocabulary
 
 MIN_AND_HITS = 3          # fewer cases with every concept: add those that miss one (reported)
@@ -68,17 +69,23 @@ def run_search(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
     `suggestion` (a correction only offered), `broadened` (some typed words matched nothing,
     or too few cases matched them all, and cases matching fewer of them are shown).
     """
-    parsed = parse_query(request.text)
     vocabulary = vocabulary or Vocabulary()
+    text = request.text
+    restored = None if request.exact else \
+        restore_diacritics(cache, text, vocabulary.spelling_words)
+    parsed = parse_query(restored or text)
     concepts = build_concepts(cache, parsed, vocabulary, exact=request.exact)
     suggestion, corrected = None, False
     if not request.exact and len(concepts) <= SPELLED_CONCEPTS:
         suggestion, corrected = _spelling(cache, parsed, concepts, vocabulary)
+    if restored and not corrected:
+        # Shown like a correction, with the way back to the query as typed.
+        suggestion, corrected = restored, True
     result = _run(searcher, cache, request, concepts)
     result.expansions = expansions_shown(concepts)
     result.suggestion = suggestion
     if corrected:
-        result.corrected_from = request.text
+        result.corrected_from = text
     return result
 
 
@@ -118,8 +125,9 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
     for concept in concepts:
         terms.update(concept.stems)
         if any(a.phrase for a in concept.alternatives):
-            concept.docs = frozenset(_phrase_docs(searcher, cache, concept.alternatives[0],
-                                                  domain))
+            concept.phrase_docs = _phrase_docs(searcher, cache, concept.alternatives[0],
+                                               domain)
+            concept.docs = frozenset().union(*concept.phrase_docs.values())
             concept.strict_docs = concept.docs   # a phrase is exact: never a broadening
     live = cache.live_docs()
     weigh(concepts, len(live), exact=request.exact)
@@ -161,13 +169,14 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
                         if (n := len(base & docs)) > 0}
 
     total = _count(matching, allowed)
-    hits = _rank(searcher, request, concepts, full, coverage, allowed) if total else []
+    hits = _rank(searcher, cache, request, concepts, full, coverage, allowed) if total else []
     return EngineResult(total=total, hits=hits, facets=facets, terms=frozenset(terms),
                         broadened=broadened, unmatched=unmatched)
 
 
-def _rank(searcher: Searcher, request: SearchRequest, concepts: list[Concept], full: set[int],
-          coverage: dict[int, float], allowed: Optional[set[int]]) -> list[EngineHit]:
+def _rank(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
+          concepts: list[Concept], full: set[int], coverage: dict[int, float],
+          allowed: Optional[set[int]]) -> list[EngineHit]:
     start = (max(1, request.page) - 1) * request.per_page
     page_end = max(1, request.page) * request.per_page
     reader = searcher.reader()
@@ -182,9 +191,8 @@ def _rank(searcher: Searcher, request: SearchRequest, concepts: list[Concept], f
             else (lambda d: -published[d])
         ranked = [(None, docnum) for docnum in sorted(full | set(partial), key=key)[:page_end]]
     else:
-        query = Or([_concept_query(c) for c in concepts if c.docs])
         if not partial:
-            ranked = _scored(searcher, query, full, page_end, published)
+            ranked = _scored(cache, concepts, full, page_end, published)
         else:
             # Few cases match everything: those and the partial matches that cover most of
             # the query's meaning are scored together, each score scaled by the share of the
@@ -193,63 +201,45 @@ def _rank(searcher: Searcher, request: SearchRequest, concepts: list[Concept], f
             ordered = sorted(partial, key=lambda d: (-partial[d], -published[d]))
             scored_part = set(ordered[:PARTIAL_SCORED])
             whole = sum(c.weight for c in concepts if c.docs and not c.optional) or 1.0
-            scored = _scored(searcher, query, full | scored_part,
+            scored = _scored(cache, concepts, full | scored_part,
                              len(full) + len(scored_part), published)
-            ranked = sorted(((round((score or 0) * (1.0 if d in full else partial[d] / whole),
-                                    6), d) for score, d in scored),
-                            key=lambda item: (-item[0], -published[item[1]]))
+            scaled = [(round((score or 0) * (1.0 if d in full else partial[d] / whole), 6), d)
+                      for score, d in scored]
+            scaled.sort(key=lambda item: (-item[0], -published[item[1]]))
+            ranked = list(scaled)
             if page_end > len(ranked):
                 ranked += [(None, d) for d in ordered[PARTIAL_SCORED:page_end]]
     return [EngineHit(case_id=int(searcher.stored_fields(docnum)["id"]), score=score)
             for score, docnum in ranked[start:page_end]]
 
 
-def _scored(searcher: Searcher, query: Query, docs: set[int], limit: int,
+def _scored(cache: SearcherCache, concepts: list[Concept], docs: set[int], limit: int,
             published) -> list[tuple[Optional[float], int]]:
     if not docs:
         return []
-    collector = DocSetTopCollector(docs, limit=limit + 20)
-    searcher.search_with_collector(query, collector)
+    scores = score_documents(cache.term_scores, cache.term_docs, concepts, docs)
     # Equal scores (near-identical texts) go newest first, the same way every time,
     # whatever order the documents happen to have in the index's segments.
-    return sorted(((round(score, 6), -negated) for score, negated in collector.items),
-                  key=lambda item: (-item[0], -published[item[1]]))
-
-
-def _concept_query(concept: Concept) -> Query:
-    scale = 0.5 if concept.optional else 1.0
-    clauses = []
-    for alternative in concept.alternatives:
-        weight = alternative.weight * scale
-        if alternative.district:
-            clauses.append(ConstantScoreQuery(Term("district", alternative.district),
-                                              score=weight))
-        elif alternative.phrase:
-            clauses.append(Or([Phrase(f, list(alternative.stems), boost=b * weight)
-                               for f, b in TEXT_FIELDS]))
-        elif len(alternative.stems) == 1:
-            clauses.extend(Term(f, alternative.stems[0], boost=b * weight)
-                           for f, b in TEXT_FIELDS)
-        else:
-            forms = alternative.variants or [(stem,) for stem in alternative.stems]
-            clauses.append(And([Or([Term(f, form, boost=b * weight)
-                                    for form in group for f, b in TEXT_FIELDS])
-                                for group in forms]))
-    return Or(clauses)
+    return [(score, docnum) for score, docnum in
+            top_documents(scores, limit, lambda docnum: -published[docnum])]
 
 
 def _phrase_docs(searcher: Searcher, cache: SearcherCache, alternative: Alternative,
-                 domain: Optional[set[int]]) -> set[int]:
-    # Positions are the costly part: check them field by field, only in documents that
-    # have every word of the phrase in that field (and that can count at all).
-    matched: set[int] = set()
+                 domain: Optional[set[int]]) -> dict[str, frozenset[int]]:
+    """Field → the documents with the phrase in it.
+
+    Positions are the costly part: check them field by field, only in documents that
+    have every word of the phrase in that field (and that can count at all)."""
+    matched: dict[str, frozenset[int]] = {}
     phrase = list(alternative.stems)
     for fieldname, _boost in TEXT_FIELDS:
         candidates = _intersect(cache.term_docs(fieldname, stem) for stem in phrase) or set()
         if domain is not None:
             candidates &= domain
         if candidates:
-            matched.update(docs_within(searcher, Phrase(fieldname, phrase), candidates))
+            found = docs_within(searcher, Phrase(fieldname, phrase), candidates)
+            if found:
+                matched[fieldname] = frozenset(found)
     return matched
 
 
@@ -285,8 +275,10 @@ def _counting_domain(selected: dict[str, set[int]]) -> Optional[set[int]]:
     """
     if len(selected) < 2:
         return None
-    return set().union(*(_intersect(s for other, s in selected.items() if other != name)
-                         for name in selected))
+    # With two or more selections every intersection has a set to start from (never None).
+    return set().union(*(found for name in selected
+                         if (found := _intersect(s for other, s in selected.items()
+                                                 if other != name)) is not None))
 
 
 # --- snippets -----------------------------------------------------------------------------

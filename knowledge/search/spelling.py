@@ -2,6 +2,7 @@
 applied at once."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -9,6 +10,62 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .analysis import KNOWN_SWEDISH, SWEDISH_STOP_WORDS, swedish_stem, zipf_swedish
+
+
+_FOLD = str.maketrans("åäöÅÄÖ", "aaoAAO")
+_SWEDISH_LETTERS = re.compile("[åäöÅÄÖ]")
+_WORD = re.compile(r"\w+")
+
+
+def fold(word: str) -> str:
+    """The word as typed on a keyboard without å, ä and ö."""
+    return word.translate(_FOLD)
+
+
+def diacritic_words(words: list[str], freqs: list[int], known: tuple[str, ...] = ()
+                    ) -> dict[str, tuple[str, int]]:
+    """Folded form → (the commonest word written with å, ä or ö that folds to it, in how
+    many documents): "vald" → ("våld", 40), "nara" → ("nära", 25). Stop words are in it too
+    ("pa" → "på"), so that they are dropped once restored; so are the vocabulary's words."""
+    found: dict[str, tuple[str, int]] = {}
+    for word, freq in zip(words, freqs):
+        if _SWEDISH_LETTERS.search(word):
+            key = fold(word)
+            if freq > found.get(key, ("", -1))[1]:
+                found[key] = (word, freq)
+    for word in (*known, *SWEDISH_STOP_WORDS):
+        if _SWEDISH_LETTERS.search(word):
+            found.setdefault(fold(word), (word, 2))
+    return found
+
+
+def restore_diacritics(cache, text: str, known: tuple[str, ...] = ()) -> Optional[str]:
+    """A query typed with no å, ä or ö at all (a foreign keyboard, a phone, a habit), with
+    them put back where the cases clearly use the word that way: "vald i nara relationer" →
+    "våld i nära relationer". A word the cases use about as often as typed is kept ("vald"
+    in a text about elections), and a query with any å, ä or ö was typed with them."""
+    if _SWEDISH_LETTERS.search(text):
+        return None
+    restored = cache.diacritic_words(known)
+    changed = False
+
+    def restore(match: re.Match) -> str:
+        nonlocal changed
+        typed = match.group(0)
+        found = restored.get(typed.lower())
+        # An acronym in capitals (VAR) is meant as typed; so is a word of its own (var).
+        if found is None or typed.isupper() and len(typed) > 1 \
+                or typed.lower() in SWEDISH_STOP_WORDS:
+            return typed
+        word, documents = found
+        as_typed = len(cache.term_docs("words", typed.lower()))
+        if word not in SWEDISH_STOP_WORDS and documents < max(1, 2 * as_typed):
+            return typed
+        changed = True
+        return word.capitalize() if typed[:1].isupper() else word
+
+    result = _WORD.sub(restore, text)
+    return result if changed else None
 
 
 @dataclass

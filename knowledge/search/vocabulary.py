@@ -151,7 +151,7 @@ def get_term(session: Session, term_id: int) -> Optional[SearchTerm]:
 def save_term(session: Session, actor: User, raw: TermInput,
               term_id: Optional[int] = None) -> SearchTerm:
     """Create (term_id None) or change an entry. Flushes; the caller commits."""
-    require_editor(actor)
+    actor = require_editor(actor)
     clean = clean_term_input(session, raw)
     row = session.get(SearchTerm, term_id) if term_id is not None else None
     if term_id is not None and row is None:
@@ -180,7 +180,7 @@ def save_term(session: Session, actor: User, raw: TermInput,
 
 
 def delete_term(session: Session, actor: User, term_id: int) -> None:
-    require_editor(actor)
+    actor = require_editor(actor)
     row = session.get(SearchTerm, term_id)
     if row is None:
         return
@@ -232,7 +232,7 @@ def read_csv(text: str) -> Iterable[tuple[int, dict[str, str]]]:
 def import_csv(session: Session, actor: User, text: str) -> VocabularyImport:
     """Add or update entries from CSV (columns kind, term, expansions, district, note;
     expansions separated by ';'). All or nothing: any bad row and nothing is changed."""
-    require_editor(actor)
+    actor = require_editor(actor)
     result = VocabularyImport()
     header = next(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=_delimiter(text)),
                   [])
@@ -283,21 +283,21 @@ def import_csv(session: Session, actor: User, text: str) -> VocabularyImport:
     if result.errors:
         return result
     now = utcnow()
-    for clean, row in pending:
-        if row is not None and (row.expansions == clean.expansions
-                                and (row.district_slug or "") == clean.district
-                                and row.note == clean.note):
+    for clean, stored in pending:
+        if stored is not None and (stored.expansions == clean.expansions
+                                   and (stored.district_slug or "") == clean.district
+                                   and stored.note == clean.note):
             result.unchanged += 1
             continue
-        if row is None:
-            row = SearchTerm(kind=clean.kind, term=clean.term)
-            session.add(row)
+        if stored is None:
+            stored = SearchTerm(kind=clean.kind, term=clean.term)
+            session.add(stored)
             result.created += 1
         else:
             result.updated += 1
-        row.expansions, row.district_slug, row.note = clean.expansions, clean.district or None, \
-            clean.note
-        row.updated_at, row.updated_by_id = now, actor.id
+        stored.expansions, stored.district_slug, stored.note = \
+            clean.expansions, clean.district or None, clean.note
+        stored.updated_at, stored.updated_by_id = now, actor.id
     session.flush()
     record_event(session, "search_terms_imported", actor=actor,
                  detail={"created": result.created, "updated": result.updated,

@@ -11,9 +11,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import IntegerConverter
 
-from ..cases import ACTION_LABELS, MAX_ID, STATUS_LABELS, InvalidTransition, NotFound, \
-    personal_data_in
-from ..privacy import describe
+from ..cases import ACTION_LABELS, MAX_ID, STATUS_LABELS, InvalidTransition, NotFound
 from ..search import IndexUnavailable
 from ..db import begin_write
 from ..markdown import render_markdown
@@ -22,8 +20,10 @@ from .. import logins
 from ..audit import record_event
 from ..permissions import PermissionDenied, is_editor
 from ..users import ROLE_LABELS
-from ..validation import LABELS, year_range
-from .support import actor, close_db, get_db, htmx, url_with_query, wants_fragment
+from ..case_fields import LABELS
+from ..validation import year_range
+from .support import actor, close_db, commit_or_roll_back, get_db, htmx, url_with_query, \
+    wants_fragment
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Logga in för att fortsätta."
     login_manager.user_loader(_load_user)
+    app.after_request(commit_or_roll_back)  # the request's one commit (or its rollback)
     app.teardown_appcontext(close_db)
 
     from . import reports, vocabulary
@@ -67,7 +68,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["year_range"] = year_range
     app.jinja_env.filters["field_label"] = lambda field: LABELS.get(field, field)
-    app.jinja_env.filters["personal_data"] = lambda case: describe(personal_data_in(case))
     app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
                                  ACTION_LABELS=ACTION_LABELS, is_editor=is_editor)
 
@@ -179,6 +179,8 @@ def _audit_refusal(reason: str) -> None:
     db.rollback()  # whatever the refused action had begun is not kept
     record_event(db, "refused", actor=actor(), address=request.remote_addr or "",
                  target=f"{request.method} {request.path}", detail={"reason": reason})
+    # Committed here, as the only thing this request keeps: the 403 answer makes
+    # commit_or_roll_back roll back, and the refusal must stay in the log.
     db.commit()
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from .. import users as accounts
 from ..audit import EVENT_LABELS, case_titles, list_events
 from ..models import ApiToken
+from ..permissions import require_admin
 from ..validation import ValidationError
 from .support import actor, confirm_page, confirmed, get_db, redirect_after_post
 
@@ -48,8 +49,7 @@ def change_active(user_id: int):
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 def reset_password(user_id: int):
-    db, admin = get_db(), actor()
-    accounts.list_users(db, admin)  # the permission check, before the user is looked up
+    db, admin = get_db(), require_admin(actor())  # before the user is looked up
     user = accounts.get_user(db, user_id) or abort(404)
     one_time = accounts.reset_password(db, user, actor_email=admin.email,
                                        address=request.remote_addr or "")
@@ -67,8 +67,7 @@ def tokens():
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 def revoke_token(token_id: int):
-    db, admin = get_db(), actor()
-    accounts.list_users(db, admin)  # the permission check, before the token is looked up
+    db, admin = get_db(), require_admin(actor())  # before the token is looked up
     token = db.get(ApiToken, token_id) or abort(404)
     accounts.revoke_token(db, token, actor_email=admin.email, address=request.remote_addr or "")
     flash(f"API-nyckel {token.id} ({token.user.email}) är spärrad.", "success")
@@ -84,8 +83,7 @@ def audit():
 
 
 def _change(user_id: int, action, message: str):
-    db, admin = get_db(), actor()
-    accounts.list_users(db, admin)  # the permission check, before the user is looked up
+    db, admin = get_db(), require_admin(actor())  # before the user is looked up
     user = accounts.get_user(db, user_id)
     if user is None:
         abort(404)

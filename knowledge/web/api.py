@@ -80,7 +80,7 @@ def list_cases():
             "url": url_for("cases.show_case", case_id=found.case.id, _external=True),
             "summary": found.case.summary,
             "snippet": str(found.snippet) if found.snippet else None,
-            "district": found.case.district.slug,
+            "district": found.case.home_district.slug,
             "priority_areas": [a.slug for a in found.case.areas],
             "score": found.score,
         } for found in result.results],

@@ -8,8 +8,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import logins, users
 from ..passwords import PASSWORD_MIN
+from ..permissions import require_active
 from ..validation import ValidationError
-from .support import actor, get_db, safe_local_url
+from .support import actor, get_db, render_invalid, safe_local_url
 
 bp = Blueprint("auth", __name__)
 
@@ -31,7 +32,7 @@ KNOWN_DEVICE_MAX_ACCOUNTS = 5
 
 
 def _device_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="known-device")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="known-device")
 
 
 def known_device_user_ids() -> list[int]:
@@ -83,29 +84,28 @@ def login():
                 return response
             # The same words whether the account exists or not.
             error, status = "Fel e-postadress eller lösenord.", 401
+            # The failed attempt is what slows the next try down, so it is kept although
+            # the answer is an error (which would otherwise roll the request back).
+            get_db().commit()
     return render_template("login.html", error=error, email=email), status
 
 
 @bp.route("/konto/losenord", methods=["GET", "POST"])
 def change_password():
-    errors: dict = {}
-    status = 200
     if request.method == "POST":
-        db = get_db()
         try:
-            users.change_password(db, actor(), request.form.get("current_password", ""),
+            users.change_password(get_db(), require_active(actor()),
+                                  request.form.get("current_password", ""),
                                   request.form.get("new_password", ""),
                                   request.form.get("new_password_again", ""),
                                   keep_session=session.get("sid"),
                                   address=request.remote_addr or "")
         except ValidationError as error:
-            db.rollback()
-            errors, status = error.by_field(), 422
-        else:
-            flash("Lösenordet är bytt. Du är utloggad på alla andra enheter.", "success")
-            return redirect(url_for("main.index"), code=303)
-    return render_template("change_password.html", errors=errors,
-                           password_min=PASSWORD_MIN), status
+            return render_invalid(render_template, "change_password.html",
+                                  errors=error.by_field(), password_min=PASSWORD_MIN)
+        flash("Lösenordet är bytt. Du är utloggad på alla andra enheter.", "success")
+        return redirect(url_for("main.index"), code=303)
+    return render_template("change_password.html", errors={}, password_min=PASSWORD_MIN)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,21 +1,22 @@
 """Case pages: list, read, write, submit."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, render_template, request, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 
 from .. import cases as domain
 from .. import search
 from ..edit_conflicts import EditConflict, parse_version
-from ..permissions import can_edit_case, is_author, require_author_role
+from ..models import EvidenceLevel, PriorityArea
+from ..permissions import can_edit_case, require_author_role
 from ..taxonomy import current_area_slugs, current_taxonomy
-from ..validation import LABELS, ValidationError, strip_control
+from ..case_fields import AREAS, BY_NAME, FORM_FIELDS, LABELS, form_sections
+from ..validation import ValidationError, strip_control
 from . import searching
-from .support import actor, get_db, redirect_after_post, render_page, search_index
+from .case_page import case_page, render_case_page
+from .support import (actor, get_db, redirect_after_post, render_invalid, render_page,
+                      search_index)
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-
-# The fields a person edits in the form; external_id and status are set by import and review.
-FORM_FIELDS = tuple(f for f in LABELS if f not in ("external_id", "status"))
 
 
 @bp.route("")
@@ -45,17 +46,13 @@ def show_case(case_id: int):
     user = actor()
     db = get_db()
     case = domain.get_case(db, user, case_id)
-    similar = search.similar_cases(search_index(), db, case) if case.status == "published" else []
-    return render_template("cases/detail.html", case=case, similar=similar,
-                           can_edit=can_edit_case(user, case),
-                           can_submit=is_author(user, case)
-                           and case.status in ("draft", "returned"))
+    return render_case_page(case_page(case))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new_case():
     db, user = get_db(), actor()
-    require_author_role(user)
+    user = require_author_role(user)
     if request.method == "GET":
         return _form_page(case=None, values={"priority_areas": []}, errors={})
     data = _form_data()
@@ -63,8 +60,9 @@ def new_case():
         case = domain.create_case(db, user, data, submit=_wants_submit(),
                                   allow_incomplete=True)
     except ValidationError as error:
-        db.rollback()
-        return _form_page(case=None, values=data, errors=_for_people(error), status=422)
+        # After the rollback: the page (and the names in the messages) read what is saved.
+        return render_invalid(lambda error=error: _form_page(case=None, values=data,
+                                                 errors=_for_people(error)))
     return _saved(case)
 
 
@@ -88,13 +86,13 @@ def edit_case(case_id: int):
                            expected_version=parse_version(values["version"]),
                            allow_incomplete=True)
     except EditConflict as conflict:
-        db.rollback()
         merged, fields = conflict.merge(data)
-        return _form_page(case=case, values={**merged, "version": conflict.current_version},
-                          errors={}, conflict=conflict, conflict_fields=fields, status=409)
+        return render_invalid(_form_page, case=case,
+                              values={**merged, "version": conflict.current_version},
+                              errors={}, conflict=conflict, conflict_fields=fields, status=409)
     except ValidationError as error:
-        db.rollback()
-        return _form_page(case=case, values=values, errors=_for_people(error), status=422)
+        return render_invalid(lambda error=error: _form_page(case=case, values=values,
+                                                 errors=_for_people(error)))
     return _saved(case)
 
 
@@ -105,9 +103,9 @@ def submit_case(case_id: int):
     try:
         domain.submit_case(db, user, case)
     except ValidationError as error:
-        db.rollback()
-        return _form_page(case=case, values={**domain.case_fields(case), "version": case.version},
-                          errors=_for_people(error), status=422)
+        return render_invalid(lambda error=error: _form_page(
+            case=case, values={**domain.case_fields(case), "version": case.version},
+            errors=_for_people(error)))
     flash(saved_message(case.status, submitted=True), "success")
     return _back_to(case)
 
@@ -116,8 +114,8 @@ def _for_people(error: ValidationError) -> dict[str, list[str]]:
     """The errors by field, listing valid values by the names the form shows: validation
     names them "slug (name)" for imports and the API, where the slug is what one types."""
     taxonomy = current_taxonomy(get_db())
-    pairs = [(f"{item.slug} ({item.name})", item.name)
-             for item in (*taxonomy.areas, *taxonomy.evidence_levels)]
+    named: list[PriorityArea | EvidenceLevel] = [*taxonomy.areas, *taxonomy.evidence_levels]
+    pairs = [(f"{item.slug} ({item.name})", item.name) for item in named]
     readable = {}
     for field, messages in error.by_field().items():
         for coded, name in pairs:
@@ -127,9 +125,9 @@ def _for_people(error: ValidationError) -> dict[str, list[str]]:
 
 
 def _form_data() -> dict:
-    data = {field: strip_control(request.form.get(field, "")) for field in FORM_FIELDS}
-    data["priority_areas"] = request.form.getlist("priority_areas")
-    return data
+    # The fields a person edits in the form (knowledge.case_fields); the areas are checkboxes.
+    return {field: request.form.getlist(field) if BY_NAME[field].kind == AREAS
+            else strip_control(request.form.get(field, "")) for field in FORM_FIELDS}
 
 
 def _wants_submit() -> bool:
@@ -140,7 +138,7 @@ def _form_page(case, values, errors, status=200, conflict=None, conflict_fields=
     if isinstance(values.get("partners"), list):
         values = {**values, "partners": "\n".join(values["partners"])}
     return render_page("cases/form.html", "cases/_form.html", status=status, case=case,
-                       values=values, errors=errors, labels=LABELS,
+                       values=values, errors=errors, labels=LABELS, sections=form_sections(),
                        taxonomy=current_taxonomy(get_db()), conflict=conflict,
                        conflict_fields=conflict_fields)
 

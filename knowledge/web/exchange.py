@@ -3,21 +3,22 @@ bookmarks, following the case and confirming that it is still current.
 
 Each post answers htmx with the fragment it changed and a plain form post with a redirect
 back to the case (or, when the input was wrong, the case page with the errors).
-The case page itself (cases.show_case) is not ours: the fragments it includes fetch what
-they show through the template functions registered at the bottom of this module.
+The case page itself (cases.show_case) is not ours; the fragments read what they show from
+the case page's view model (knowledge.web.case_page), also when a post renders one alone.
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from .. import cases as cases_domain
 from ..exchange import adoptions, bookmarks, follows, questions, stale
 from ..exchange import collections as collections_domain
 from ..exchange.notifications import unread_count
-from ..permissions import can_edit_case, is_author
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
-from .support import (actor, get_db, redirect_after_post, render_page, safe_local_url,
+from .case_page import case_page, render_case_page
+from .support import (actor, get_db, redirect_after_post, render_invalid, render_page,
+                      safe_local_url,
                       wants_fragment)
 
 bp = Blueprint("exchange", __name__)
@@ -32,8 +33,7 @@ def ask(case_id: int):
     try:
         questions.ask_question(db, user, case, {"body": request.form.get("body", "")})
     except ValidationError as error:
-        db.rollback()
-        return _invalid(case, "exchange/_questions.html", question_form=(
+        return render_invalid(_invalid, case, "exchange/_questions.html", question_form=(
             "new", error.by_field(), request.form.get("body", "")))
     return _changed(case, "exchange/_questions.html", "fragor",
                     "Frågan är skickad till exemplets författare och kontaktperson.")
@@ -47,8 +47,7 @@ def answer(case_id: int, question_id: int):
     try:
         questions.answer_question(db, user, question, {"body": request.form.get("body", "")})
     except ValidationError as error:
-        db.rollback()
-        return _invalid(case, "exchange/_questions.html", question_form=(
+        return render_invalid(_invalid, case, "exchange/_questions.html", question_form=(
             question.id, error.by_field(), request.form.get("body", "")))
     return _changed(case, "exchange/_questions.html", "fragor", "Svaret är publicerat.")
 
@@ -66,8 +65,7 @@ def report_adoption(case_id: int):
     try:
         adoptions.report_adoption(db, user, case, data)
     except ValidationError as error:
-        db.rollback()
-        return _adoption_form(case, data, error.by_field(), status=422)
+        return render_invalid(_adoption_form, case, data, error.by_field())
     flash("Tack! Er erfarenhet syns nu på exemplet.", "success")
     return redirect_after_post(url_for("cases.show_case", case_id=case.id, _anchor="provat"))
 
@@ -92,9 +90,8 @@ def update_adoption(case_id: int, report_id: int):
     try:
         adoptions.add_update(db, user, report, data)
     except ValidationError as error:
-        db.rollback()
-        return _invalid(case, "exchange/_adoptions.html",
-                        update_form=(report.id, error.by_field(), data["body"]))
+        return render_invalid(_invalid, case, "exchange/_adoptions.html",
+                              update_form=(report.id, error.by_field(), data["body"]))
     return _changed(case, "exchange/_adoptions.html", "provat", "Uppdateringen är sparad.")
 
 
@@ -130,57 +127,27 @@ def confirm_current(case_id: int):
 def _changed(case, fragment: str, anchor: str, message: str):
     """htmx gets the changed fragment; a plain post goes back to the case page."""
     if wants_fragment():
-        return render_template(fragment, case=case, done_message=message)
+        return render_case_page(case_page(case), fragment, done_message=message)
     flash(message, "success")
     target = safe_local_url(request.form.get("next"),
                             url_for("cases.show_case", case_id=case.id, _anchor=anchor or None))
     return redirect(target, code=303)
 
 
-def _invalid(case, fragment: str, **context):
-    """Errors in the fragment for htmx, or in the whole case page without JavaScript."""
-    if wants_fragment():
-        return render_template(fragment, case=case, **context), 422
-    user = actor()
-    return render_template("cases/detail.html", case=case, can_edit=can_edit_case(user, case),
-                           can_submit=is_author(user, case)
-                           and case.status in ("draft", "returned"), **context), 422
+def _invalid(case, fragment: str, **form_state):
+    """Errors in the fragment for htmx, or in the whole case page without JavaScript (the
+    caller answers 422, see render_invalid)."""
+    page = case_page(case, **form_state)
+    return render_case_page(page, fragment if wants_fragment() else "cases/detail.html")
 
 
-# --- what the case page's fragments and the header read -----------------------------------
-
-def _thread(case):
-    db, user = get_db(), actor()
-    return {"questions": questions.list_questions(db, user, case),
-            "can_ask": questions.can_ask(user, case) and case.status == "published",
-            "can_answer": questions.can_answer(user, case)}
-
-
-def _adoptions(case):
-    db, user = get_db(), actor()
-    chain = adoptions.adoption_chain(db, user, case)
-    return {"chain": chain, "can_report": adoptions.can_report(user, case)
-            and case.status == "published", "user_id": user.id if user else None,
-            "statuses": adoptions.STATUSES}
-
-
-def _stale(case):
-    user = actor()
-    if not stale.can_confirm(user, case):
-        return None
-    return stale.stale_since(get_db(), case)
-
+# --- what the header and the start page read ---------------------------------------------
 
 @bp.record_once
 def _register_template_functions(state) -> None:
+    # The case page's parts come from its view model (knowledge.web.case_page); these two
+    # are on every page (the header's badge) and on the start page.
     state.app.jinja_env.globals.update(
-        case_thread=_thread,
-        case_adoptions=_adoptions,
-        case_bookmarked=lambda case: bookmarks.is_bookmarked(get_db(), actor(), case),
-        case_followed=lambda case: follows.case_follow(get_db(), actor(), case) is not None,
-        case_stale_since=_stale,
-        case_collections=lambda case: collections_domain.collections_with_case(get_db(), case),
         featured_collections=lambda: collections_domain.featured_collections(get_db()),
         unread_notifications=lambda: unread_count(get_db(), actor()),
-        adoption_statuses=adoptions.STATUSES,
     )

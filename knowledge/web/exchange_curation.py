@@ -7,8 +7,8 @@ from ..exchange import collections as domain
 from ..exchange import stale
 from ..permissions import require_editor
 from ..validation import ValidationError
-from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post, render_page,
-                      wants_fragment)
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post,
+                      render_invalid, render_page, wants_fragment)
 
 bp = Blueprint("curation", __name__)
 
@@ -31,15 +31,14 @@ def show_collection(slug: str):
 @bp.route("/teman/nytt", methods=["GET", "POST"])
 def new_collection():
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     if request.method == "GET":
         return _form(None, {}, {})
     data = _form_data()
     try:
         collection = domain.create_collection(db, user, data)
     except ValidationError as error:
-        db.rollback()
-        return _form(None, data, error.by_field(), status=422)
+        return render_invalid(_form, None, data, error.by_field())
     flash("Temat är skapat. Lägg till exempel i det.", "success")
     return redirect_after_post(url_for("curation.edit_collection", slug=collection.slug))
 
@@ -47,7 +46,7 @@ def new_collection():
 @bp.route("/teman/<slug>/redigera", methods=["GET", "POST"])
 def edit_collection(slug: str):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     if request.method == "GET":
         return _form(collection, _values(collection), {})
@@ -55,8 +54,7 @@ def edit_collection(slug: str):
     try:
         domain.update_collection(db, user, collection, data)
     except ValidationError as error:
-        db.rollback()
-        return _form(collection, data, error.by_field(), status=422)
+        return render_invalid(_form, collection, data, error.by_field())
     flash("Temat är sparat.", "success")
     return redirect_after_post(url_for("curation.edit_collection", slug=collection.slug))
 
@@ -64,7 +62,7 @@ def edit_collection(slug: str):
 @bp.route("/teman/<slug>/ta-bort", methods=["POST"])
 def delete_collection(slug: str):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     if not confirmed():
         return confirm_page(
@@ -80,14 +78,13 @@ def delete_collection(slug: str):
 @bp.route("/teman/<slug>/exempel", methods=["POST"])
 def add_case(slug: str):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     try:
         domain.add_case(db, user, collection, request.form.get("case", ""))
     except ValidationError as error:
-        db.rollback()
-        return _items(collection, errors=error.by_field(), value=request.form.get("case", ""),
-                      status=422)
+        return render_invalid(_items, collection, errors=error.by_field(),
+                              value=request.form.get("case", ""))
     return _items(collection, message="Exemplet är tillagt.")
 
 
@@ -95,7 +92,7 @@ def add_case(slug: str):
 def suggest_cases(slug: str):
     """Published cases by title as the editor types (htmx); the add form works without it."""
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     text = request.args.get("case", "")
     return render_template("exchange/_case_suggestions.html", collection=collection,
@@ -111,7 +108,7 @@ def _suggestions(db, text: str):
 @bp.route("/teman/<slug>/exempel/<int:case_id>/ta-bort", methods=["POST"])
 def remove_case(slug: str, case_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     domain.remove_case(db, user, collection, case_id)
     return _items(collection, message="Exemplet är borttaget ur temat.")
@@ -120,7 +117,7 @@ def remove_case(slug: str, case_id: int):
 @bp.route("/teman/<slug>/exempel/<int:case_id>/flytta", methods=["POST"])
 def move_case(slug: str, case_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     collection = domain.get_collection(db, user, slug)
     domain.move_case(db, user, collection, case_id, request.form.get("direction", ""))
     return _items(collection, message="Ordningen är ändrad.")

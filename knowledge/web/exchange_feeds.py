@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request, url_for
 
 from ..exchange import collections as collections_domain
 from ..exchange.feeds import atom_feed, user_for_feed_token
 from ..exchange.saved_search import describe_query, normalise_query, query_pairs, run_saved_search
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
+from . import login_manager
 from .support import actor, get_db, search_index
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
-FEED_ENDPOINTS = frozenset({"feeds.search_feed", "feeds.collection_feed"})
 FEED_SIZE = 50
 
 
@@ -40,7 +40,7 @@ def _reader():
         return user
     user = actor()
     if user is None:
-        raise _Refused(current_app.login_manager.unauthorized())
+        raise _Refused(login_manager.unauthorized())
     return user
 
 

@@ -9,8 +9,9 @@ from ..cases import NotFound
 from ..exchange.saved_search import URL_FACETS, describe_query, normalise_query
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
-from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post, render_page,
-                      wants_fragment)
+from ..permissions import require_active
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post,
+                      render_invalid, render_page, wants_fragment)
 
 bp = Blueprint("personal", __name__)
 
@@ -60,8 +61,7 @@ def settings():
         try:
             notifications.set_digest(db, user, request.form.get("digest", ""))
         except ValidationError as error:
-            db.rollback()
-            return _settings_page(errors=error.by_field(), status=422)
+            return render_invalid(_settings_page, errors=error.by_field())
         flash("Dina val för e-post är sparade.", "success")
         return redirect_after_post(url_for("personal.settings"))
     return _settings_page(wanted=request.args.get("flode", ""))
@@ -74,9 +74,8 @@ def follow():
     try:
         follows.follow(db, user, kind, request.form.get("target", ""))
     except ValidationError as error:
-        db.rollback()
-        return _settings_page(errors=error.by_field(), follow_kind=kind,
-                              follow_value=request.form.get("target", ""), status=422)
+        return render_invalid(_settings_page, errors=error.by_field(), follow_kind=kind,
+                              follow_value=request.form.get("target", ""))
     flash("Du följer nu det du valde. Nya exempel kommer som notiser.", "success")
     return redirect_after_post(url_for("personal.settings", _anchor="bevakningar"))
 
@@ -120,7 +119,8 @@ def _settings_page(errors=None, new_token: str = "", follow_kind: str = "",
     wanted_feed = _wanted_feed(wanted)
     return render_template(
         "exchange/settings.html",
-        prefs=notifications.preferences_of(db, user), digests=notifications.DIGESTS,
+        prefs=notifications.preferences_of(db, require_active(user)),
+        digests=notifications.DIGESTS,
         follows=follow_list, taxonomy=current_taxonomy(db), errors=errors or {},
         follow_kind=follow_kind, follow_value=follow_value,
         feed_token=feeds.active_feed_token(db, user), new_token=new_token,
@@ -173,7 +173,7 @@ def _feed_links(follow_list, token: str, wanted_feed=None) -> list[tuple[str, st
         links.append((f"Tema: {theme.title}",
                       url_for("feeds.collection_feed", slug=theme.slug, token=token,
                               _external=True)))
-    unique = {}
+    unique: dict[str, str] = {}
     for label, address in links:  # the feed she came for may also be one she follows
         unique.setdefault(address, label)
     return [(label, address) for address, label in unique.items()]

@@ -5,16 +5,23 @@ only editors restore revisions (knowledge.history).
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, render_template, request, url_for
+import tempfile
+
+from flask import (Blueprint, current_app, flash, make_response, render_template, request,
+                   send_file, url_for)
 from markupsafe import Markup
 
 from .. import cases as case_domain
 from .. import charts, history, reports
+from ..export_files import CSV_MIMETYPE, EXPORT_ROW_CAP, XLSX_MIMETYPE, cases_in_order
+from ..report_cache import kept
+from ..export_guard import BUSY_MESSAGE, RETRY_AFTER_SECONDS, one_export_per_person
 from ..permissions import require_editor
 from ..taxonomy import current_taxonomy
 from ..timezones import today_in_stockholm
 from ..validation import ValidationError
 from . import searching
+from ..permissions import require_active
 from .support import actor, get_db, redirect_after_post, search_index, url_with_query
 
 bp = Blueprint("reports", __name__)
@@ -22,7 +29,8 @@ bp = Blueprint("reports", __name__)
 
 @bp.route("/statistik")
 def statistics():
-    stats = reports.case_statistics(get_db(), actor())
+    stats = reports.case_statistics(get_db(), actor(),
+                                     reuse_counts=search_index().reuse_counts)
     return render_template("reports/statistics.html", stats=stats,
                            charts=_statistics_charts(stats))
 
@@ -56,7 +64,7 @@ def export_search_xlsx():
 def restore_revision(case_id: int, revision_id: int):
     db, user = get_db(), actor()
     # The role is checked before the case is looked up, so nobody learns which ids exist.
-    require_editor(user)
+    user = require_editor(user)
     case = case_domain.get_case(db, user, case_id)
     try:
         history.restore_revision(db, user, case, revision_id)
@@ -67,12 +75,6 @@ def restore_revision(case_id: int, revision_id: int):
     else:
         flash("Den tidigare versionen är återställd och sparad som en ny version.", "success")
     return redirect_after_post(url_for("cases.show_case", case_id=case.id))
-
-
-@bp.app_template_global()
-def case_history_for(case):
-    """For templates/cases/_history.html, which the case page includes with only `case`."""
-    return history.case_history(get_db(), actor(), case)
 
 
 @bp.app_template_global()
@@ -99,12 +101,8 @@ def _compilation_response(file_format):
         return _compilation_page(compiled, year, district, area)
     name = "-".join(["arssammanstallning", str(compiled.year)]
                     + [chosen.slug for chosen in (compiled.district, compiled.area) if chosen])
-    if file_format == "csv":
-        rows = [reports.export_row(case, _case_url, compiled.evidence_names)
-                for case in compiled.cases]
-        return _download(reports.cases_csv(rows), f"{name}.csv", "text/csv")
-    return _download(reports.compilation_workbook(compiled, _case_url), f"{name}.xlsx",
-                     reports.XLSX_MIMETYPE)
+    return _export(file_format, f"{name}.{file_format}", lambda out: reports.write_compilation(
+        out, file_format, db, compiled, _case_url))
 
 
 def _compilation_page(compiled, year, district, area, errors=()):
@@ -112,10 +110,24 @@ def _compilation_page(compiled, year, district, area, errors=()):
     years = reports.report_years(db)
     if compiled is not None and compiled.year not in years:
         years = sorted({*years, compiled.year}, reverse=True)
+    sections_html = _compiled_sections(db, compiled) if compiled is not None else ""
     return render_template("reports/compilation.html", compilation=compiled,
+                           sections_html=sections_html,
                            taxonomy=current_taxonomy(db), years=years, errors=list(errors),
                            chosen={"year": year, "district": district or "", "area": area or ""},
                            notes=reports.compilation_notes(compiled) if compiled else [])
+
+
+def _compiled_sections(db, compiled: reports.Compilation) -> Markup:
+    """Every case of the compilation rendered (Markdown and all), kept until the next change."""
+    def render() -> Markup:
+        cases = {case.id: case for case in cases_in_order(db, compiled.case_ids)}
+        return Markup(render_template("reports/_sections.html", compilation=compiled,
+                                      compiled_cases=cases))
+    key = ("compilation-html", compiled.year,
+           compiled.district.id if compiled.district else None,
+           compiled.area.slug if compiled.area else None)
+    return kept(db, key, render, also_depends_on=reports.taxonomy_key(current_taxonomy(db)))
 
 
 def _search_export(file_format: str):
@@ -123,34 +135,46 @@ def _search_export(file_format: str):
     taxonomy = current_taxonomy(db)
     # Unknown filter values are ignored, as on the search page the link was taken from.
     search_request, _unknown = searching.search_request(request.args, taxonomy, page=1,
-                                                        per_page=reports.MAX_EXPORT)
-    found, total = reports.search_for_export(search_index(), db, user, search_request)
+                                                        per_page=EXPORT_ROW_CAP)
+    ids, total = reports.search_for_export(search_index(), db, user, search_request)
     names = reports.evidence_names(taxonomy)
     stamp = today_in_stockholm().isoformat()
-    if file_format == "csv":
-        rows = [reports.export_row(case, _case_url, names) for case in found]
-        return _download(reports.cases_csv(rows), f"sokresultat-{stamp}.csv",
-                         "text/csv")
     sort = "senast publicerade" if search_request.sort == "newest" else "mest relevant"
     search_url = url_with_query("cases.list_cases", request.args, external=True)
     description = [f"Sökord: {search_request.text or '(inga)'}",
                    *(f"{searching.LEGENDS[facet]}: {', '.join(values)}"
                      for facet, values in search_request.filters.items()),
                    f"Sortering: {sort}", f"Uttaget: {stamp}", f"Sökningen: {search_url}"]
-    if total > len(found):
-        description.append(f"Obs: filen har de {len(found)} första av {total} träffar.")
-    return _download(reports.search_workbook(found, total, description, _case_url, names),
-                     f"sokresultat-{stamp}.xlsx", reports.XLSX_MIMETYPE)
+    return _export(file_format, f"sokresultat-{stamp}.{file_format}",
+                   lambda out: reports.write_search_export(out, file_format, db, ids, total,
+                                                           description, _case_url, names))
+
+
+def _export(file_format: str, filename: str, write):
+    """Write the file into a temporary file (bounded memory), then stream it. One export at
+    a time per person: a second one while the first is written is refused with 429."""
+    user = require_active(actor())
+    with one_export_per_person(current_app.config["EXPORT_LOCK_DIR"], user.id) as free:
+        if not free:
+            response = make_response(render_template(
+                "error.html", status=429, message=BUSY_MESSAGE), 429)
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+        out = tempfile.TemporaryFile(prefix="uttag-")
+        try:
+            write(out)
+            out.seek(0)
+        except BaseException:
+            out.close()
+            raise
+    mimetype = XLSX_MIMETYPE if file_format == "xlsx" else CSV_MIMETYPE
+    # send_file streams the file in blocks and closes (so deletes) it afterwards.
+    return send_file(out, mimetype=mimetype, as_attachment=True, download_name=filename,
+                     max_age=0)
 
 
 def _case_url(case) -> str:
     return url_for("cases.show_case", case_id=case.id, _external=True)
-
-
-def _download(body: bytes, filename: str, mimetype: str):
-    response = current_app.response_class(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _statistics_charts(stats: reports.Statistics) -> dict[str, Markup]:

@@ -8,7 +8,9 @@ from .. import listing
 from ..exchange import decisions
 from ..permissions import require_editor
 from ..validation import ValidationError
-from .support import actor, confirm_page, confirmed, get_db, redirect_after_post
+from .case_page import case_page, render_case_page
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post,
+                      render_invalid)
 
 bp = Blueprint("review", __name__)
 
@@ -22,15 +24,13 @@ def queue():
 @bp.route("/cases/<int:case_id>/publish", methods=["POST"])
 def publish(case_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     case = domain.get_case(db, user, case_id)
     try:
         decisions.publish_case(db, user, case,
                                personal_data_reason=request.form.get("personal_data_reason", ""))
     except domain.PersonalDataFound:
-        db.rollback()
-        return render_template("cases/detail.html", case=case, can_edit=True,
-                               can_submit=False, publish_blocked=True), 422
+        return render_invalid(render_case_page, case_page(case, publish_blocked=True))
     flash("Exemplet är publicerat och syns nu för alla.", "success")
     return _back_to(case)
 
@@ -38,7 +38,7 @@ def publish(case_id: int):
 @bp.route("/cases/<int:case_id>/archive", methods=["POST"])
 def archive(case_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     case = domain.get_case(db, user, case_id)
     if not confirmed():
         return confirm_page(
@@ -64,15 +64,13 @@ def unfeature(case_id: int):
 @bp.route("/cases/<int:case_id>/return", methods=["POST"])
 def return_to_author(case_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     case = domain.get_case(db, user, case_id)
     try:
         decisions.return_case(db, user, case, request.form.get("comment", ""))
     except ValidationError as error:
-        db.rollback()
-        return render_template("cases/detail.html", case=case, can_edit=True,
-                               can_submit=False,
-                               return_errors=error.by_field().get("comment", [])), 422
+        return render_invalid(render_case_page, case_page(
+            case, return_errors=error.by_field().get("comment", [])))
     flash("Exemplet är återsänt till författaren med din kommentar.", "success")
     return _back_to(case)
 
@@ -80,7 +78,7 @@ def return_to_author(case_id: int):
 def _act(action, case_id: int, message: str, *args):
     db, user = get_db(), actor()
     # The role is checked before the case is looked up, so nobody learns which ids exist.
-    require_editor(user)
+    user = require_editor(user)
     case = action(db, user, domain.get_case(db, user, case_id), *args)
     flash(message, "success")
     return _back_to(case)

@@ -4,14 +4,15 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlencode
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import Response, current_app, g, redirect, render_template, request, url_for
 from flask_htmx import HTMX
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from ..models import User
 from ..search import SearchIndex
@@ -23,6 +24,26 @@ def get_db() -> Session:
     if "db" not in g:
         g.db = current_app.extensions["db_sessionmaker"]()
     return g.db
+
+
+def commit_or_roll_back(response: Response) -> Response:
+    """The request's one commit, after the view: the domain only flushes (knowledge/db.py).
+
+    A success (2xx) or a redirect (3xx) keeps what the request did; an error answer (the
+    403/404/409/422 pages, 4xx for htmx fragments and the API alike) keeps nothing. A view
+    that must keep something despite an error answer commits it itself and says why (the
+    failed-login count in auth.login, the refusal in the audit log). The search index hears
+    of the commit through its after_commit hook (knowledge.search.sync_after_commit). An
+    exception here (the commit failed) becomes the 500 page, which rolls back.
+    """
+    session = g.get("db")
+    if session is None:
+        return response
+    if response.status_code < 400:
+        session.commit()
+    else:
+        session.rollback()
+    return response
 
 
 def close_db(_exc: Optional[BaseException] = None) -> None:
@@ -37,7 +58,7 @@ def search_index() -> SearchIndex:
 
 def actor() -> Optional[User]:
     """The logged-in user as a model object (or None), for passing into the domain."""
-    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
+    return current_user if current_user.is_authenticated else None
 
 
 def wants_fragment() -> bool:
@@ -53,6 +74,21 @@ def render_page(page_template: str, fragment: str, status: int = 200, **context)
         (render_template(template, is_fragment=is_fragment, **context), status))
     # The same URL answers with a page or a fragment; caches must keep them apart.
     response.vary.add("HX-Request")
+    return response
+
+
+def render_invalid(render: Callable[..., Any], /, *args: Any, status: int = 422,
+                   **context: Any):
+    """Answer a refused write: roll back what it began, then show the page again.
+
+    The rollback comes first, so that nothing half-written is kept whether or not the
+    request commits at its end, and the page reads what is saved. `render` makes the page
+    (a view's page helper, render_template or render_page) from `args` and `context`; the
+    answer gets `status`: 422 for input to correct, 409 for an edit conflict.
+    """
+    get_db().rollback()
+    response = current_app.make_response(render(*args, **context))
+    response.status_code = status
     return response
 
 
@@ -86,8 +122,8 @@ def url_with_query(endpoint: str, args: Mapping, *, external: bool = False,
     `_external`, `_scheme` and `_method` itself, so /cases?_external=1 would reach it as an
     instruction, not a search parameter.
     """
-    items = args.items(multi=True) if hasattr(args, "getlist") else args.items()
-    pairs = []
+    items = args.items(multi=True) if isinstance(args, MultiDict) else args.items()
+    pairs: list[tuple[str, Any]] = []
     for key, value in items:
         if key in overrides:
             continue

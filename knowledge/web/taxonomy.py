@@ -10,7 +10,8 @@ from ..cases import is_case_id
 from ..models import AreaSet, District
 from ..permissions import require_editor
 from ..validation import ValidationError
-from .support import actor, confirm_page, confirmed, get_db, redirect_after_post
+from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post,
+                      render_invalid)
 
 bp = Blueprint("taxonomy", __name__, url_prefix="/taxonomy")
 
@@ -24,17 +25,16 @@ def overview():
 @bp.route("/sets", methods=["POST"])
 def start_set():
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     try:
         valid_from = date.fromisoformat(request.form.get("valid_from", ""))
     except ValueError:
         valid_from = None
     try:
         area_set = changes.start_area_set(db, user, request.form.get("name", ""), valid_from,
-                                          changes.parse_area_lines(request.form.get("areas")))
+                                          changes.parse_area_lines(request.form.get("areas", "")))
     except ValidationError as error:
-        db.rollback()
-        return _overview_page(error.by_field(), status=422)
+        return render_invalid(_overview_page, error.by_field())
     flash("Revideringen är påbörjad. Koppla nu de nuvarande områdena till de nya.", "success")
     return redirect_after_post(url_for("taxonomy.mapping", set_id=area_set.id))
 
@@ -42,9 +42,8 @@ def start_set():
 @bp.route("/sets/<int:set_id>/mapping", methods=["GET", "POST"])
 def mapping(set_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     area_set = db.get(AreaSet, set_id) or abort(404)
-    errors = {}
     if request.method == "POST":
         # An id that is no number a database holds becomes 0, which map_areas reports.
         chosen = {old.id: [int(v) if is_case_id(v) else 0
@@ -53,20 +52,21 @@ def mapping(set_id: int):
         try:
             changes.map_areas(db, user, area_set, chosen)
         except ValidationError as error:
-            db.rollback()
-            errors = error.by_field()
-        else:
-            flash("Kopplingen är sparad.", "success")
-            return redirect_after_post(url_for("taxonomy.mapping", set_id=set_id))
+            return render_invalid(_mapping_page, area_set, error.by_field())
+        flash("Kopplingen är sparad.", "success")
+        return redirect_after_post(url_for("taxonomy.mapping", set_id=set_id))
+    return _mapping_page(area_set, {})
+
+
+def _mapping_page(area_set: AreaSet, errors):
     return render_template("taxonomy/mapping.html", area_set=area_set,
-                           current=changes.active_area_set(db), errors=errors), \
-        422 if errors else 200
+                           current=changes.active_area_set(get_db()), errors=errors)
 
 
 @bp.route("/sets/<int:set_id>/activate", methods=["POST"])
 def activate(set_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     area_set = db.get(AreaSet, set_id) or abort(404)
     try:
         count = changes.activate_area_set(db, user, area_set)
@@ -82,15 +82,14 @@ def activate(set_id: int):
 @bp.route("/districts/merge", methods=["POST"])
 def merge():
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     values = request.form.getlist("sources")
     sources = [d for d in (db.get(District, int(v)) for v in values if is_case_id(v))
                if d is not None and d.active]
     if len(sources) != len(values):
-        db.rollback()
-        return _overview_page({}, merge_errors={"sources": [
+        return render_invalid(_overview_page, {}, merge_errors={"sources": [
             "Slå ihop: ett av de valda stadsdelsområdena finns inte (längre). Ladda om sidan "
-            "och välj igen."]}, status=422)
+            "och välj igen."]})
     name = request.form.get("name", "").strip()
     if sources and name and not confirmed():
         names = ", ".join(d.name for d in sources)
@@ -105,8 +104,7 @@ def merge():
     try:
         target = changes.merge_districts(db, user, sources, name)
     except ValidationError as error:
-        db.rollback()
-        return _overview_page({}, merge_errors=error.by_field(), status=422)
+        return render_invalid(_overview_page, {}, merge_errors=error.by_field())
     flash(f"Exemplen finns nu under {target.name}; de gamla namnen fungerar fortfarande.",
           "success")
     return redirect_after_post(url_for("taxonomy.overview"))

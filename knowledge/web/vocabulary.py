@@ -13,7 +13,7 @@ from ..permissions import require_editor
 from ..search import vocabulary as domain
 from ..taxonomy import current_taxonomy
 from ..validation import ValidationError
-from .support import actor, get_db, redirect_after_post, render_page
+from .support import actor, get_db, redirect_after_post, render_invalid, render_page
 
 bp = Blueprint("vocabulary", __name__, url_prefix="/sokord")
 
@@ -32,7 +32,7 @@ def terms():
 @bp.route("/ny", methods=["GET", "POST"])
 def new_term():
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     if request.method == "GET":
         kind = request.args.get("kind", "")
         return _form(None, {"kind": kind if kind in domain.KINDS else "synonym"}, {})
@@ -42,7 +42,7 @@ def new_term():
 @bp.route("/<int:term_id>", methods=["GET", "POST"])
 def edit_term(term_id: int):
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     row = domain.get_term(db, term_id) or abort(404)
     if request.method == "GET":
         return _form(row, {"kind": row.kind, "term": row.term,
@@ -55,14 +55,13 @@ def edit_term(term_id: int):
 def delete_term(term_id: int):
     """GET asks (works without JavaScript), POST deletes."""
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     row = domain.get_term(db, term_id) or abort(404)
     if request.method == "GET":
         return render_template("vocabulary/delete.html", row=row, kinds=domain.KINDS,
                                district_names=_district_names(db))
     term = row.term
     domain.delete_term(db, user, term_id)
-    db.commit()
     flash(f"”{term}” är borttaget. Sökningen tar inte längre med det.", "success")
     return redirect_after_post(url_for("vocabulary.terms"))
 
@@ -81,15 +80,14 @@ def export_csv():
 @bp.route("/import", methods=["POST"])
 def import_csv():
     db, user = get_db(), actor()
-    require_editor(user)
+    user = require_editor(user)
     text, problem = _uploaded_text()
     if problem:
         return _list_page(db, import_errors=[problem], status=422)
     result = domain.import_csv(db, user, text)
     if result.errors:
-        db.rollback()  # all or nothing: the domain wrote nothing, and nothing is kept
-        return _list_page(db, import_errors=result.errors, status=422)
-    db.commit()
+        # All or nothing: the domain wrote nothing, and nothing is kept.
+        return render_invalid(_list_page, db, import_errors=result.errors)
     flash(f"Importen är klar: {result.created} nya, {result.updated} ändrade, "
           f"{result.unchanged} oförändrade. Ändringarna gäller i sökningen redan nu.",
           "success")
@@ -107,9 +105,7 @@ def _save(db, user: User, row):
     try:
         saved = domain.save_term(db, user, data, term_id=row.id if row else None)
     except ValidationError as error:
-        db.rollback()
-        return _form(row, values, error.by_field(), status=422)
-    db.commit()
+        return render_invalid(_form, row, values, error.by_field())
     flash(f"”{saved.term}” är sparat och gäller i sökningen redan nu.", "success")
     return redirect_after_post(url_for("vocabulary.terms", kind=saved.kind,
                                        _anchor=f"sokord-{saved.id}"))
@@ -135,7 +131,7 @@ def _list_page(db, import_errors=None, status=200):
 
 def _by_kind(rows: list[SearchTerm]) -> list[tuple[str, list[SearchTerm]]]:
     """The rows (sorted by kind, then term) in groups, in the order the page explains them."""
-    groups = {kind: [] for kind in domain.KINDS}
+    groups: dict[str, list[SearchTerm]] = {kind: [] for kind in domain.KINDS}
     for row in rows:
         groups.setdefault(row.kind, []).append(row)
     return [(kind, members) for kind, members in groups.items() if members]
