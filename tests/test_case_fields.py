@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 from knowledge import case_fields, cases
 from knowledge.models import Case
 from knowledge.privacy import SCANNED_FIELDS
-from knowledge.reports import EXPORT_COLUMNS
+from knowledge.export_files import EXPORT_COLUMNS
 from knowledge.search.documents import case_document
 from tests.conftest import case_data
 
