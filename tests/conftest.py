@@ -135,6 +135,9 @@ def _app_config(database_url: str, tmp_path) -> dict:
         "TESTING": True,
         "DATABASE_URL": database_url,
         "INDEX_DIR": str(tmp_path / "index"),
+        # Per test: the lock files are named by user id, which is the same in every
+        # worker's database, so a shared directory would refuse another worker's export.
+        "EXPORT_LOCK_DIR": str(tmp_path / "export-locks"),
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "erfarenhetsbanken.test",
     }
@@ -158,7 +161,9 @@ def app(request, tmp_path):
     # Every session the app (and the test) opens joins the test's transaction.
     sessions = app.extensions["db_sessionmaker"]
     sessions.configure(bind=connection, join_transaction_mode="create_savepoint")
-    sessions.class_ = RolledBackTestSession
+    # A subclass of the sessionmaker's own class, which carries the app's session events
+    # (the search index's after-commit sync, the outbox's transaction id).
+    sessions.class_ = type("RolledBackTestSession", (RolledBackTestSession, sessions.class_), {})
     own_engine = app.extensions["db_engine"]
     event.listen(own_engine, "connect", _refuse_second_connection)
     yield app

@@ -118,9 +118,12 @@ def test_a_full_disk_gives_a_clear_error_and_nothing_is_lost(app, small_disk, us
     users = {k: db.merge(u) for k, u in users.items()}
 
     def publish_here(title):
-        # Through this app's own session, so that its index (on the small disk) syncs.
-        return cases.publish_case(db, users["editor"], cases.create_case(
+        # Through this app's own session, so that its index (on the small disk) syncs
+        # after the commit, which the test makes as the caller.
+        case = cases.publish_case(db, users["editor"], cases.create_case(
             db, users["staff"], case_data(title=title), submit=True))
+        db.commit()
+        return case
 
     publish_here("Nattvandring i Farsta")
     filler = small_disk / "filler"
