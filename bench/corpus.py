@@ -367,5 +367,4 @@ def make_queries(rows: list[dict], count: int, stop_words: frozenset[str],
 
 def rows_with_lines(rows: list[dict]) -> Iterator[tuple[int, dict]]:
     """What knowledge.transfer.import_rows reads: (line number, row)."""
-    for line, row in enumerate(rows, start=1):
-        yield line, row
+    yield from enumerate(rows, start=1)

@@ -118,7 +118,7 @@ def bench_size(size: int, generator: CaseGenerator, args) -> dict[str, PageFigur
             client = server.start()
             for name, path in pages.items():  # once each to warm the workers up
                 fetch(client, name, path())
-            for round_number in range(args.repeats):
+            for _round in range(args.repeats):
                 for name, path in pages.items():
                     mine = figures[name]
                     if len(mine.samples) >= 3 and sum(mine.samples) > args.page_budget:

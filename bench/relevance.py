@@ -158,7 +158,7 @@ def run_baseline(tmp: Path, cases: list[dict], queries: list[dict]) -> dict[str,
     out = {}
     with ix.searcher(weighting=scoring.BM25F()) as searcher:
         for query in queries:
-            for broadened, parser in enumerate(parsers):
+            for broadened, parser in enumerate(parsers):  # noqa: B007 (read after the loop)
                 hits = searcher.search(parser.parse(query["query"]), limit=TOP)
                 if len(hits):
                     break

@@ -431,7 +431,7 @@ def fts_run(corpus: Corpus, tmp: Path) -> tuple[Run, sqlite3.Connection]:
             for sql in (FTS_AREA_COUNTS, FTS_DISTRICT_COUNTS, FTS_EVIDENCE_COUNTS):
                 db.execute(sql, params).fetchall()
         except sqlite3.OperationalError as error:
-            raise SystemExit(f"FTS5 query {params['q']!r} failed: {error}")
+            raise SystemExit(f"FTS5 query {params['q']!r} failed: {error}") from None
         return perf_counter() - t0, total > 0
     return one, db
 
@@ -535,7 +535,8 @@ class Gunicorn:
                     break
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start:\n" + self.log.read_text()[-2000:])
+                    raise SystemExit("gunicorn did not start:\n"
+                                     + self.log.read_text()[-2000:]) from None
                 time.sleep(0.1)
         client = Client(port)
         client.log_in("samordnare@bench.invalid", PASSWORD)

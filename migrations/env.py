@@ -6,6 +6,9 @@ from knowledge.all_models import Base  # every table, the exchange's included
 
 config = context.config
 url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+if not url and config.attributes.get("connection") is None:
+    raise SystemExit("Alembic fick ingen databas. Uppgradera med `flask --app app init-db`; "
+                     "skapa en ny migrering med `make migration MSG=\"…\"`.")
 
 
 def run_migrations_offline() -> None:

@@ -44,7 +44,8 @@ class Server:
                 break
             except OSError:  # refused, reset or timed out while booting
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start: " + log.read_text()[-2000:])
+                    raise RuntimeError(
+                        "gunicorn did not start: " + log.read_text()[-2000:]) from None
                 time.sleep(0.2)
 
     def stop(self) -> None:

@@ -10,8 +10,9 @@ from knowledge.search import SearchRequest, search_cases
 from tests.conftest import case_data, fresh
 from tests.databases import SERVER_URL
 
-pytestmark = pytest.mark.skipif(SERVER_URL.startswith("postgresql"),
-                                reason="PostgreSQL backups use pg_dump (README)")
+pytestmark = [pytest.mark.skipif(SERVER_URL.startswith("postgresql"),
+                                 reason="PostgreSQL backups use pg_dump (README)"),
+              pytest.mark.own_database]  # backup and restore read the database file
 
 
 def test_backup_then_restore_brings_every_case_back(app, runner, db, users, tmp_path):

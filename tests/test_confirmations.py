@@ -8,7 +8,7 @@ from knowledge.exchange import feeds
 from knowledge.exchange.models import Collection
 from knowledge.models import Case, District, User
 from tests.conftest import fresh
-from tests.test_exchange_authorization import published, with_collection
+from tests.test_exchange_authorization import with_collection
 
 
 def asks(response, confirm_label: str) -> None:
@@ -18,8 +18,8 @@ def asks(response, confirm_label: str) -> None:
     assert '<input type="hidden" name="confirmed" value="1">' in response.text
 
 
-def test_archive_asks_then_archives(client, auth, db, users):
-    case = published(db, users)
+def test_archive_asks_then_archives(client, auth, db, users, published_case):
+    case = published_case()
     auth.login("editor")
     asks(client.post(f"/cases/{case.id}/archive"), "Ja, arkivera")
     fresh(db)
@@ -30,8 +30,9 @@ def test_archive_asks_then_archives(client, auth, db, users):
     assert db.get(Case, case.id).status == "archived"
 
 
-def test_the_question_is_not_shown_to_those_who_may_not_act(client, auth, db, users):
-    case = published(db, users)
+def test_the_question_is_not_shown_to_those_who_may_not_act(client, auth, db, users,
+                                                            published_case):
+    case = published_case()
     auth.login("coordinator")
     assert client.post(f"/cases/{case.id}/archive").status_code in (403, 404)
     assert client.post(f"/admin/users/{users['staff'].id}/active",
@@ -40,8 +41,8 @@ def test_the_question_is_not_shown_to_those_who_may_not_act(client, auth, db, us
                        data={"sources": "1", "name": "X"}).status_code in (403, 404)
 
 
-def test_deleting_a_theme_asks_first(client, auth, db, users):
-    slug = with_collection(db, users).route_values["slug"]
+def test_deleting_a_theme_asks_first(client, auth, db, users, published_case):
+    slug = with_collection(db, users, published_case).route_values["slug"]
     auth.login("editor")
     asks(client.post(f"/teman/{slug}/ta-bort"), "Ja, ta bort temat")
     assert db.scalar(select(Collection.id).where(Collection.slug == slug)) is not None

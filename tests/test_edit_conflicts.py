@@ -204,12 +204,13 @@ def run_together(app, work, count=2):
 
 def load(session, case_id, barrier):
     case = session.get(Case, case_id)
-    case.areas  # read like a form post reads it
+    _ = case.areas  # read like a form post reads it
     if barrier is not None:
         barrier.wait()
     return case
 
 
+@pytest.mark.own_database  # threads, each on a connection of its own
 def test_two_editors_publishing_at_once_publish_once(app, db, users):
     case = cases.create_case(db, users["staff"], case_data(), submit=True)
     db.commit()  # the test is the caller; the threads below read it on their own connections
@@ -231,6 +232,7 @@ def test_two_editors_publishing_at_once_publish_once(app, db, users):
         AuditEvent.event == "published", AuditEvent.target == f"case:{case_id}")) == 1
 
 
+@pytest.mark.own_database  # threads, each on a connection of its own
 def test_two_imports_changing_the_areas_at_once_both_apply_in_turn(app, db, users):
     case = cases.create_case(db, users["staff"], case_data(), submit=True)
     db.commit()  # the test is the caller; the threads below read it on their own connections
@@ -252,6 +254,7 @@ def test_two_imports_changing_the_areas_at_once_both_apply_in_turn(app, db, user
         CaseRevision.case_id == case_id, CaseRevision.action == "updated")) == 2
 
 
+@pytest.mark.own_database  # threads, each on a connection of its own
 def test_two_forms_saved_at_once_on_the_same_version_give_one_conflict(app, db, users):
     case = cases.create_case(db, users["staff"], case_data(), submit=True)
     db.commit()  # the test is the caller; the threads below read it on their own connections

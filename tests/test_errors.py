@@ -88,6 +88,7 @@ def test_connecting_to_a_server_that_never_answers_gives_up(tmp_path):
 
 
 @pytest.mark.skipif(not SERVER_URL.startswith("postgresql"), reason="a PostgreSQL setting")
+@pytest.mark.own_database  # a second engine on the database
 def test_a_statement_that_runs_too_long_is_cancelled(app):
     engine = make_engine(app.config["DATABASE_URL"], statement_timeout=0.2)
     try:
@@ -115,6 +116,7 @@ def test_the_app_gives_up_connecting_after_its_connect_timeout(tmp_path, monkeyp
 
 
 @pytest.mark.skipif(not SERVER_URL.startswith("postgresql"), reason="a PostgreSQL setting")
+@pytest.mark.own_database
 def test_the_app_sets_its_timeouts(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", "12.5")
     monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT", "3")

@@ -16,22 +16,15 @@ from tests.conftest import case_data, fresh
 HTMX = {"HX-Request": "true"}
 
 
-def publish(db, users, author="staff", **overrides):
-    case = cases.create_case(db, users[author], case_data(**overrides))
-    cases.submit_case(db, users[author], case)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
-
-
 def report(db, user, case, district="Farsta", status="pagar", **more):
     return adoptions.report_adoption(db, user, case, {
         "district": district, "context": "Hökarängen, unga 13–16 år.", "status": status,
         **more})
 
 
-def test_a_report_is_stored_reindexes_the_case_and_tells_author_and_followers(db, users):
-    case = publish(db, users)
+def test_a_report_is_stored_reindexes_the_case_and_tells_author_and_followers(db, users,
+        published_case):
+    case = published_case()
     follows.follow(db, users["editor"], "case", str(case.id))
     outbox_before = db.scalar(select(func.count(OutboxEntry.id)))
     made = report(db, users["coordinator"], case, changes="Kortare pass.",
@@ -44,8 +37,8 @@ def test_a_report_is_stored_reindexes_the_case_and_tells_author_and_followers(db
     assert "Farsta har provat" in told[0].message and "genomförd" in told[0].message
 
 
-def test_bad_input_names_every_field_and_lists_valid_values(db, users):
-    case = publish(db, users)
+def test_bad_input_names_every_field_and_lists_valid_values(db, users, published_case):
+    case = published_case()
     with pytest.raises(ValidationError) as error:
         adoptions.report_adoption(db, users["coordinator"], case,
                                   {"district": "Atlantis", "context": "", "status": "kanske"})
@@ -57,8 +50,8 @@ def test_bad_input_names_every_field_and_lists_valid_values(db, users):
     assert db.scalar(select(func.count(AdoptionReport.id))) == 0
 
 
-def test_who_may_report_and_update(db, users):
-    case = publish(db, users)
+def test_who_may_report_and_update(db, users, published_case):
+    case = published_case()
     with pytest.raises(PermissionDenied):
         report(db, users["admin"], case)  # admins take no part in the work itself
     draft = cases.create_case(db, users["staff"], case_data())
@@ -76,9 +69,9 @@ def test_who_may_report_and_update(db, users):
     assert kinds == ["adoption", "adoption_update"]
 
 
-def test_the_chain_links_a_case_to_the_adopters_own_case(db, users):
-    original = publish(db, users)
-    own = publish(db, users, author="coordinator", title="Trygghetsvandringar i Farsta",
+def test_the_chain_links_a_case_to_the_adopters_own_case(db, users, published_case):
+    original = published_case()
+    own = published_case(author="coordinator", title="Trygghetsvandringar i Farsta",
                   district="Farsta")
     with pytest.raises(ValidationError):  # not one of her own cases
         report(db, users["coordinator"], original, own_case_id=str(original.id))
@@ -89,8 +82,8 @@ def test_the_chain_links_a_case_to_the_adopters_own_case(db, users):
     assert [r.case_id for r in back.came_from] == [original.id]
 
 
-def test_adoption_counts_count_other_districts_once_each(db, users):
-    first, second, untouched = publish(db, users), publish(db, users), publish(db, users)
+def test_adoption_counts_count_other_districts_once_each(db, users, published_case):
+    first, second, untouched = published_case(), published_case(), published_case()
     report(db, users["coordinator"], first, district="Farsta")
     report(db, users["staff2"], first, district="Farsta")       # same district: once
     report(db, users["coordinator"], first, district="Bromma", status="planerad")
@@ -101,8 +94,9 @@ def test_adoption_counts_count_other_districts_once_each(db, users):
     assert adoptions.adoption_counts(db, []) == {}
 
 
-def test_reporting_through_the_form_page_and_updating_with_htmx(client, auth, db, users):
-    case = publish(db, users)
+def test_reporting_through_the_form_page_and_updating_with_htmx(client, auth, db, users,
+        published_case):
+    case = published_case()
     auth.login("coordinator")
     form = client.get(f"/cases/{case.id}/provat")
     assert form.status_code == 200 and 'id="adoption-form"' in form.text
@@ -129,8 +123,8 @@ def test_reporting_through_the_form_page_and_updating_with_htmx(client, auth, db
     assert empty.status_code == 422 and "Uppdatering: måste fyllas i." in empty.text
 
 
-def test_others_see_the_chain_but_not_the_update_form(client, auth, db, users):
-    case = publish(db, users)
+def test_others_see_the_chain_but_not_the_update_form(client, auth, db, users, published_case):
+    case = published_case()
     report(db, users["coordinator"], case)
     auth.login("staff2")
     page = client.get(f"/cases/{case.id}").text

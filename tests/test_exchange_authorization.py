@@ -6,59 +6,56 @@ from __future__ import annotations
 import feedparser
 from sqlalchemy import select
 
-from knowledge import cases
 from knowledge.exchange import adoptions, collections, feeds, follows, questions
 from knowledge.exchange.models import FeedToken, Notification
 from knowledge.models import AuditEvent
-from tests.conftest import case_data, fresh
+from tests.conftest import fresh
 
 
 # --- setups: each returns a published case, with `route_values` for the other URL parts ---
+# (called with the test's db, users and published_case fixtures)
 
-def published(db, users):
-    case = cases.create_case(db, users["staff"], case_data())
-    cases.submit_case(db, users["staff"], case)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
+def published(db, users, published_case):
+    case = published_case()
     case.route_values = {}
     return case
 
 
-def with_question(db, users):
-    case = published(db, users)
+def with_question(db, users, published_case):
+    case = published(db, users, published_case)
     question = questions.ask_question(db, users["coordinator"], case,
                                       {"body": "Hur fick ni med de boende?"})
     case.route_values = {"question_id": question.id}
     return case
 
 
-def with_adoption(db, users):
-    case = published(db, users)
+def with_adoption(db, users, published_case):
+    case = published(db, users, published_case)
     report = adoptions.report_adoption(db, users["coordinator"], case, {
         "district": "Farsta", "context": "Vi provade i Hökarängen.", "status": "pagar"})
     case.route_values = {"report_id": report.id}
     return case
 
 
-def with_collection(db, users):
-    case = published(db, users)
+def with_collection(db, users, published_case):
+    case = published(db, users, published_case)
     theme = collections.create_collection(db, users["editor"], {"title": "Sommarlovet"})
     collections.add_case(db, users["editor"], theme, case.id)
     case.route_values = {"slug": theme.slug}
     return case
 
 
-def with_notification(db, users):
+def with_notification(db, users, published_case):
     """A notification of the staff member's (a question on her case)."""
-    case = with_question(db, users)
+    case = with_question(db, users, published_case)
     note = db.scalar(select(Notification).where(Notification.user_id == users["staff"].id))
     case.route_values = {"notification_id": note.id}
     return case
 
 
-def with_follow(db, users):
+def with_follow(db, users, published_case):
     """A follow of the staff member's."""
-    case = published(db, users)
+    case = published(db, users, published_case)
     row = follows.follow(db, users["staff"], "area", "unga-i-riskzon")
     case.route_values = {"follow_id": row.id}
     return case
@@ -67,8 +64,8 @@ def with_follow(db, users):
 # --- feed tokens ----------------------------------------------------------------------------
 
 def test_feeds_accept_a_valid_token_without_login_and_refuse_a_bad_or_revoked_one(
-        app, client, db, users):
-    case = with_collection(db, users)
+        app, client, db, users, published_case):
+    case = with_collection(db, users, published_case)
     token = feeds.issue_feed_token(db, users["coordinator"])
     stored = db.scalar(select(FeedToken).where(FeedToken.user_id == users["coordinator"].id))
     assert token.startswith("ef_") and token not in stored.token_hash  # only the hash is kept
@@ -89,8 +86,8 @@ def test_feeds_accept_a_valid_token_without_login_and_refuse_a_bad_or_revoked_on
 
 
 def test_a_new_token_replaces_the_old_and_a_deactivated_user_loses_her_feeds(
-        client, db, users):
-    published(db, users)
+        client, db, users, published_case):
+    published(db, users, published_case)
     first = feeds.issue_feed_token(db, users["staff2"])
     second = feeds.issue_feed_token(db, users["staff2"])
     assert client.get(f"/feeds/search?token={first}").status_code == 401

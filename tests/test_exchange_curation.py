@@ -18,14 +18,6 @@ from tests.conftest import case_data
 HTMX = {"HX-Request": "true"}
 
 
-def publish(db, users, **overrides):
-    case = cases.create_case(db, users["staff"], case_data(**overrides))
-    cases.submit_case(db, users["staff"], case)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
-
-
 # --- themes ---------------------------------------------------------------------------------
 
 def test_editors_curate_themes_and_others_may_not(db, users):
@@ -47,8 +39,8 @@ def test_editors_curate_themes_and_others_may_not(db, users):
     assert events.count("collection_created") == 1
 
 
-def test_a_theme_holds_published_cases_in_the_editors_order(db, users):
-    a, b, c = (publish(db, users, title=t) for t in ("Alfa", "Beta", "Gamma"))
+def test_a_theme_holds_published_cases_in_the_editors_order(db, users, published_case):
+    a, b, c = (published_case(title=t) for t in ("Alfa", "Beta", "Gamma"))
     draft = cases.create_case(db, users["staff"], case_data(title="Utkast"))
     theme = collections.create_collection(db, users["editor"], {"title": "Sommarlovet"})
     for ref in (a.id, f"https://erfarenhetsbanken.test/cases/{b.id}", f"/cases/{c.id}#x"):
@@ -67,8 +59,8 @@ def test_a_theme_holds_published_cases_in_the_editors_order(db, users):
     assert [t.slug for t in collections.collections_with_case(db, c)] == ["sommarlovet"]
 
 
-def test_theme_pages_start_page_and_editing_with_htmx(client, auth, db, users):
-    case = publish(db, users)
+def test_theme_pages_start_page_and_editing_with_htmx(client, auth, db, users, published_case):
+    case = published_case()
     auth.login("editor")
     created = client.post("/teman/nytt", data={"title": "Sommarlovet", "featured": "1",
                                                "introduction": "Tips inför **sommaren**."})
@@ -88,7 +80,7 @@ def test_theme_pages_start_page_and_editing_with_htmx(client, auth, db, users):
     page = client.get("/teman/sommarlovet").text
     assert "<strong>sommaren</strong>" in page and case.title in page
     assert "Redigera temat" not in page
-    assert f'Ingår i temat\n  <a href="/teman/sommarlovet">' in client.get(
+    assert 'Ingår i temat\n  <a href="/teman/sommarlovet">' in client.get(
         f"/cases/{case.id}").text
     assert client.get("/teman/sommarlovet/redigera").status_code == 403
 
@@ -105,8 +97,8 @@ def age(db, case, days):
     db.expire_all()
 
 
-def test_a_case_unreviewed_for_a_year_is_flagged_until_confirmed(db, users):
-    case = publish(db, users)
+def test_a_case_unreviewed_for_a_year_is_flagged_until_confirmed(db, users, published_case):
+    case = published_case()
     assert stale.stale_since(db, case) is None
     age(db, case, 400)
     assert stale.stale_since(db, case) is not None
@@ -123,15 +115,15 @@ def test_a_case_unreviewed_for_a_year_is_flagged_until_confirmed(db, users):
     assert cases.ACTION_LABELS["reviewed"] == "Bekräftade att exemplet är aktuellt"
 
 
-def test_an_update_counts_as_a_review(db, users):
-    case = publish(db, users)
+def test_an_update_counts_as_a_review(db, users, published_case):
+    case = published_case()
     age(db, case, 400)
     cases.update_case(db, users["editor"], case, {"results": "Nya siffror för 2026."})
     assert stale.stale_since(db, case) is None
 
 
-def test_the_author_is_told_once_per_stale_period(db, users):
-    case = publish(db, users)
+def test_the_author_is_told_once_per_stale_period(db, users, published_case):
+    case = published_case()
     age(db, case, 400)
     assert collect_stale(db) == 1
     db.commit()  # the test is the command: each collection is committed by its caller
@@ -142,8 +134,8 @@ def test_the_author_is_told_once_per_stale_period(db, users):
 
 
 def test_the_notice_shows_to_author_and_editors_and_confirming_swaps_it(client, auth, db,
-                                                                        users):
-    case = publish(db, users)
+                                                                        users, published_case):
+    case = published_case()
     age(db, case, 400)
     auth.login("staff2")
     assert "Är exemplet fortfarande aktuellt?" not in client.get(f"/cases/{case.id}").text
@@ -161,8 +153,8 @@ def test_the_notice_shows_to_author_and_editors_and_confirming_swaps_it(client, 
 
 # --- bookmarks ------------------------------------------------------------------------------
 
-def test_bookmarks_toggle_and_list_only_visible_cases(db, users):
-    case, other = publish(db, users), publish(db, users, title="Nattvandring")
+def test_bookmarks_toggle_and_list_only_visible_cases(db, users, published_case):
+    case, other = published_case(), published_case(title="Nattvandring")
     draft = cases.create_case(db, users["staff"], case_data(title="Mitt utkast"))
     assert bookmarks.toggle_bookmark(db, users["coordinator"], case) is True
     bookmarks.toggle_bookmark(db, users["coordinator"], other)
@@ -176,8 +168,8 @@ def test_bookmarks_toggle_and_list_only_visible_cases(db, users):
     assert bookmarks.list_bookmarks(db, users["coordinator"]) == []
 
 
-def test_spara_on_the_case_page_and_mina_sparade(client, auth, db, users):
-    case = publish(db, users)
+def test_spara_on_the_case_page_and_mina_sparade(client, auth, db, users, published_case):
+    case = published_case()
     auth.login("coordinator")
     page = client.get(f"/cases/{case.id}").text
     assert 'aria-pressed="false">Lägg till i Mina sparade</button>' in page
@@ -194,6 +186,7 @@ def test_spara_on_the_case_page_and_mina_sparade(client, auth, db, users):
 
 # --- schema ---------------------------------------------------------------------------------
 
+@pytest.mark.own_database  # compares the schema on a connection of its own
 def test_migration_0004_creates_exactly_the_exchange_tables(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -213,9 +206,8 @@ def test_migration_0004_creates_exactly_the_exchange_tables(app):
     assert exchange_tables <= set(Base.metadata.tables)
 
 
-def test_editors_find_a_case_for_a_theme_by_its_title(client, auth, db, users):
-    from tests.test_exchange_authorization import published
-    case = published(db, users)
+def test_editors_find_a_case_for_a_theme_by_its_title(client, auth, db, users, published_case):
+    case = published_case()
     case.title = "Ängby: ljus i tunneln"
     db.commit()
     theme = collections.create_collection(db, users["editor"], {"title": "Ljus"})

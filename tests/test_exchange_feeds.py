@@ -8,14 +8,6 @@ from knowledge.exchange import collections, feeds
 from tests.conftest import case_data
 
 
-def publish(db, users, **overrides):
-    case = cases.create_case(db, users["staff"], case_data(**overrides))
-    cases.submit_case(db, users["staff"], case)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
-
-
 def read(client, url):
     response = client.get(url)
     assert response.status_code == 200, response.text[:300]
@@ -26,10 +18,10 @@ def read(client, url):
 
 
 def test_a_filtered_search_feed_lists_matching_published_cases_newest_first(client, db,
-                                                                          users):
-    older = publish(db, users)
-    newer = publish(db, users, title="Trygghetsvandringar vid tunnelbanan i Tensta")
-    publish(db, users, title="Samma i Farsta", district="Farsta")
+                                                                          users, published_case):
+    older = published_case()
+    newer = published_case(title="Trygghetsvandringar vid tunnelbanan i Tensta")
+    published_case(title="Samma i Farsta", district="Farsta")
     cases.create_case(db, users["staff"], case_data(title="Ett utkast om tunnelbanan"))
     token = feeds.issue_feed_token(db, users["coordinator"])
 
@@ -52,8 +44,8 @@ def test_a_filtered_search_feed_lists_matching_published_cases_newest_first(clie
 
 
 def test_the_unfiltered_feed_has_everything_published_and_bad_filters_are_named(
-        client, auth, db, users):
-    publish(db, users)
+        client, auth, db, users, published_case):
+    published_case()
     auth.login("staff2")  # a browser's login works as well as a token
     assert len(read(client, "/feeds/search").entries) == 1
     refused = client.get("/feeds/search?area=okant")
@@ -61,9 +53,10 @@ def test_the_unfiltered_feed_has_everything_published_and_bad_filters_are_named(
     assert "okänt värde \"okant\" för area" in refused.text and "unga-i-riskzon" in refused.text
 
 
-def test_a_theme_feed_keeps_the_editors_order_and_only_published_cases(client, db, users):
-    first = publish(db, users, title="Sommarjobb för unga")
-    second = publish(db, users, title="Fritidsgårdar öppna hela sommaren")
+def test_a_theme_feed_keeps_the_editors_order_and_only_published_cases(client, db, users,
+        published_case):
+    first = published_case(title="Sommarjobb för unga")
+    second = published_case(title="Fritidsgårdar öppna hela sommaren")
     theme = collections.create_collection(db, users["editor"], {
         "title": "Sommarlovet", "introduction": "Det som fungerade **förra sommaren**."})
     collections.add_case(db, users["editor"], theme, second.id)

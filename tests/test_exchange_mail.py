@@ -73,7 +73,7 @@ def smtp_server(tmp_path_factory):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 raise RuntimeError("aiosmtpd did not start: "
-                                   + process.stderr.read().decode(errors="replace"))
+                                   + process.stderr.read().decode(errors="replace")) from None
             time.sleep(0.05)
     yield MailServer(port, maildir)
     process.terminate()
@@ -88,14 +88,6 @@ def mail(app, smtp_server):
     return smtp_server
 
 
-def publish(db, users, **overrides):
-    case = cases.create_case(db, users["staff"], case_data(**overrides))
-    cases.submit_case(db, users["staff"], case)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
-
-
 def run_digests(runner):
     result = runner.invoke(args=["send-digests"])
     return result
@@ -105,11 +97,12 @@ def body_of(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_a_new_case_in_a_followed_area_reaches_the_follower_once(runner, mail, db, users):
+def test_a_new_case_in_a_followed_area_reaches_the_follower_once(runner, mail, db, users,
+        published_case):
     follows.follow(db, users["coordinator"], "area", "otrygga-platser")
     follows.follow(db, users["staff2"], "district", "farsta")       # not this case's district
     follows.follow(db, users["staff"], "area", "otrygga-platser")  # her own case: no news
-    case = publish(db, users)
+    case = published_case()
 
     result = run_digests(runner)
     assert result.exit_code == 0, result.output
@@ -133,28 +126,28 @@ def test_a_new_case_in_a_followed_area_reaches_the_follower_once(runner, mail, d
     assert len(mail.messages()) == 1
 
 
-def test_a_saved_search_matches_text_and_filters(runner, mail, db, users):
+def test_a_saved_search_matches_text_and_filters(runner, mail, db, users, published_case):
     follows.follow(db, users["coordinator"], "search",
                    "https://x.test/cases?q=tunnelbanan&district=jarva&page=3#top")
-    hit = publish(db, users)                            # Järva, "tunnelbanan" in the text
-    publish(db, users, title="Samma i Farsta", district="Farsta")
-    publish(db, users, title="Ungdomsgårdar på kvällstid",
+    hit = published_case()                            # Järva, "tunnelbanan" in the text
+    published_case(title="Samma i Farsta", district="Farsta")
+    published_case(title="Ungdomsgårdar på kvällstid",
             situation="Ungdomar saknade mötesplatser.", cause_analysis="", summary="Fritid.")
     run_digests(runner)
     [message] = mail.to(ROLE_EMAILS["coordinator"])
     assert message["Subject"] == f"Nytt exempel: ”{hit.title}”"
 
 
-def test_a_follow_hears_only_of_cases_published_after_it(runner, mail, db, users):
-    publish(db, users)
+def test_a_follow_hears_only_of_cases_published_after_it(runner, mail, db, users, published_case):
+    published_case()
     follows.follow(db, users["coordinator"], "district", "Järva")
     run_digests(runner)
     assert mail.messages() == []
 
 
 def test_a_question_is_mailed_at_once_to_the_author_and_an_outside_contact(runner, mail, db,
-                                                                         users):
-    case = publish(db, users)
+                                                                         users, published_case):
+    case = published_case()
     prefs = notifications.set_digest(db, users["staff"], "weekly")
     prefs.last_digest_at = utcnow() - timedelta(days=1)  # her weekly digest is days away
     db.commit()
@@ -176,18 +169,18 @@ def test_a_question_is_mailed_at_once_to_the_author_and_an_outside_contact(runne
 
 
 def test_the_digest_period_holds_other_news_until_due_and_then_sends_all_in_one(
-        runner, mail, db, users):
+        runner, mail, db, users, published_case):
     notifications.set_digest(db, users["coordinator"], "weekly")
     follows.follow(db, users["coordinator"], "area", "otrygga-platser")
     db.execute(update(ExchangePreferences).values(last_digest_at=utcnow() - timedelta(days=2)))
     db.commit()
-    publish(db, users)
+    published_case()
     run_digests(runner)
     assert mail.messages() == []  # not due: collected, shown in the app, not yet mailed
 
     db.execute(update(ExchangePreferences).values(last_digest_at=utcnow() - timedelta(days=8)))
     db.commit()
-    publish(db, users, title="Nattvandrare i Husby")
+    published_case(title="Nattvandrare i Husby")
     run_digests(runner)
     [message] = mail.messages()
     assert message["Subject"] == "Erfarenhetsbanken: 2 nya notiser"
@@ -196,14 +189,14 @@ def test_the_digest_period_holds_other_news_until_due_and_then_sends_all_in_one(
 
 
 def test_an_answer_to_her_question_skips_the_wait_and_brings_the_rest_along(
-        runner, mail, db, users):
-    case = publish(db, users)
+        runner, mail, db, users, published_case):
+    case = published_case()
     notifications.set_digest(db, users["coordinator"], "weekly")
     follows.follow(db, users["coordinator"], "area", "otrygga-platser")
     db.execute(update(ExchangePreferences).values(last_digest_at=utcnow()))
     db.commit()
     question = questions.ask_question(db, users["coordinator"], case, {"body": "Hur?"})
-    publish(db, users, title="Nattvandrare i Husby")
+    published_case(title="Nattvandrare i Husby")
     questions.answer_question(db, users["staff"], question, {"body": "Med grannar."})
     run_digests(runner)
     [message] = mail.to(ROLE_EMAILS["coordinator"])
@@ -213,9 +206,9 @@ def test_an_answer_to_her_question_skips_the_wait_and_brings_the_rest_along(
 
 
 def test_nothing_is_sent_when_mail_is_disabled_or_the_server_is_down(app, runner, mail, db,
-                                                                     users):
+                                                                     users, published_case):
     follows.follow(db, users["coordinator"], "area", "otrygga-platser")
-    publish(db, users)
+    published_case()
     app.config["MAIL_ENABLED"] = False
     off = run_digests(runner)
     assert off.exit_code == 0 and "E-post är avstängt" in off.output
@@ -233,8 +226,8 @@ def test_nothing_is_sent_when_mail_is_disabled_or_the_server_is_down(app, runner
 
 
 def test_a_row_claimed_by_a_running_digest_is_left_alone_until_the_claim_is_stale(
-        app, mail, db, users):
-    case = publish(db, users)
+        app, mail, db, users, published_case):
+    case = published_case()
     questions.ask_question(db, users["coordinator"], case, {"body": "Hur?"})
     db.execute(update(Notification).values(mail_claim="other-run", mail_claimed_at=utcnow()))
     db.commit()
@@ -248,17 +241,17 @@ def test_a_row_claimed_by_a_running_digest_is_left_alone_until_the_claim_is_stal
     assert send_digests(db, settings).messages == 0
 
 
-def test_an_inactive_user_gets_no_mail(runner, mail, db, users):
+def test_an_inactive_user_gets_no_mail(runner, mail, db, users, published_case):
     follows.follow(db, users["coordinator"], "area", "otrygga-platser")
-    publish(db, users)
+    published_case()
     users["coordinator"].active = False
     db.commit()
     run_digests(runner)
     assert mail.messages() == []
 
 
-def test_notifications_page_nav_count_and_marking_read(client, auth, db, users):
-    case = publish(db, users)
+def test_notifications_page_nav_count_and_marking_read(client, auth, db, users, published_case):
+    case = published_case()
     questions.ask_question(db, users["coordinator"], case, {"body": "Första frågan"})
     questions.ask_question(db, users["coordinator"], case, {"body": "Andra frågan"})
     auth.login("staff")
@@ -308,8 +301,8 @@ def test_settings_choose_the_digest_and_manage_follows(client, auth, db, users):
     assert len(follows.list_follows(db, users["coordinator"])) == 1
 
 
-def test_following_a_case_with_htmx_toggles_the_button(client, auth, db, users):
-    case = publish(db, users)
+def test_following_a_case_with_htmx_toggles_the_button(client, auth, db, users, published_case):
+    case = published_case()
     auth.login("coordinator")
     on = client.post(f"/cases/{case.id}/folj", headers={"HX-Request": "true"})
     assert 'aria-pressed="true"' in on.text and "Följer" in on.text

@@ -16,14 +16,6 @@ from tests.conftest import case_data, fresh
 HTMX = {"HX-Request": "true"}
 
 
-def publish(db, users, **overrides):
-    case = cases.create_case(db, users["staff"], case_data(**overrides))
-    cases.submit_case(db, users["staff"], case)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
-
-
 def notes(db, **where):
     query = select(Notification).order_by(Notification.id)
     for name, value in where.items():
@@ -31,8 +23,8 @@ def notes(db, **where):
     return list(db.scalars(query))
 
 
-def test_asking_notifies_the_author_and_a_contact_who_is_a_user(db, users):
-    case = publish(db, users, contact_email="Bo.Kollega@test.se")  # staff2's address
+def test_asking_notifies_the_author_and_a_contact_who_is_a_user(db, users, published_case):
+    case = published_case(contact_email="Bo.Kollega@test.se")  # staff2's address
     question = questions.ask_question(db, users["coordinator"], case,
                                       {"body": "  Hur fick ni med **de boende**?\x07 "})
     assert question.body == "Hur fick ni med **de boende**?"  # trimmed, control chars gone
@@ -44,8 +36,8 @@ def test_asking_notifies_the_author_and_a_contact_who_is_a_user(db, users):
     assert notes(db, user_id=None) == []  # the contact is a user: no bare e-mail row
 
 
-def test_a_contact_who_is_no_user_gets_an_email_only_notification(db, users):
-    case = publish(db, users)  # contact kim.exempel@exempel.stockholm.se is no user
+def test_a_contact_who_is_no_user_gets_an_email_only_notification(db, users, published_case):
+    case = published_case()  # contact kim.exempel@exempel.stockholm.se is no user
     questions.ask_question(db, users["coordinator"], case, {"body": "Vad kostade det?"})
     external = notes(db, user_id=None)
     assert [(n.email, n.kind) for n in external] == [
@@ -53,14 +45,15 @@ def test_a_contact_who_is_no_user_gets_an_email_only_notification(db, users):
     assert users["coordinator"].email in external[0].message  # so she can answer directly
 
 
-def test_the_asker_is_not_notified_about_her_own_question(db, users):
-    case = publish(db, users)
+def test_the_asker_is_not_notified_about_her_own_question(db, users, published_case):
+    case = published_case()
     questions.ask_question(db, users["staff"], case, {"body": "Påminnelse till mig själv"})
     assert notes(db, user_id=users["staff"].id) == []
 
 
-def test_only_author_and_contact_answer_and_the_asker_and_followers_hear_of_it(db, users):
-    case = publish(db, users, contact_email="bo.kollega@test.se")
+def test_only_author_and_contact_answer_and_the_asker_and_followers_hear_of_it(db, users,
+        published_case):
+    case = published_case(contact_email="bo.kollega@test.se")
     follows.follow(db, users["editor"], "case", str(case.id))
     follows.follow(db, users["coordinator"], "case", str(case.id))  # the asker follows too
     question = questions.ask_question(db, users["coordinator"], case, {"body": "Hur?"})
@@ -77,8 +70,8 @@ def test_only_author_and_contact_answer_and_the_asker_and_followers_hear_of_it(d
     }
 
 
-def test_empty_or_overlong_text_is_refused_with_the_field_named(db, users):
-    case = publish(db, users)
+def test_empty_or_overlong_text_is_refused_with_the_field_named(db, users, published_case):
+    case = published_case()
     with pytest.raises(ValidationError) as empty:
         questions.ask_question(db, users["coordinator"], case, {"body": "   "})
     assert empty.value.by_field() == {"body": ["Fråga: måste fyllas i."]}
@@ -95,8 +88,9 @@ def test_questions_only_on_published_cases_and_only_by_those_who_see_them(db, us
         questions.ask_question(db, users["staff"], draft, {"body": "Hallå?"})
 
 
-def test_asking_with_htmx_swaps_the_thread_and_without_js_redirects(client, auth, db, users):
-    case = publish(db, users)
+def test_asking_with_htmx_swaps_the_thread_and_without_js_redirects(client, auth, db, users,
+        published_case):
+    case = published_case()
     auth.login("coordinator")
     page = client.get(f"/cases/{case.id}")
     assert 'id="fragor"' in page.text and "Inga frågor ännu." in page.text
@@ -117,8 +111,8 @@ def test_asking_with_htmx_swaps_the_thread_and_without_js_redirects(client, auth
 
 
 def test_a_bad_question_shows_the_error_in_the_fragment_or_the_whole_page(client, auth, db,
-                                                                          users):
-    case = publish(db, users)
+                                                                          users, published_case):
+    case = published_case()
     auth.login("coordinator")
     swapped = client.post(f"/cases/{case.id}/fragor", data={"body": ""}, headers=HTMX)
     assert swapped.status_code == 422
@@ -130,8 +124,9 @@ def test_a_bad_question_shows_the_error_in_the_fragment_or_the_whole_page(client
     assert case.title in plain.text
 
 
-def test_the_author_answers_on_the_page_and_the_thread_shows_it(client, auth, db, users):
-    case = publish(db, users)
+def test_the_author_answers_on_the_page_and_the_thread_shows_it(client, auth, db, users,
+        published_case):
+    case = published_case()
     question = questions.ask_question(db, users["coordinator"], case, {"body": "Hur?"})
     auth.login("staff")
     page = client.get(f"/cases/{case.id}")
@@ -149,16 +144,16 @@ def test_the_author_answers_on_the_page_and_the_thread_shows_it(client, auth, db
     assert [a.body for a in db.scalars(select(Answer))] == ["Vi knackade dörr."]
 
 
-def test_a_question_id_from_another_case_is_not_found(client, auth, db, users):
-    first, second = publish(db, users), publish(db, users, title="Ett annat exempel")
+def test_a_question_id_from_another_case_is_not_found(client, auth, db, users, published_case):
+    first, second = published_case(), published_case(title="Ett annat exempel")
     question = questions.ask_question(db, users["coordinator"], first, {"body": "Hur?"})
     auth.login("staff")
     assert client.post(f"/cases/{second.id}/fragor/{question.id}/svar",
                        data={"body": "Fel tråd"}).status_code == 404
 
 
-def test_question_text_is_sanitised(client, auth, db, users):
-    case = publish(db, users)
+def test_question_text_is_sanitised(client, auth, db, users, published_case):
+    case = published_case()
     auth.login("coordinator")
     client.post(f"/cases/{case.id}/fragor",
                 data={"body": '<script>alert(1)</script> [x](javascript:alert(1))'})
@@ -167,8 +162,8 @@ def test_question_text_is_sanitised(client, auth, db, users):
     assert "<script>alert" not in page and 'href="javascript:' not in page
 
 
-def test_exchange_posts_need_the_csrf_token(app, client, auth, db, users):
-    case = publish(db, users)
+def test_exchange_posts_need_the_csrf_token(app, client, auth, db, users, published_case):
+    case = published_case()
     auth.login("coordinator")
     app.config["WTF_CSRF_ENABLED"] = True
     refused = client.post(f"/cases/{case.id}/fragor", data={"body": "Utan nyckel"},

@@ -18,6 +18,8 @@ from knowledge import cases
 from knowledge.search import SearchRequest, search_cases
 from tests.conftest import PASSWORD, case_data
 
+pytestmark = pytest.mark.own_database  # other processes and a second app on the database
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,20 +30,13 @@ def index(app):
     index.wait_for_background()  # no rebuild thread outlives the test's database
 
 
-def publish(db, users, title):
-    case = cases.create_case(db, users["staff"], case_data(title=title), submit=True)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
-
-
 def found_titles(index, db, text):
     return [f.case.title for f in search_cases(index, db, SearchRequest(text=text)).results]
 
 
 def test_a_corrupted_index_is_detected_and_reindex_repairs_it(client, auth, runner, index, db,
-                                                             users):
-    publish(db, users, "Nattvandring i Husby")
+                                                             users, published_case):
+    published_case("Nattvandring i Husby")
     generation = index.root / index.current_generation()
     for path in generation.glob("*"):
         if path.suffix in (".toc", ".seg"):
@@ -59,9 +54,9 @@ def test_a_corrupted_index_is_detected_and_reindex_repairs_it(client, auth, runn
     assert found_titles(index, db, "nattvandring") == ["Nattvandring i Husby"]
 
 
-def test_a_deleted_index_rebuilds_itself_from_the_outbox(index, db, users):
-    publish(db, users, "Läxhjälp i Tensta")
-    publish(db, users, "Läxhjälp i Rinkeby")
+def test_a_deleted_index_rebuilds_itself_from_the_outbox(index, db, users, published_case):
+    published_case("Läxhjälp i Tensta")
+    published_case("Läxhjälp i Rinkeby")
     shutil.rmtree(index.root)
     index._open = None
     assert sorted(found_titles(index, db, "läxhjälp")) == ["Läxhjälp i Rinkeby",
@@ -69,9 +64,10 @@ def test_a_deleted_index_rebuilds_itself_from_the_outbox(index, db, users):
     assert index.lag() == 0
 
 
-def test_a_reindex_killed_half_way_leaves_search_working(app, runner, index, db, users):
+def test_a_reindex_killed_half_way_leaves_search_working(app, runner, index, db, users,
+        published_case):
     for n in range(3):
-        publish(db, users, f"Trygghetsvandring {n}")
+        published_case(f"Trygghetsvandring {n}")
     before = index.current_generation()
     script = textwrap.dedent(f"""
         import os, signal, sys
@@ -119,7 +115,17 @@ def test_a_full_disk_gives_a_clear_error_and_nothing_is_lost(app, small_disk, us
     index.ensure()
     client = on_small_disk.test_client()
     db = on_small_disk.extensions["db_sessionmaker"]()
-    publish(db, {k: db.merge(u) for k, u in users.items()}, "Nattvandring i Farsta")
+    users = {k: db.merge(u) for k, u in users.items()}
+
+    def publish_here(title):
+        # Through this app's own session, so that its index (on the small disk) syncs
+        # after the commit, which the test makes as the caller.
+        case = cases.publish_case(db, users["editor"], cases.create_case(
+            db, users["staff"], case_data(title=title), submit=True))
+        db.commit()
+        return case
+
+    publish_here("Nattvandring i Farsta")
     filler = small_disk / "filler"
     try:
         with open(filler, "wb") as out:
@@ -128,8 +134,7 @@ def test_a_full_disk_gives_a_clear_error_and_nothing_is_lost(app, small_disk, us
                 out.flush()
     except OSError:
         pass  # the disk is full now
-    users = {k: db.merge(u) for k, u in users.items()}
-    case = publish(db, users, "Kvinnojour på Södermalm")
+    case = publish_here("Kvinnojour på Södermalm")
     assert cases.get_case(db, users["coordinator"], case.id).status == "published"
     health = client.get("/healthz").json
     assert health["status"] == "degraded" and "disken är full" in health["index_error"]
@@ -151,13 +156,13 @@ def test_a_full_disk_gives_a_clear_error_and_nothing_is_lost(app, small_disk, us
 
 
 def test_a_read_only_index_directory_gives_a_clear_error(app, client, auth, index, db, users,
-                                                        tmp_path):
-    publish(db, users, "Nattvandring i Farsta")
+                                                        tmp_path, published_case):
+    published_case("Nattvandring i Farsta")
     target = str(index.root)
     if not (_mount("--bind", target, target) and _mount("-o", "remount,ro,bind", target)):
         pytest.skip("needs root and permission to bind-mount read-only")
     try:
-        publish(db, users, "Fältassistenter i Skärholmen")
+        published_case("Fältassistenter i Skärholmen")
         health = client.get("/healthz").json
         assert health["status"] == "degraded"
         assert "skrivskyddad" in health["index_error"]

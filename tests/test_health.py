@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from knowledge import cases
-from tests.conftest import case_data
+pytestmark = pytest.mark.own_database  # /healthz checks the database on a connection of its own
+
 
 
 @pytest.fixture
@@ -24,19 +24,12 @@ def index(app):
     index.wait_for_background()
 
 
-def publish(db, users, title):
-    case = cases.create_case(db, users["staff"], case_data(title=title), submit=True)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
-
-
 def is_sqlite(app) -> bool:
     return app.config["DATABASE_URL"].startswith("sqlite")
 
 
-def test_healthy_reports_what_it_checked(client, index, db, users):
-    publish(db, users, "Nattvandring i Husby")
+def test_healthy_reports_what_it_checked(client, index, db, users, published_case):
+    published_case("Nattvandring i Husby")
     response = client.get("/healthz")
     body = response.json
     assert response.status_code == 200, body
@@ -124,8 +117,8 @@ def test_an_unreachable_database_is_unhealthy(tmp_path):
 
 
 def test_a_deleted_index_is_unhealthy_until_rebuilt_in_the_background(client, index, db,
-                                                                       users):
-    publish(db, users, "Läxhjälp i Tensta")
+                                                                       users, published_case):
+    published_case("Läxhjälp i Tensta")
     shutil.rmtree(index.root)
     index._open = None
     response = client.get("/healthz")
@@ -135,9 +128,10 @@ def test_a_deleted_index_is_unhealthy_until_rebuilt_in_the_background(client, in
     assert client.get("/healthz").status_code == 200
 
 
-def test_a_published_case_missing_from_the_index_is_unhealthy(client, index, db, users):
-    publish(db, users, "Mentorprogram i Rinkeby")
-    hidden = publish(db, users, "Mentorprogram i Tensta")
+def test_a_published_case_missing_from_the_index_is_unhealthy(client, index, db, users,
+        published_case):
+    published_case("Mentorprogram i Rinkeby")
+    hidden = published_case("Mentorprogram i Tensta")
     from whoosh import index as whoosh_index
     writer = whoosh_index.open_dir(str(index.root / index.current_generation())).writer()
     writer.delete_by_term("id", str(hidden.id))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
+
 from knowledge.web.observability import JsonFormatter, RequestIdFilter
 
 
@@ -16,6 +18,7 @@ def test_every_response_has_a_request_id_and_a_safe_incoming_one_is_kept(client)
     assert forged.headers["X-Request-ID"] != "<script> och 'mer'"
 
 
+@pytest.mark.own_database  # /healthz checks the database on a connection of its own
 def test_json_log_lines_carry_the_request_id(app, client, caplog):
     caplog.set_level(logging.INFO, logger="erfarenhetsbanken.requests")
     client.get("/healthz", headers={"X-Request-ID": "req-42"})

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app import create_app
 from knowledge import cases
 from knowledge.users import issue_token
 from tests.conftest import case_data
 from tests.live import ROOT, Server
+
+pytestmark = pytest.mark.own_database  # second apps and a gunicorn server on the database
 
 
 def _api_url_field(app, db, users, headers):

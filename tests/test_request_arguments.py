@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge import cases
 from knowledge.exchange.collections import create_collection
-from tests.conftest import case_data
 
 HUGE = str(10 ** 23)
-
-
-def _published(db, users, n=1):
-    made = []
-    for i in range(n):
-        case = cases.create_case(db, users["staff"], case_data(title=f"Exempel nummer {i}"),
-                                 submit=True)
-        made.append(cases.publish_case(db, users["editor"], case))
-    db.commit()  # the test is the caller: it commits
-    return made
 
 
 @pytest.mark.parametrize("path", [
@@ -26,9 +14,10 @@ def _published(db, users, n=1):
     "/cases?q=trygg&_anchor=x&page=1", "/cases/export.xlsx?_external=1",
     "/cases/export.csv?_anchor=x", "/cases/export.xlsx?_scheme=ftp&district=jarva",
 ])
-def test_url_for_keywords_in_the_query_are_plain_parameters(app, client, auth, db, users, path):
+def test_url_for_keywords_in_the_query_are_plain_parameters(app, client, auth, db, users, path,
+                                                             published_case):
     app.config["PER_PAGE"] = 1
-    _published(db, users, 2)
+    published_case("Exempel nummer 0"), published_case("Exempel nummer 1")
     auth.login("coordinator")
     response = client.get(path)
     assert response.status_code == 200

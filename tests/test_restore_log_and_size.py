@@ -15,6 +15,7 @@ from tests.databases import SERVER_URL
 
 @pytest.mark.skipif(SERVER_URL.startswith("postgresql"),
                     reason="PostgreSQL backups use pg_dump (README)")
+@pytest.mark.own_database  # restore writes the database file
 def test_restore_opens_the_named_file_not_a_uri(runner, db, users, tmp_path):
     cases.create_case(db, users["staff"], case_data(title="Ett exempel"))
     one = tmp_path / "one.sqlite3"

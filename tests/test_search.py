@@ -14,6 +14,11 @@ from knowledge.transfer import import_file
 from knowledge.users import system_user
 from tests.conftest import case_data
 
+# Rolled back, two of these tests find a different index vocabulary after the demo import
+# (compounds, similar cases); with a database of their own they pass, as before. Until that
+# is understood the module keeps real commits.
+pytestmark = pytest.mark.own_database
+
 
 @pytest.fixture
 def corpus(app, db):

@@ -17,6 +17,9 @@ from knowledge.search import SearchRequest, search_cases
 from tests.conftest import case_data, fresh
 from tests.databases import SERVER_URL
 
+# The index catches up in background threads and checks which database it follows.
+pytestmark = pytest.mark.own_database
+
 CATCHING_UP = "Sökningen håller på att komma ikapp"
 
 
@@ -25,14 +28,6 @@ def index(app):
     index = app.extensions["search_index"]
     yield index
     index.wait_for_background()  # no thread outlives the test's database
-
-
-def publish(db, users, title, **overrides):
-    case = cases.create_case(db, users["staff"], case_data(title=title, **overrides),
-                             submit=True)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
 
 
 def found_titles(index, db, text_):
@@ -61,9 +56,9 @@ def release(process: subprocess.Popen) -> None:
 
 
 def test_after_a_lost_index_a_search_does_a_bounded_step_and_says_it_is_catching_up(
-        client, auth, runner, index, db, users):
+        client, auth, runner, index, db, users, published_case):
     for n in range(12):
-        publish(db, users, f"Läxhjälp nummer {n}")
+        published_case(f"Läxhjälp nummer {n}")
     shutil.rmtree(index.root)  # lost with the disk, say
     index._open = None
     index.request_rows = 5
@@ -86,9 +81,10 @@ def test_after_a_lost_index_a_search_does_a_bounded_step_and_says_it_is_catching
     assert CATCHING_UP not in page.text and "12 exempel hittades" in page.text
 
 
-def test_the_rest_is_caught_up_by_a_background_thread(client, auth, index, db, users):
+def test_the_rest_is_caught_up_by_a_background_thread(client, auth, index, db, users,
+        published_case):
     for n in range(12):
-        publish(db, users, f"Fältassistenter nummer {n}")
+        published_case(f"Fältassistenter nummer {n}")
     shutil.rmtree(index.root)
     index._open = None
     index.request_rows = 5
@@ -99,8 +95,9 @@ def test_the_rest_is_caught_up_by_a_background_thread(client, auth, index, db, u
     assert index.lag() == 0
 
 
-def test_a_damaged_index_is_rebuilt_outside_the_request(client, auth, index, db, users):
-    publish(db, users, "Nattvandring i Husby")
+def test_a_damaged_index_is_rebuilt_outside_the_request(client, auth, index, db, users,
+        published_case):
+    published_case("Nattvandring i Husby")
     generation = index.root / index.current_generation()
     for path in generation.glob("*"):
         if path.suffix in (".toc", ".seg"):
@@ -114,16 +111,17 @@ def test_a_damaged_index_is_rebuilt_outside_the_request(client, auth, index, db,
     assert page.status_code == 200 and "Nattvandring i Husby" in page.text
 
 
-def test_the_page_says_when_the_search_is_catching_up(client, auth, index, db, users):
+def test_the_page_says_when_the_search_is_catching_up(client, auth, index, db, users,
+        published_case):
     for n in range(3):
-        publish(db, users, f"Trygghetsvandring {n}")
+        published_case(f"Trygghetsvandring {n}")
     auth.login("coordinator")
     notice = "Sökningen håller på att komma ikapp"
     assert notice not in client.get("/cases?q=trygghetsvandring").text
     index.lock_timeout = index.request_lock_timeout = 0.1
     holder = hold_lock(index.root / "sync.lock")
     try:
-        publish(db, users, "Trygghetsvandring sist")
+        published_case("Trygghetsvandring sist")
         html = client.get("/cases?q=trygghetsvandring").text
         assert notice in html and "3 exempel hittades" in html
     finally:
@@ -145,13 +143,13 @@ def _restore_to_before(db, case_id: int, outbox_id: int) -> None:
 
 
 def test_after_a_restore_the_index_notices_it_follows_another_database_and_rebuilds(
-        client, auth, index, db, users):
-    publish(db, users, "Belysning i Farsta")
-    later = publish(db, users, "Belysning i Bromma")
+        client, auth, index, db, users, published_case):
+    published_case("Belysning i Farsta")
+    later = published_case("Belysning i Bromma")
     later_row = db.scalar(select(func.max(OutboxEntry.id)))
     _restore_to_before(db, later.id, later_row)
     # After the restore, a new case gets the outbox id the index has already applied.
-    newer = publish(db, users, "Belysning i Skarpnäck", district="Skarpnäck")
+    newer = published_case("Belysning i Skarpnäck", district="Skarpnäck")
     assert db.scalar(select(func.max(OutboxEntry.id))) == later_row
     auth.login("coordinator")
     page = client.get("/cases?q=belysning")
@@ -165,20 +163,23 @@ def test_after_a_restore_the_index_notices_it_follows_another_database_and_rebui
 
 
 @pytest.mark.skipif(not SERVER_URL.startswith("postgresql"), reason="pg_dump and pg_restore")
+@pytest.mark.own_database  # pg_dump and pg_restore
 def test_after_a_real_pg_restore_new_cases_become_searchable(app, runner, index, db, users,
-                                                             tmp_path):
+                                                             tmp_path, published_case):
     from sqlalchemy.engine import make_url
     url = make_url(app.config["DATABASE_URL"])
     dsn = f"postgresql://{url.username}@{url.host}:{url.port}/{url.database}"
     tools = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
-    publish(db, users, "Belysning i Farsta")
+    published_case("Belysning i Farsta")
     dump = tmp_path / "eb.dump"
     subprocess.run([tools / "pg_dump", "-Fc", "-f", dump, dsn], check=True)
-    publish(db, users, "Belysning i Bromma")
+    published_case("Belysning i Bromma")
     db.close()
     app.extensions["db_engine"].dispose()
     subprocess.run([tools / "pg_restore", "--clean", "-d", dsn, dump], check=True)
-    newer = publish(db, {k: db.merge(u) for k, u in users.items()}, "Belysning i Skarpnäck")
+    staff, editor = db.merge(users["staff"]), db.merge(users["editor"])  # after the restore
+    newer = cases.publish_case(db, editor, cases.create_case(
+        db, staff, case_data(title="Belysning i Skarpnäck"), submit=True))
     result = runner.invoke(args=["sync"])  # the timer, or the next search, notices
     assert result.exit_code == 0, result.output
     assert "annan databas" in result.output
@@ -187,9 +188,10 @@ def test_after_a_real_pg_restore_new_cases_become_searchable(app, runner, index,
     assert newer.status == "published"
 
 
-def test_sync_rebuilds_an_index_that_misses_a_published_case(runner, index, db, users):
-    publish(db, users, "Mentorprogram i Rinkeby")
-    hidden = publish(db, users, "Mentorprogram i Tensta")
+def test_sync_rebuilds_an_index_that_misses_a_published_case(runner, index, db, users,
+        published_case):
+    published_case("Mentorprogram i Rinkeby")
+    hidden = published_case("Mentorprogram i Tensta")
     # A document lost without the outbox knowing (an index copied back from elsewhere).
     from whoosh import index as whoosh_index
     writer = whoosh_index.open_dir(str(index.root / index.current_generation())).writer()
@@ -202,9 +204,10 @@ def test_sync_rebuilds_an_index_that_misses_a_published_case(runner, index, db, 
                                                         "Mentorprogram i Tensta"]
 
 
-def test_a_plain_sync_never_applies_rows_on_top_of_another_database(index, db, users):
-    publish(db, users, "Belysning i Farsta")
-    later = publish(db, users, "Belysning i Bromma")
+def test_a_plain_sync_never_applies_rows_on_top_of_another_database(index, db, users,
+        published_case):
+    published_case("Belysning i Farsta")
+    later = published_case("Belysning i Bromma")
     later_row = db.scalar(select(func.max(OutboxEntry.id)))
     _restore_to_before(db, later.id, later_row)
     from knowledge.search.index import FollowsAnotherDatabase

@@ -17,12 +17,12 @@ EMPTY = dict(situation="", cause_analysis="", measures="", goals="", results="",
              organisation="")
 
 
-def publish(db, users, title, summary, **fields):
-    case = cases.create_case(db, users["staff"], case_data(title=title, summary=summary,
-                                                           **{**EMPTY, **fields}), submit=True)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
+@pytest.fixture
+def publish(published_case):
+    """publish(title, summary, **fields): a published case whose other texts are empty, so
+    that what a search finds comes from the words the test wrote."""
+    return lambda title, summary, **fields: published_case(
+        title, summary=summary, **{**EMPTY, **fields})
 
 
 @pytest.fixture
@@ -58,19 +58,19 @@ def test_stems_that_drop_an_e_meet(forms):
     assert len({swedish_stem(form) for form in forms}) == 1, forms
 
 
-def test_a_word_finds_its_forms_with_a_dropped_e_and_in_compounds(index, db, users):
-    publish(db, users, "Krossade fönstren lagades samma dag",
+def test_a_word_finds_its_forms_with_a_dropped_e_and_in_compounds(index, db, users, publish):
+    publish("Krossade fönstren lagades samma dag",
             "Fastighetsägaren bytte fönstren i trapphusen inom ett dygn.")
-    publish(db, users, "Källarfönstren låstes", "Vi satte galler på källarfönstren.")
-    publish(db, users, "Aktiviteter under vintrarna", "Fotboll i hallen när det är kallt.")
+    publish("Källarfönstren låstes", "Vi satte galler på källarfönstren.")
+    publish("Aktiviteter under vintrarna", "Fotboll i hallen när det är kallt.")
     assert set(titles(search(index, db, "fönster"))) == {
         "Krossade fönstren lagades samma dag", "Källarfönstren låstes"}
     assert titles(search(index, db, "vinter")) == ["Aktiviteter under vintrarna"]
 
 
-def test_a_synonym_from_the_vocabulary_finds_the_case_and_says_so(index, db, users):
+def test_a_synonym_from_the_vocabulary_finds_the_case_and_says_so(index, db, users, publish):
     add_term(db, "synonym", "snatteri", ["butiksstöld", "stöld i butik"])
-    publish(db, users, "Butiksstölder i Skärholmen centrum",
+    publish("Butiksstölder i Skärholmen centrum",
             "Handlarna och polisen samarbetade mot butiksstölder.")
     result = search(index, db, "snatteri")
     assert titles(result) == ["Butiksstölder i Skärholmen centrum"]
@@ -80,64 +80,64 @@ def test_a_synonym_from_the_vocabulary_finds_the_case_and_says_so(index, db, use
     assert search(index, db, "snatteri", exact=True).total == 0
 
 
-def test_the_typed_word_ranks_above_its_synonym(index, db, users):
+def test_the_typed_word_ranks_above_its_synonym(index, db, users, publish):
     add_term(db, "synonym", "mobbning", ["kränkande behandling"])
-    publish(db, users, "Arbete mot kränkande behandling i skolan",
+    publish("Arbete mot kränkande behandling i skolan",
             "Elevhälsan och fritidsgården samarbetade.")
-    publish(db, users, "Mobbning på nätet", "Föräldramöten om mobbning.")
+    publish("Mobbning på nätet", "Föräldramöten om mobbning.")
     assert titles(search(index, db, "mobbning")) == [
         "Mobbning på nätet", "Arbete mot kränkande behandling i skolan"]
 
 
-def test_a_neighbourhood_finds_the_cases_of_its_district(index, db, users):
+def test_a_neighbourhood_finds_the_cases_of_its_district(index, db, users, publish):
     add_term(db, "place", "Hagsätra", [], "enskede-arsta-vantor")
-    in_district = publish(db, users, "Fritidsgård med längre öppettider",
+    in_district = publish("Fritidsgård med längre öppettider",
                           "Fler unga fick en plats på kvällarna.",
                           district="Enskede-Årsta-Vantör")
-    publish(db, users, "Fritidsgård i Tensta", "Öppet på helger.", district="Järva")
+    publish("Fritidsgård i Tensta", "Öppet på helger.", district="Järva")
     result = search(index, db, "Hagsätra")
     assert titles(result) == [in_district.title]
     assert result.expansions[0]["added"] == ["Enskede-Årsta-Vantör"]
 
 
-def test_a_typed_compound_finds_texts_that_write_it_apart(index, db, users):
-    publish(db, users, "Medling vid konflikter i skolan",
+def test_a_typed_compound_finds_texts_that_write_it_apart(index, db, users, publish):
+    publish("Medling vid konflikter i skolan",
             "Skolan utbildade elever till kamratmedlare.")
-    publish(db, users, "Konflikter i trapphuset", "Grannar medlade.")
+    publish("Konflikter i trapphuset", "Grannar medlade.")
     result = search(index, db, "skolkonflikter")
     assert titles(result)[0] == "Medling vid konflikter i skolan"
     assert result.corrected_from is None  # never "corrected" into another word
     assert result.expansions and result.expansions[0]["term"] == "skolkonflikter"
 
 
-def test_a_short_word_finds_the_compounds_it_ends_in(index, db, users):
-    publish(db, users, "Färre butiksstölder", "Handlare och polis samverkade.")
-    publish(db, users, "Cykelstölderna minskade", "Nya cykelställ vid stationen.")
+def test_a_short_word_finds_the_compounds_it_ends_in(index, db, users, publish):
+    publish("Färre butiksstölder", "Handlare och polis samverkade.")
+    publish("Cykelstölderna minskade", "Nya cykelställ vid stationen.")
     assert set(titles(search(index, db, "stöld"))) == {"Färre butiksstölder",
                                                        "Cykelstölderna minskade"}
 
 
-def test_an_acronym_in_capitals_is_never_a_stop_word(index, db, users):
-    publish(db, users, "Programmet VAR för föräldrar", "Föräldrar träffades varje vecka.")
-    publish(db, users, "Var finns de otrygga platserna?", "En kartläggning med boende.")
+def test_an_acronym_in_capitals_is_never_a_stop_word(index, db, users, publish):
+    publish("Programmet VAR för föräldrar", "Föräldrar träffades varje vecka.")
+    publish("Var finns de otrygga platserna?", "En kartläggning med boende.")
     assert titles(search(index, db, "VAR")) == ["Programmet VAR för föräldrar"]
     # Typed in lower case it is the ordinary stop word: every case, no filtering by it.
     assert search(index, db, "var").total == 2
 
 
-def test_a_question_is_decided_by_its_rare_words(index, db, users):
-    publish(db, users, "Trygghet i centrum", "Trygghet och trygghet på torget varje dag.")
-    publish(db, users, "Snabbare insatser mot langning vid skolor",
+def test_a_question_is_decided_by_its_rare_words(index, db, users, publish):
+    publish("Trygghet i centrum", "Trygghet och trygghet på torget varje dag.")
+    publish("Snabbare insatser mot langning vid skolor",
             "Fältassistenter och polis stoppade langning av narkotika till elever.")
     for n in range(30):
-        publish(db, users, f"Trygghetsarbete nummer {n}", "Trygghet för alla boende.")
+        publish(f"Trygghetsarbete nummer {n}", "Trygghet för alla boende.")
     result = search(index, db, "hur kan man få bort langning av narkotika nära skolorna "
                                "och öka tryggheten")
     assert titles(result)[0] == "Snabbare insatser mot langning vid skolor"
 
 
-def test_a_query_with_no_answer_finds_nothing_or_says_it_broadened(index, db, users):
-    publish(db, users, "Nattvandring i Farsta", "Vuxna vandrade på fredagskvällar.",
+def test_a_query_with_no_answer_finds_nothing_or_says_it_broadened(index, db, users, publish):
+    publish("Nattvandring i Farsta", "Vuxna vandrade på fredagskvällar.",
             district="Farsta")
     result = search(index, db, "kryptovalutabedrägerier mot pensionärer")
     assert result.total == 0 or result.broadened or result.corrected_from
@@ -146,10 +146,10 @@ def test_a_query_with_no_answer_finds_nothing_or_says_it_broadened(index, db, us
     assert titles(result) == ["Nattvandring i Farsta"]
 
 
-def test_the_api_says_what_the_search_did(client, db, users, index):
+def test_the_api_says_what_the_search_did(client, db, users, index, publish):
     from knowledge.users import issue_token
     add_term(db, "synonym", "hemlöshet", ["bostadslöshet"])
-    publish(db, users, "Stöd vid bostadslöshet", "Boendestöd för unga vuxna.")
+    publish("Stöd vid bostadslöshet", "Boendestöd för unga vuxna.")
     token = issue_token(db, users["coordinator"])
     db.commit()
     body = client.get("/api/v1/cases?q=hemlöshet",
@@ -160,8 +160,8 @@ def test_the_api_says_what_the_search_did(client, db, users, index):
     assert "bostadslöshet" in body["expansions"][0]["added"]
 
 
-def test_a_long_pasted_text_is_bounded(index, db, users):
-    publish(db, users, "Nattvandring i Farsta", "Vuxna vandrade på fredagskvällar.")
+def test_a_long_pasted_text_is_bounded(index, db, users, publish):
+    publish("Nattvandring i Farsta", "Vuxna vandrade på fredagskvällar.")
     text = " ".join(f"ord{n}x" for n in range(200))[:500]
     searcher, cache = index.searcher_and_cache()
     concepts = build_concepts(cache, parse_query(text), index.vocabulary.current(db))
@@ -171,12 +171,12 @@ def test_a_long_pasted_text_is_bounded(index, db, users):
     assert search(index, db, text).total == 0
 
 
-def test_a_removed_word_is_never_suggested(index, db, users):
+def test_a_removed_word_is_never_suggested(index, db, users, publish):
     """"Menade du …?" draws only on live text: a name an editor removed, or a word of an
     archived case, is never offered, although Whoosh keeps it in its lexicon for a while."""
-    case = publish(db, users, "Grannsamverkan i Bromma",
+    case = publish("Grannsamverkan i Bromma",
                    "Kontaktperson var Zyxwerbergsson på förvaltningen.", district="Bromma")
-    other = publish(db, users, "Sommarjobb för unga",
+    other = publish("Sommarjobb för unga",
                     "Ungdomarna fick feriejobb hos Qwertyholmarna.")
     assert search(index, db, "zyxwerbergson").suggestion == "zyxwerbergsson"
     cases.update_case(db, users["editor"], case, {
@@ -191,17 +191,19 @@ def test_a_removed_word_is_never_suggested(index, db, users):
         assert result.suggestion is None, typed
 
 
-def test_a_correction_is_never_a_stop_word(index, db, users):
-    publish(db, users, "Och så vidare", "Och och och.")
+def test_a_correction_is_never_a_stop_word(index, db, users, publish):
+    publish("Och så vidare", "Och och och.")
     result = search(index, db, "ochh")
     assert result.suggestion != "och"
 
 
-def test_init_db_rebuilds_an_index_built_with_older_analysis(app, db, users, runner, index):
+@pytest.mark.own_database  # init-db migrates on a connection of its own
+def test_init_db_rebuilds_an_index_built_with_older_analysis(app, db, users, runner, index,
+                                                             publish):
     """After an upgrade that changes the stemming, `init-db` (run at every deploy) rebuilds
     the index, so that old stems do not silently miss new queries."""
     from knowledge.search.analysis import ANALYSIS_VERSION
-    publish(db, users, "Aktiviteter under vintrarna", "Fotboll i hallen när det är kallt.")
+    publish("Aktiviteter under vintrarna", "Fotboll i hallen när det är kallt.")
     generation = index.root / index.current_generation()
     (generation / "analysis.txt").write_text("1")
     assert index.analysis_outdated()
@@ -225,15 +227,15 @@ def test_the_starter_vocabulary_is_loaded_once_and_editors_keep_their_changes(db
 
 
 def test_pages_with_partial_matches_neither_repeat_nor_skip_and_keep_their_total(
-        index, db, users):
+        index, db, users, publish):
     for n in range(6):   # more than a page have every word; more still have some
-        publish(db, users, f"Klotter och sanering vid skola {n}", "Skolgården sanerades.",
+        publish(f"Klotter och sanering vid skola {n}", "Skolgården sanerades.",
                 situation="Mobbning och rasism på skolgården.")
     for n in range(8):
-        publish(db, users, f"Klotter nummer {n}", "Klotter på väggar " * (n + 1),
+        publish(f"Klotter nummer {n}", "Klotter på väggar " * (n + 1),
                 situation="Klotter och mobbning.")
     for n in range(8):
-        publish(db, users, f"Rasism i föreningen {n}", "Samtal om rasism.")
+        publish(f"Rasism i föreningen {n}", "Samtal om rasism.")
     seen, totals = [], set()
     for page in (1, 2, 3, 4):
         result = search_cases(index, db, SearchRequest(text="klotter mobbning rasism",
@@ -245,15 +247,15 @@ def test_pages_with_partial_matches_neither_repeat_nor_skip_and_keep_their_total
     assert len(seen) == totals.pop()[0]           # and none left out
 
 
-def test_a_quoted_phrase_that_matches_is_no_broadening(index, db, users):
-    publish(db, users, "Vuxna på stan", "Vuxna på stan varje fredag.")
+def test_a_quoted_phrase_that_matches_is_no_broadening(index, db, users, publish):
+    publish("Vuxna på stan", "Vuxna på stan varje fredag.")
     result = search(index, db, '"vuxna på stan"')
     assert result.total == 1 and not result.broadened
 
 
-def test_only_what_i_typed_keeps_every_typed_word(index, db, users):
-    publish(db, users, "Metoder mot klotter", "Information om metoder mot klotter.")
-    publish(db, users, "Klotter i tunneln", "Sanering inom ett dygn.")
+def test_only_what_i_typed_keeps_every_typed_word(index, db, users, publish):
+    publish("Metoder mot klotter", "Information om metoder mot klotter.")
+    publish("Klotter i tunneln", "Sanering inom ett dygn.")
     # Four words make a question: "metoder" and "information" would be dropped as question
     # words, but not when the person asked for exactly what she typed.
     text = "metoder information om klotter"
@@ -268,7 +270,7 @@ def test_only_what_i_typed_keeps_every_typed_word(index, db, users):
 
 
 def test_a_place_filed_under_a_merged_district_finds_the_district_it_is_part_of(
-        index, db, users):
+        index, db, users, publish):
     from knowledge import taxonomy_changes as changes
     from knowledge.models import District
     add_term(db, "place", "Gubbängen", [], "farsta")
@@ -277,30 +279,31 @@ def test_a_place_filed_under_a_merged_district_finds_the_district_it_is_part_of(
     merged = changes.merge_districts(db, users["editor"], [farsta, skarpnack],
                                      "Farsta-Skarpnäck")
     db.commit()
-    case = publish(db, users, "Fritidsgård med läxhjälp", "Unga fick hjälp.",
+    case = publish("Fritidsgård med läxhjälp", "Unga fick hjälp.",
                    district=merged.name)
     result = search(index, db, "Gubbängen")
     assert titles(result) == [case.title]
     assert result.expansions[0]["added"] == ["Farsta-Skarpnäck"]
 
 
-def test_a_word_is_not_split_into_a_stem_and_its_ending(index, db, users):
+def test_a_word_is_not_split_into_a_stem_and_its_ending(index, db, users, publish):
     # "hemlösa" is hem + the ending -lösa, not the words "hem" and "lösa"; "nattvandring"
     # is not "nattvandr" + "ing". Split that way, a text that happens to say "lösa" near
     # "hemmet" would pass for a match.
-    publish(db, users, "Lösa hundar vid hemmet", "Hundägare i parken fick information.")
-    publish(db, users, "Hem för unga", "Boendet hade inga lösa regler.")
+    publish("Lösa hundar vid hemmet", "Hundägare i parken fick information.")
+    publish("Hem för unga", "Boendet hade inga lösa regler.")
     for text in ("hemlösa", "hemlöshet"):
         result = search(index, db, text, exact=False)
         assert "Lösa hundar vid hemmet" not in titles(result), text
         assert not any(e.get("kinds") and "split" in e["kinds"] for e in result.expansions)
 
 
-def test_a_query_typed_without_swedish_letters_gets_them_back_and_says_so(index, db, users):
-    publish(db, users, "Våld i nära relationer", "Skyddat boende för kvinnor och barn.")
-    publish(db, users, "Grannar mot våld", "Huskurage i hyreshusen.")
-    publish(db, users, "Äldre och bedrägerier", "Seniorer lär sig känna igen bedragare.")
-    publish(db, users, "Vald metod", "Vi valde att samverka med föreningar.")
+def test_a_query_typed_without_swedish_letters_gets_them_back_and_says_so(index, db, users,
+                                                                         publish):
+    publish("Våld i nära relationer", "Skyddat boende för kvinnor och barn.")
+    publish("Grannar mot våld", "Huskurage i hyreshusen.")
+    publish("Äldre och bedrägerier", "Seniorer lär sig känna igen bedragare.")
+    publish("Vald metod", "Vi valde att samverka med föreningar.")
     result = search(index, db, "vald i nara relationer")
     assert titles(result)[0] == "Våld i nära relationer"
     assert result.corrected_from == "vald i nara relationer"

@@ -16,14 +16,9 @@ from knowledge.users import issue_token
 from tests.conftest import case_data
 from tests.databases import SERVER_URL
 
+pytestmark = pytest.mark.own_database  # other processes and concurrent sessions read the outbox
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def publish(db, users, **overrides):
-    case = cases.create_case(db, users["staff"], case_data(**overrides), submit=True)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
 
 
 def found_ids(index, db, text="", **filters):
@@ -37,8 +32,9 @@ def index(app):
     return app.extensions["search_index"]
 
 
-def test_published_case_is_searchable_at_once_and_archived_gone_at_once(index, db, users):
-    case = publish(db, users, title="Sommarlovsentreprenörer i Tensta")
+def test_published_case_is_searchable_at_once_and_archived_gone_at_once(index, db, users,
+        published_case):
+    case = published_case(title="Sommarlovsentreprenörer i Tensta")
     assert index.lag() == 0
     assert case.id in found_ids(index, db, "sommarlovsentreprenörer")
     cases.archive_case(db, users["editor"], case)
@@ -46,8 +42,8 @@ def test_published_case_is_searchable_at_once_and_archived_gone_at_once(index, d
     assert case.id not in found_ids(index, db)
 
 
-def test_editing_a_published_case_updates_the_index(index, db, users):
-    case = publish(db, users, title="Kvarterspoliser i Husby")
+def test_editing_a_published_case_updates_the_index(index, db, users, published_case):
+    case = published_case(title="Kvarterspoliser i Husby")
     cases.update_case(db, users["editor"], case, {"title": "Grannsamverkan i Husby"})
     assert case.id in found_ids(index, db, "grannsamverkan")
     # The old title's word is gone from the index (the search's own broadening aside:
@@ -70,12 +66,12 @@ def hold_sync_lock(index_dir: Path, seconds: float) -> subprocess.Popen:
     return process
 
 
-def test_a_sync_that_finds_the_lock_busy_catches_up_later(index, db, users):
+def test_a_sync_that_finds_the_lock_busy_catches_up_later(index, db, users, published_case):
     index.ensure()
     index.lock_timeout = 0.2
     holder = hold_sync_lock(index.root, seconds=30)
     try:
-        case = publish(db, users, title="Läxhjälp i Bagarmossen")  # its sync finds the lock busy
+        case = published_case(title="Läxhjälp i Bagarmossen")  # its sync finds the lock busy
         assert index.lag() > 0
         result = search_cases(index, db, SearchRequest(text="läxhjälp"))
         assert result.lagging and result.total == 0
@@ -87,13 +83,13 @@ def test_a_sync_that_finds_the_lock_busy_catches_up_later(index, db, users):
     assert index.lag() == 0
 
 
-def test_whoosh_writer_lock_busy_is_survived(index, db, users):
+def test_whoosh_writer_lock_busy_is_survived(index, db, users, published_case):
     from whoosh import index as whoosh_index
     index.ensure()
     index.lock_timeout = 0.2
     writer = whoosh_index.open_dir(str(index.root / index.current_generation())).writer()
     try:
-        case = publish(db, users, title="Fältassistenter i Vårberg")
+        case = published_case(title="Fältassistenter i Vårberg")
         assert index.sync().busy
     finally:
         writer.cancel()
@@ -142,8 +138,9 @@ def snapshot(index, db):
         index, db, SearchRequest(text=q, per_page=50)).results] for q in QUERIES}
 
 
-def test_reindex_gives_the_same_results_as_incremental_indexing(runner, index, db, users):
-    made = [publish(db, users, title=f"Trygghetsvandring nummer {n}",
+def test_reindex_gives_the_same_results_as_incremental_indexing(runner, index, db, users,
+        published_case):
+    made = [published_case(title=f"Trygghetsvandring nummer {n}",
                     district=["Järva", "Farsta", "Bromma"][n % 3],
                     summary=f"Ungdomar och belysning, omgång {n}.") for n in range(8)]
     cases.archive_case(db, users["editor"], made[0])
@@ -162,8 +159,8 @@ def test_reindex_gives_the_same_results_as_incremental_indexing(runner, index, d
         {q: [i for i, _ in r] for q, r in before.items()}
 
 
-def test_searches_keep_working_while_reindex_runs(index, db, users):
-    case = publish(db, users, title="Mentorprogram i Rinkeby")
+def test_searches_keep_working_while_reindex_runs(index, db, users, published_case):
+    case = published_case(title="Mentorprogram i Rinkeby")
     progress_seen = []
 
     def search_during_rebuild(done, total):
@@ -175,23 +172,23 @@ def test_searches_keep_working_while_reindex_runs(index, db, users):
     assert case.id in found_ids(index, db, "mentorprogram")
 
 
-def test_healthz_reports_index_lag(client, index, db, users):
+def test_healthz_reports_index_lag(client, index, db, users, published_case):
     index.ensure()
     index.lock_timeout = 0.2
     body = client.get("/healthz").json
     assert body["index"] == "ok" and body["index_lag"] == 0
     holder = hold_sync_lock(index.root, seconds=30)
     try:
-        publish(db, users)
+        published_case()
         assert client.get("/healthz").json["index_lag"] > 0
     finally:
         holder.kill()
         holder.wait()
 
 
-def test_page_fragment_and_api_agree(client, auth, db, users, index):
+def test_page_fragment_and_api_agree(client, auth, db, users, index, published_case):
     for n, district in enumerate(["Järva", "Järva", "Farsta", "Södermalm"]):
-        publish(db, users, title=f"Nattvandring {n} i {district}", district=district,
+        published_case(title=f"Nattvandring {n} i {district}", district=district,
                 summary="Nattvandrare på helgerna.", priority_areas=["unga-i-riskzon"])
     headers = {"Authorization": f"Bearer {issue_token(db, users['coordinator'])}"}
     api = client.get("/api/v1/cases?q=nattvandrarna&district=jarva&district=farsta",
@@ -215,8 +212,8 @@ def test_page_fragment_and_api_agree(client, auth, db, users, index):
     assert api["suggestion"] is None
 
 
-def test_search_page_works_as_plain_get_with_facets(client, auth, db, users, index):
-    publish(db, users, title="Belysning i Farsta", district="Farsta",
+def test_search_page_works_as_plain_get_with_facets(client, auth, db, users, index, published_case):
+    published_case(title="Belysning i Farsta", district="Farsta",
             priority_areas=["otrygga-platser"])
     auth.login("coordinator")
     html = client.get("/cases?area=otrygga-platser").text
@@ -232,9 +229,9 @@ def test_search_page_works_as_plain_get_with_facets(client, auth, db, users, ind
     assert "Belysning i Farsta" in corrected
 
 
-def test_publish_to_searchable_within_a_second(index, db, users):
+def test_publish_to_searchable_within_a_second(index, db, users, published_case):
     started = time.monotonic()
-    case = publish(db, users, title="Snabbindexerad insats i Kista")
+    case = published_case(title="Snabbindexerad insats i Kista")
     assert case.id in found_ids(index, db, "snabbindexerad")
     # Recorded, not asserted as a benchmark: the after-commit sync makes it synchronous.
     assert time.monotonic() - started < 30
@@ -269,7 +266,7 @@ only_postgres = pytest.mark.skipif(not SERVER_URL.startswith("postgresql"),
 
 @only_postgres
 def test_a_transaction_held_open_past_the_old_timer_still_reaches_the_search(
-        app, runner, index, db, users, monkeypatch):
+        app, runner, index, db, users, monkeypatch, published_case):
     # A long import: its case and outbox row are written, but it has not committed yet.
     index.ensure()
     long_import = app.extensions["db_sessionmaker"]()
@@ -278,7 +275,7 @@ def test_a_transaction_held_open_past_the_old_timer_still_reaches_the_search(
     cases.publish_case(long_import, long_import.merge(users["editor"]), slow)
     try:
         # Meanwhile an editor publishes, so the import's outbox id is skipped.
-        quick = publish(db, users, title="Snabb publicering om läxhjälp")
+        quick = published_case(title="Snabb publicering om läxhjälp")
         assert quick.id in found_ids(index, db, "läxhjälp")
         # Much later (no timer may give up on the open transaction): more searches.
         real_time = time.time
@@ -293,13 +290,14 @@ def test_a_transaction_held_open_past_the_old_timer_still_reaches_the_search(
 
 
 @only_postgres
-def test_index_status_counts_a_committed_row_that_waited_as_lag(app, runner, index, db, users):
+def test_index_status_counts_a_committed_row_that_waited_as_lag(app, runner, index, db, users,
+        published_case):
     index.ensure()
     long_import = app.extensions["db_sessionmaker"]()
     slow = cases.create_case(long_import, long_import.merge(users["staff"]),
                              case_data(title="Sen import om grannsamverkan"), submit=True)
     cases.publish_case(long_import, long_import.merge(users["editor"]), slow)
-    publish(db, users, title="Snabb publicering om belysning")
+    published_case(title="Snabb publicering om belysning")
     index.lock_timeout = 0.2
     holder = hold_sync_lock(index.root, seconds=30)  # nobody can apply it yet
     try:
@@ -315,14 +313,14 @@ def test_index_status_counts_a_committed_row_that_waited_as_lag(app, runner, ind
 
 @only_postgres
 def test_a_reindex_while_a_transaction_is_open_does_not_lose_its_case(app, runner, index, db,
-                                                                      users):
+                                                                      users, published_case):
     index.ensure()
     long_import = app.extensions["db_sessionmaker"]()
     slow = cases.create_case(long_import, long_import.merge(users["staff"]),
                              case_data(title="Långsam import om pulkabackar"), submit=True)
     cases.publish_case(long_import, long_import.merge(users["editor"]), slow)
     try:
-        publish(db, users, title="Snabb publicering om läxhjälp")
+        published_case(title="Snabb publicering om läxhjälp")
         result = runner.invoke(args=["reindex"])  # starts after the quick one's outbox row
         assert result.exit_code == 0, result.output
         long_import.commit()
@@ -333,7 +331,7 @@ def test_a_reindex_while_a_transaction_is_open_does_not_lose_its_case(app, runne
 
 @only_postgres
 def test_a_long_import_that_skips_tens_of_thousands_of_ids_still_arrives(app, runner, index,
-                                                                         db, users):
+                                                                         db, users, published_case):
     from sqlalchemy import text as sql
     index.ensure()
     long_import = app.extensions["db_sessionmaker"]()
@@ -345,7 +343,7 @@ def test_a_long_import_that_skips_tens_of_thousands_of_ids_still_arrives(app, ru
                    "(SELECT last_value FROM search_outbox_id_seq) + 70000)"))
     db.commit()
     try:
-        quick = publish(db, users, title="Snabb publicering om läxhjälp")
+        quick = published_case(title="Snabb publicering om läxhjälp")
         assert index.waiting() >= 70000
         assert found_ids(index, db, "läxhjälp") == {quick.id}
         long_import.commit()

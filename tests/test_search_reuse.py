@@ -1,25 +1,16 @@
 """Adoption reports in search: "Provat på annat håll" filter and "Mest återanvända" sort."""
 from __future__ import annotations
 
-from knowledge import cases
 from knowledge.exchange.adoptions import report_adoption
 from knowledge.search import SearchRequest, search_cases
-from tests.conftest import case_data
 
 
-def publish(db, users, title, district="Järva"):
-    case = cases.create_case(db, users["staff"], case_data(title=title, district=district),
-                             submit=True)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
-
-
-def test_adopted_elsewhere_filter_and_most_reused_sort(app, client, auth, db, users):
+def test_adopted_elsewhere_filter_and_most_reused_sort(app, client, auth, db, users,
+        published_case):
     index = app.extensions["search_index"]
-    once = publish(db, users, "Läxhjälp i Husby")
-    twice = publish(db, users, "Läxhjälp i Tensta")
-    never = publish(db, users, "Läxhjälp i Kista")
+    once = published_case("Läxhjälp i Husby")
+    twice = published_case("Läxhjälp i Tensta")
+    never = published_case("Läxhjälp i Kista")
     for case, districts in ((once, ["Farsta"]), (twice, ["Farsta", "Skärholmen"])):
         for district in districts:
             report_adoption(db, users["coordinator"], case,

@@ -16,13 +16,6 @@ from knowledge.users import issue_token
 from tests.conftest import PASSWORD, ROLE_EMAILS, case_data, fresh
 
 
-def published_case(db, users, **overrides):
-    case = cases.create_case(db, users["staff"], case_data(**overrides), submit=True)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
-
-
 # --- headers --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/login", "/healthz", "/", "/cases", "/cases?q=x",
@@ -39,16 +32,16 @@ def test_security_headers_on_every_response(client, auth, path):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
-def test_pages_with_case_data_are_not_cached(client, auth, db, users):
-    case = published_case(db, users)
+def test_pages_with_case_data_are_not_cached(client, auth, db, users, published_case):
+    case = published_case()
     auth.login("coordinator")
     for path in (f"/cases/{case.id}", "/cases", "/"):
         assert client.get(path).headers["Cache-Control"] == "no-store"
     assert "HX-Request" in client.get("/cases").headers["Vary"]
 
 
-def test_pages_have_no_inline_script_or_style(client, auth, db, users):
-    published_case(db, users)
+def test_pages_have_no_inline_script_or_style(client, auth, db, users, published_case):
+    published_case()
     auth.login("editor")
     for path in ("/", "/cases", "/cases/new", "/review", "/login"):
         html = client.get(path).text
@@ -136,6 +129,7 @@ def test_idle_and_absolute_timeouts(client, auth, db, column, age):
 
 # --- login throttling ------------------------------------------------------------------------
 
+@pytest.mark.own_database  # a second app (another process) on the database
 def test_login_is_throttled_per_account_across_processes(app, users):
     # Two app instances on one database stand for two gunicorn workers.
     other = create_app({"DATABASE_URL": app.config["DATABASE_URL"],
@@ -317,8 +311,8 @@ def test_import_is_audited(runner, db, tmp_path):
 
 @pytest.mark.parametrize("target", ["/\t/evil.example", "/\\evil.example", "//evil.example",
                                     "https://evil.example/", "/\n/evil.example"])
-def test_no_open_redirect_through_next(client, auth, db, users, target):
-    case = published_case(db, users)
+def test_no_open_redirect_through_next(client, auth, db, users, target, published_case):
+    case = published_case()
     auth.login("coordinator")
     response = client.post(f"/cases/{case.id}/spara", data={"next": target})
     assert response.status_code == 303
@@ -340,8 +334,9 @@ def test_review_comments_are_not_shown_to_other_readers(client, auth, db, users)
     assert "Kalle Svensson" in client.get(f"/cases/{case.id}").text
 
 
-def test_editing_a_published_case_gets_the_personal_data_check(client, auth, db, users):
-    case = published_case(db, users)
+def test_editing_a_published_case_gets_the_personal_data_check(client, auth, db, users,
+        published_case):
+    case = published_case()
     auth.login("editor")
     form = {**case_data(results="Mamman 19811218-9876 ringde."), "partners": "Polisen",
             "action": "save"}
@@ -368,8 +363,8 @@ def test_out_of_range_ids_are_not_found_not_server_errors(client, auth, db, user
 
 @pytest.mark.parametrize("own_case_id", ["²", "99999999999999999999"])
 def test_adoption_form_with_an_odd_own_case_id_gets_a_message(client, auth, db, users,
-                                                              own_case_id):
-    case = published_case(db, users)
+                                                              own_case_id, published_case):
+    case = published_case()
     auth.login("coordinator")
     response = client.post(f"/cases/{case.id}/provat", data={
         "district": "farsta", "context": "Hökarängen", "status": "planerad",

@@ -4,7 +4,6 @@ Mail goes to a real SMTP server (aiosmtpd) on loopback, as in test_exchange_mail
 """
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select, update
 
 from knowledge import cases
@@ -13,8 +12,8 @@ from knowledge.exchange.collections import create_collection
 from knowledge.exchange.models import Notification
 from knowledge.models import Case
 from knowledge.users import create_user
-from tests.conftest import PASSWORD, ROLE_EMAILS, case_data, fresh
-from tests.test_exchange_mail import mail, publish, run_digests, smtp_server  # noqa: F401
+from tests.conftest import PASSWORD, case_data, fresh
+from tests.test_exchange_mail import mail, run_digests, smtp_server  # noqa: F401
 
 BROKEN = "Trygghetsvandringar\r\nBcc: alla@exempel.se\u2028i Husby"
 
@@ -35,9 +34,9 @@ def test_one_line_fields_lose_their_line_breaks(db, users):
     assert collection.title == "Sommar i Farsta"
 
 
-def test_a_line_break_in_a_title_does_not_stop_send_digests(runner, mail, db, users):
+def test_a_line_break_in_a_title_does_not_stop_send_digests(runner, mail, db, users, published_case):
     follows.follow(db, users["coordinator"], "area", "otrygga-platser")
-    case = publish(db, users)
+    case = published_case()
     # A title stored before line breaks were stripped at validation.
     db.execute(update(Case).where(Case.id == case.id).values(title=BROKEN))
     db.commit()
@@ -49,9 +48,9 @@ def test_a_line_break_in_a_title_does_not_stop_send_digests(runner, mail, db, us
     assert message["Bcc"] is None
 
 
-def test_one_failing_message_never_stops_the_others(runner, mail, db, users):
+def test_one_failing_message_never_stops_the_others(runner, mail, db, users, published_case):
     follows.follow(db, users["coordinator"], "area", "otrygga-platser")
-    case = publish(db, users)
+    case = published_case()
     run_digests(runner)  # collects the coordinator's notification and mails it
     mail.clear()
     # Two messages due: one to an address no e-mail header can hold, one ordinary.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import time
@@ -42,7 +41,7 @@ def provider():
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("oidc-provider-mock did not start")
+                raise RuntimeError("oidc-provider-mock did not start") from None
             time.sleep(0.1)
     yield issuer
     process.terminate()

@@ -101,7 +101,6 @@ def test_all_problems_are_reported_at_once(taxonomy):
     assert set(errors) == {"title", "district", "priority_areas", "start_date"}
 
 
-
 def test_dates_must_fall_in_a_plausible_range_and_the_message_says_which(taxonomy):
     from knowledge.timezones import today_in_stockholm
     last = today_in_stockholm().year + 10

@@ -10,9 +10,8 @@ import pytest
 
 from sqlalchemy import func, select
 
-from knowledge import cases
 from knowledge.models import AuditEvent, SearchTerm
-from tests.conftest import case_data, fresh
+from tests.conftest import fresh
 
 
 @pytest.fixture(autouse=True)
@@ -22,13 +21,6 @@ def empty_vocabulary(db):
     tested in test_search_language)."""
     db.query(SearchTerm).delete()
     db.commit()
-
-
-def publish(db, users, **overrides):
-    case = cases.create_case(db, users["staff"], case_data(**overrides), submit=True)
-    cases.publish_case(db, users["editor"], case)
-    db.commit()  # the test is the caller: it commits
-    return case
 
 
 def search_page(client, auth, text: str) -> str:
@@ -62,10 +54,10 @@ def upload(client, text: str):
 
 
 def test_a_synonym_added_changed_and_deleted_takes_effect_in_the_next_search(
-        client, auth, db, users):
-    publish(db, users, title="Portvakter i entréerna på Fornbacken",
+        client, auth, db, users, published_case):
+    published_case(title="Portvakter i entréerna på Fornbacken",
             summary="Bostadsbolaget anställde portvakter som fanns i husen kvällstid.")
-    publish(db, users, title="Vaktmästare som trygghetsvärdar i Bagarmossen",
+    published_case(title="Vaktmästare som trygghetsvärdar i Bagarmossen",
             summary="Vaktmästarna fick utbildning i att möta oroliga boende.")
     auth.login("editor")
     assert "Portvakter i entréerna" not in search_page(client, auth, "concierge")
@@ -111,8 +103,8 @@ def test_a_synonym_added_changed_and_deleted_takes_effect_in_the_next_search(
     assert "Vaktmästare som trygghetsvärdar" not in html and "Sökte även på:" not in html
 
 
-def test_a_place_finds_the_cases_of_its_district(client, auth, db, users):
-    publish(db, users, title="Sommarjobb för unga i Skärholmen", district="Skärholmen")
+def test_a_place_finds_the_cases_of_its_district(client, auth, db, users, published_case):
+    published_case(title="Sommarjobb för unga i Skärholmen", district="Skärholmen")
     auth.login("editor")
     assert client.post("/sokord/ny", data={"kind": "place", "term": "Sätraängen",
                                             "expansions": "", "district": "skarholmen"}

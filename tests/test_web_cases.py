@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import pytest
 from sqlalchemy import select
 
 from knowledge import cases
@@ -17,6 +18,7 @@ def form(**overrides):
     return data
 
 
+@pytest.mark.own_database  # /healthz checks the database on a connection of its own
 def test_everything_but_login_and_healthz_needs_login(client):
     assert client.get("/healthz").status_code == 200
     assert client.get("/healthz").json["database"] == "ok"

@@ -8,6 +8,7 @@ import logging
 import sqlite3
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, select, text, update
 
 from knowledge import cases
@@ -15,6 +16,8 @@ from knowledge.models import Case, CaseRevision, UserSession, utcnow
 from knowledge.web.observability import JsonFormatter
 from knowledge.web.support import get_db
 from tests.conftest import case_data, fresh
+
+pytestmark = pytest.mark.own_database  # other connections race for the write lock
 
 
 def pause(db, minutes=2):

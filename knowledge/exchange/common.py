@@ -1,11 +1,8 @@
 """Small helpers shared by the exchange modules."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
-from sqlalchemy.orm import Session
-
-from ..models import Case, User
 from ..permissions import is_contact, is_responsible  # noqa: F401 (their old home)
 from ..privacy import scan_text
 from ..validation import FieldError, ValidationError, single_line, strip_control

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SearchIndex", "SearchRequest", "SearchResult", "IndexUnavailable", "search_cases",
            "search_case_ids", "similar_cases", "sync_after_commit", "FACET_FIELDS",
-           "URL_FACETS", "parse_filters"]
+           "URL_FACETS", "parse_filters", "ReuseCounts", "no_reuse"]
 
 
 @dataclass

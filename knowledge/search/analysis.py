@@ -201,11 +201,11 @@ def parse_query(text: str) -> ParsedQuery:
             parsed.tokens.append(QueryWord(phrase.strip(), phrase_stems[0]))
     rest = _QUOTED.sub(" ", text).replace('"', " ")
     seen = {t.stem for t in parsed.tokens}
-    typed_words = query_tokens(rest)
-    parsed.typed_words = len(typed_words)
-    for typed in typed_words[:MAX_QUERY_TOKENS]:
-        stem = query_stem(typed)
+    typed = query_tokens(rest)
+    parsed.typed_words = len(typed)
+    for word in typed[:MAX_QUERY_TOKENS]:
+        stem = query_stem(word)
         if stem and stem not in seen:
             seen.add(stem)
-            parsed.tokens.append(QueryWord(typed, stem))
+            parsed.tokens.append(QueryWord(word, stem))
     return parsed

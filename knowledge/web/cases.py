@@ -63,7 +63,7 @@ def new_case():
                                   allow_incomplete=True)
     except ValidationError as error:
         # After the rollback: the page (and the names in the messages) read what is saved.
-        return render_invalid(lambda: _form_page(case=None, values=data,
+        return render_invalid(lambda error=error: _form_page(case=None, values=data,
                                                  errors=_for_people(error)))
     return _saved(case)
 
@@ -93,7 +93,7 @@ def edit_case(case_id: int):
                               values={**merged, "version": conflict.current_version},
                               errors={}, conflict=conflict, conflict_fields=fields, status=409)
     except ValidationError as error:
-        return render_invalid(lambda: _form_page(case=case, values=values,
+        return render_invalid(lambda error=error: _form_page(case=case, values=values,
                                                  errors=_for_people(error)))
     return _saved(case)
 
@@ -105,7 +105,7 @@ def submit_case(case_id: int):
     try:
         domain.submit_case(db, user, case)
     except ValidationError as error:
-        return render_invalid(lambda: _form_page(
+        return render_invalid(lambda error=error: _form_page(
             case=case, values={**domain.case_fields(case), "version": case.version},
             errors=_for_people(error)))
     flash(saved_message(case.status, submitted=True), "success")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request, url_for
 
 from ..exchange import collections as collections_domain
 from ..exchange.feeds import atom_feed, user_for_feed_token

@@ -48,12 +48,16 @@ def pytest_configure(config):
         "markers", "e2e: real-browser test (Debian's Chromium against a gunicorn server)")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks below
 def pytest_collection_modifyitems(config, items):
     chromium = chromium_available()
     for item in items:
         if E2E_DIR not in Path(str(item.fspath)).resolve().parents:
             continue
         item.add_marker(pytest.mark.e2e)
+        # Under pytest-xdist (--dist loadgroup) every browser test runs on one worker, so the
+        # session's one gunicorn server and Chromium are started once, not once per worker.
+        item.add_marker(pytest.mark.xdist_group("browser"))
         if not chromium and not running_in_ci():
             item.add_marker(pytest.mark.skip(reason=MISSING_CHROMIUM))
 
@@ -87,7 +91,7 @@ def live_server(tmp_path_factory, databases):
            "SECRET_KEY": "e2e-test",
            "APP_ENV": "development"}
     subprocess.run([str(BIN / "flask"), "--app", "app", "demo-data"], cwd=PROJECT, env=env,
-                   check=True, stdout=subprocess.DEVNULL, timeout=120)
+                   check=True, stdout=subprocess.DEVNULL, timeout=300)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(tmp / "gunicorn.log", "wb")
