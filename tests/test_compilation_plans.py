@@ -18,7 +18,7 @@ from knowledge.models import District
 from knowledge.permissions import PermissionDenied
 from knowledge.users import create_user
 from tests.conftest import PASSWORD, case_data, fresh
-from tests.test_exchange_mail import PUBLIC, body_of, mail, run_digests, smtp_server  # noqa: F401
+from tests.test_exchange_mail import PUBLIC, body_of, mail, run_digests, smtp_server  # noqa: F401,F811
 
 PLAN = {"plan-otrygga-platser": "- Fler **trygghetsvandringar** i Farsta\n- Belysning i Hökarängen",
         "plan-unga-i-riskzon": "Sommarjobb för unga 15–17 år."}
@@ -103,7 +103,7 @@ def test_the_plan_is_in_the_files(client, auth, db, users, published_case):
 
 
 def test_publishing_tells_each_districts_coordinators_with_a_link_to_their_part(
-        client, auth, db, users, runner, mail, published_case):
+        client, auth, db, users, runner, mail, published_case):  # noqa: F811
     farsta_coordinator = users["coordinator"]
     jarva_coordinator = create_user(db, email="jon.jarva@test.se", role="coordinator",
                                     password=PASSWORD, name="Jon Järva")

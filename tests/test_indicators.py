@@ -119,7 +119,7 @@ def test_the_case_page_charts_each_indicator_with_a_table_and_the_change_in_word
     assert "−40 % från 2022 till 2024 (42 → 25)" in section
     assert "+12,5 procentenheter från 2021 till 2024 (48,5 % → 61 %)" in section
     assert section.count('role="img"') == 2                   # one chart per indicator
-    assert "<title id=\"indikator-%d-1-title\">Anmälda rån vid Farsta centrum</title>" % case.id \
+    assert f"<title id=\"indikator-{case.id}-1-title\">Anmälda rån vid Farsta centrum</title>" \
         in section
     assert "<td>2021-03-01 – 2021-04-30</td><td class=\"num\">48,5 %</td>" in section
     for causal in ("ledde till", "tack vare", "orsakade minskningen"):

@@ -158,7 +158,7 @@ def others_have_tried(session: Session, district: District, area_ids: list[int],
 def _only_the_case():
     # A function: Case.indicators exists once the mappers are configured, not at import.
     # getattr: the relationship is declared by knowledge.indicators.models, not on Case.
-    return lazyload(Case.areas), lazyload(getattr(Case, "indicators"))
+    return lazyload(Case.areas), lazyload(getattr(Case, "indicators"))  # noqa: B009 (a backref)
 
 
 def _published_in_area(area_ids: list[int]):
