@@ -17,6 +17,10 @@ from knowledge.transfer import import_rows
 from knowledge.users import system_user
 from tests.conftest import case_data
 
+# Exports read the cases in chunks and let go of them, and the export lock is taken across
+# processes: real commits on a database of the test's own, not a rolled-back transaction.
+pytestmark = pytest.mark.own_database
+
 ROOT = Path(__file__).resolve().parent.parent
 MANY = 130
 HEADERS = ["Nummer", "Rubrik", "Stadsdelsområde", "Prioriterade samverkansområden",
