@@ -107,6 +107,7 @@ def run_app(tmp: Path, queries: list[dict]) -> dict[str, dict]:
         sessions, index = app.extensions["db_sessionmaker"], app.extensions["search_index"]
         with sessions() as session:
             imported = import_file(session, system_user(session), DATA / "cases.jsonl")
+            session.commit()   # the caller commits (the import itself only writes)
         if not imported.ok:
             raise SystemExit("import failed: " + "; ".join(map(str, imported.errors[:5])))
         index.sync()
