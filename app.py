@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Flask
 
 from knowledge import all_models, cli, web  # noqa: F401  (all_models: every table mapped)
-from knowledge.config import load_config
-from knowledge.db import make_engine, make_sessionmaker
+from knowledge.core.config import load_config
+from knowledge.core.db import make_engine, make_sessionmaker
 from knowledge.exchange.adoptions import adoption_counts
 from knowledge.search import SearchIndex, sync_after_commit
 

@@ -19,10 +19,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 
 from app import create_app  # noqa: E402
-from knowledge import cases  # noqa: E402
+from knowledge.cases import lifecycle as cases  # noqa: E402
 from knowledge.exchange import adoptions, questions  # noqa: E402
 from knowledge.exchange import collections as collections_domain  # noqa: E402
-from knowledge.users import create_user  # noqa: E402
+from knowledge.accounts.users import create_user  # noqa: E402
 from tests.conftest import PASSWORD, ROLE_EMAILS, case_data  # noqa: E402
 from tests.databases import make_databases  # noqa: E402
 

@@ -312,7 +312,7 @@ def make_queries(rows: list[dict], count: int, stop_words: frozenset[str],
                  seed: int = 1) -> list[BenchQuery]:
     """Queries drawn from the corpus, each with the area and district of the case it came
     from, so that the two facet filters usually leave something to find."""
-    from knowledge.taxonomy import slugify
+    from knowledge.taxonomy.reference import slugify
 
     rng = random.Random(seed * 7919)
     queries = []
@@ -366,5 +366,5 @@ def make_queries(rows: list[dict], count: int, stop_words: frozenset[str],
 
 
 def rows_with_lines(rows: list[dict]) -> Iterator[tuple[int, dict]]:
-    """What knowledge.transfer.import_rows reads: (line number, row)."""
+    """What knowledge.transfer.import_export.import_rows reads: (line number, row)."""
     yield from enumerate(rows, start=1)

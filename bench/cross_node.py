@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from knowledge import cases  # noqa: E402
-from knowledge.db import make_engine, make_sessionmaker  # noqa: E402
-from knowledge.migrate import upgrade_database  # noqa: E402
+from knowledge.cases import lifecycle as cases  # noqa: E402
+from knowledge.core.db import make_engine, make_sessionmaker  # noqa: E402
+from knowledge.operations.migrate import upgrade_database  # noqa: E402
 from knowledge.search.vocabulary import load_starter_vocabulary  # noqa: E402
-from knowledge.taxonomy import load_reference_data  # noqa: E402
-from knowledge.users import create_user  # noqa: E402
+from knowledge.taxonomy.reference import load_reference_data  # noqa: E402
+from knowledge.accounts.users import create_user  # noqa: E402
 from tests.conftest import case_data  # noqa: E402
 from tests.live import Browser, Server  # noqa: E402
 

@@ -30,11 +30,12 @@ from sqlalchemy import select  # noqa: E402
 from app import create_app  # noqa: E402
 from knowledge.districts.agreements import save_agreement  # noqa: E402
 from knowledge.exchange.models import AdoptionReport  # noqa: E402
-from knowledge.migrate import upgrade_database  # noqa: E402
-from knowledge.models import Case, District, PriorityArea  # noqa: E402
+from knowledge.operations.migrate import upgrade_database  # noqa: E402
+from knowledge.cases.models import Case  # noqa: E402
+from knowledge.taxonomy.models import District, PriorityArea  # noqa: E402
 from knowledge.search.analysis import SWEDISH_STOP_WORDS  # noqa: E402
-from knowledge.taxonomy import load_reference_data  # noqa: E402
-from knowledge.users import create_user  # noqa: E402
+from knowledge.taxonomy.reference import load_reference_data  # noqa: E402
+from knowledge.accounts.users import create_user  # noqa: E402
 
 PASSWORD = "ett-langt-bench-losenord"
 

@@ -245,7 +245,7 @@ def run(args) -> int:
 CHECK = """
 from app import create_app
 from sqlalchemy import select
-from knowledge.models import Case
+from knowledge.cases.models import Case
 app = create_app()
 index = app.extensions["search_index"]
 index.sync()

@@ -7,7 +7,7 @@ rather than as a 500 in production.
     .venv/bin/python bench/pages.py --sizes 50000       # opt-in: the big one
 
 For each size it generates the same synthetic cases as bench/search.py and loads them the same
-way (knowledge.transfer.import_rows through the domain write path, then the after-commit index
+way (knowledge.transfer.import_export.import_rows through the domain write path, then the after-commit index
 sync), starts gunicorn on loopback, logs in as a coordinator and requests each page in turn
 (round robin, so other load on the machine falls on all pages alike): the start page, a case
 page, /statistik, the yearly compilation as page, CSV and Excel, and the search export as CSV
@@ -43,7 +43,7 @@ from search import Corpus, Gunicorn, SizeResult, load, p95, prepare_app, say  # 
 
 from sqlalchemy import select  # noqa: E402
 
-from knowledge.models import Case  # noqa: E402
+from knowledge.cases.models import Case  # noqa: E402
 from knowledge.search.analysis import SWEDISH_STOP_WORDS  # noqa: E402
 
 

@@ -11,7 +11,7 @@ unlisted = 0. Each query has a kind: inflection, compound_query, compound_part, 
 abbreviation, place, english, typo, question, long, no_answer.
 
 In a temporary directory it migrates a real SQLite database, loads the reference data as
-`init-db` does, imports the corpus through the import path (knowledge.transfer.import_file, as
+`init-db` does, imports the corpus through the import path (knowledge.transfer.import_export.import_file, as
 `flask import` does), checks that the index has caught up with the outbox, and runs every query
 through knowledge.search.search_cases with 10 hits per page. It measures
 
@@ -49,9 +49,9 @@ from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, WildcardPlugin  
 
 from app import create_app  # noqa: E402
 from knowledge.search import SearchRequest, search_cases  # noqa: E402
-from knowledge.taxonomy import AREAS_2023  # noqa: E402
-from knowledge.transfer import import_file  # noqa: E402
-from knowledge.users import system_user  # noqa: E402
+from knowledge.taxonomy.reference import AREAS_2023  # noqa: E402
+from knowledge.transfer.import_export import import_file  # noqa: E402
+from knowledge.accounts.users import system_user  # noqa: E402
 
 KINDS = ("inflection", "compound_query", "compound_part", "synonym", "abbreviation", "place",
          "english", "typo", "question", "long", "no_answer")

@@ -5,7 +5,7 @@
     .venv/bin/python bench/search.py --sizes 1000 --profile
 
 For each size it generates synthetic Swedish cases (bench/corpus.py), loads them through the
-domain write path (knowledge.transfer.import_rows: create_case + revisions + outbox in one
+domain write path (knowledge.transfer.import_export.import_rows: create_case + revisions + outbox in one
 transaction, then the after-commit index sync), rebuilds the index, and times the same mixed
 queries, each with an area and a district filter, counts and highlighted snippets:
 
@@ -51,17 +51,18 @@ from corpus import QUERY_KINDS, BenchQuery, CaseGenerator, make_queries, rows_wi
 from sqlalchemy import select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from knowledge.cases import create_case, publish_case, submit_case  # noqa: E402
-from knowledge.migrate import upgrade_database  # noqa: E402
-from knowledge.models import Case, User  # noqa: E402
+from knowledge.cases.lifecycle import create_case, publish_case, submit_case  # noqa: E402
+from knowledge.operations.migrate import upgrade_database  # noqa: E402
+from knowledge.cases.models import Case  # noqa: E402
+from knowledge.accounts.models import User  # noqa: E402
 from knowledge.search import SearchRequest, search_cases  # noqa: E402
 from knowledge.search.analysis import SWEDISH_STOP_WORDS  # noqa: E402
 from knowledge.search.documents import BODY_FIELDS, plain_text  # noqa: E402
 from knowledge.search.query import run_search, snippet  # noqa: E402
 from knowledge.search.vocabulary import load_starter_vocabulary  # noqa: E402
-from knowledge.taxonomy import load_reference_data, slugify  # noqa: E402
-from knowledge.transfer import import_rows  # noqa: E402
-from knowledge.users import create_user, system_user  # noqa: E402
+from knowledge.taxonomy.reference import load_reference_data, slugify  # noqa: E402
+from knowledge.transfer.import_export import import_rows  # noqa: E402
+from knowledge.accounts.users import create_user, system_user  # noqa: E402
 
 PASSWORD = "bench-losenord-123"
 HTTP_TIMEOUT = 60.0

@@ -1,15 +1,20 @@
 """Every table the application has, gathered once: Alembic's env.py and the app factory
-import this module so that `Base.metadata` holds the core tables (knowledge.models) and each
-feature's own (knowledge.exchange.models) without the core models importing a feature.
+import this module so that `Base.metadata` holds every feature's tables without any feature
+importing another only to register them.
 
 A feature package that adds tables adds its models module here.
 """
 from __future__ import annotations
 
-from . import models
+from .accounts import models as account_models
+from .audit import models as audit_models
+from .cases import models as case_models
+from .core.base import Base
 from .districts import models as district_models
 from .exchange import models as exchange_models
 from .indicators import models as indicator_models
-from .models import Base
+from .search import models as search_models
+from .taxonomy import models as taxonomy_models
 
-__all__ = ["Base", "models", "exchange_models", "district_models", "indicator_models"]
+__all__ = ["Base", "account_models", "audit_models", "case_models", "district_models",
+           "exchange_models", "indicator_models", "search_models", "taxonomy_models"]

@@ -10,28 +10,30 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import text
 
-from .audit import record_event
-from .backup import BackupError, backup_database, restore_database
-from .db import make_engine
+from .audit.log import record_event
+from .operations.backup import BackupError, backup_database, restore_database
+from .core.db import make_engine
 from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo_data
 from .exchange.commands import send_digests_command
-from .migrate import upgrade_database
+from .operations.migrate import upgrade_database
 from .search.vocabulary import load_starter_vocabulary
 from .search import IndexUnavailable
-from .taxonomy import load_reference_data
-from .import_files import MAX_LISTED_ERRORS
-from .transfer import export_cases, import_file
-from .users import SYSTEM_EMAIL, TOKEN_DAYS, create_user, find_user, issue_token, list_tokens, \
-    reset_password, revoke_token, system_user, token_state
-from .validation import ValidationError
-from .cases import MAX_ID
-from .models import ROLES, ApiToken
+from .taxonomy.reference import load_reference_data
+from .transfer.import_files import MAX_LISTED_ERRORS
+from .transfer.import_export import export_cases, import_file
+from .accounts.users import (
+    SYSTEM_EMAIL, TOKEN_DAYS, create_user, find_user, issue_token, list_tokens, reset_password,
+    revoke_token, system_user, token_state,
+)
+from .cases.validation import ValidationError
+from .cases.lifecycle import MAX_ID
+from .accounts.models import ROLES, ApiToken
 
 
 @contextmanager
 def session_scope():
     """A command's one transaction: committed when the block ends normally, rolled back
-    when it raises (the domain itself only flushes; knowledge/db.py)."""
+    when it raises (the domain itself only flushes; knowledge/core/db.py)."""
     session = current_app.extensions["db_sessionmaker"]()
     try:
         yield session
@@ -335,7 +337,7 @@ def _when(moment) -> str:
 def users_logout_all_command():
     """Logga ut alla (t.ex. efter en återställning av databasen med pg_restore)."""
     from sqlalchemy import delete
-    from .models import UserSession
+    from .accounts.models import UserSession
     with session_scope() as session:
         ended = session.execute(delete(UserSession)).rowcount
         record_event(session, "sessions_ended", actor_email="cli", target="alla",

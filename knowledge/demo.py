@@ -9,11 +9,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import cases as domain
+from .cases import lifecycle as domain
 from .districts.demo import load_demo_districts
-from .models import Case, User
-from .transfer import import_rows, read_rows
-from .users import create_user, system_user
+from .cases.models import Case
+from .accounts.models import User
+from .transfer.import_export import import_rows, read_rows
+from .accounts.users import create_user, system_user
 
 DEMO_CASES = Path(__file__).parent / "demo_data" / "cases.jsonl"
 DEMO_PASSWORD = "erfarenhet-demo"

@@ -1,7 +1,7 @@
 """Alembic environment: runs against the URL the app was configured with."""
 from alembic import context
 
-from knowledge.db import make_engine
+from knowledge.core.db import make_engine
 from knowledge.all_models import Base  # every table, the exchange's included
 
 config = context.config

@@ -1,4 +1,4 @@
-"""Writes knowledge/data/common_passwords.txt: passwords people pick first.
+"""Writes knowledge/accounts/data/common_passwords.txt: passwords people pick first.
 
 Origin, honestly: this list is NOT taken from a breach corpus. It was written for this
 project from the patterns that every published analysis of leaked passwords shows at the

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from alembic import command  # noqa: E402
 
-from knowledge.migrate import alembic_config, upgrade_database  # noqa: E402
+from knowledge.operations.migrate import alembic_config, upgrade_database  # noqa: E402
 
 
 def new_migration(message: str, rev_id: str | None = None,

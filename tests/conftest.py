@@ -23,10 +23,10 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from app import create_app
-from knowledge import cases
-from knowledge import users as users_module
-from knowledge.db import make_engine
-from knowledge.users import create_user
+from knowledge.cases import lifecycle as cases
+from knowledge.accounts import users as users_module
+from knowledge.core.db import make_engine
+from knowledge.accounts.users import create_user
 from tests.databases import make_databases
 
 PASSWORD = "ett-bra-losenord"

@@ -14,10 +14,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from knowledge.db import make_engine, make_sessionmaker
-from knowledge.migrate import upgrade_database
+from knowledge.core.db import make_engine, make_sessionmaker
+from knowledge.operations.migrate import upgrade_database
 from knowledge.search.vocabulary import load_starter_vocabulary
-from knowledge.taxonomy import load_reference_data
+from knowledge.taxonomy.reference import load_reference_data
 
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "")
 

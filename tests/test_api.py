@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge import cases
-from knowledge.users import issue_token
+from knowledge.cases import lifecycle as cases
+from knowledge.accounts.users import issue_token
 from tests.conftest import case_data
 
 
@@ -35,7 +35,7 @@ def test_cli_token_works_and_only_its_hash_is_stored(runner, client, users, db):
     token = result.output.strip()
     assert result.exit_code == 0 and token.startswith("eb_")
     from sqlalchemy import select
-    from knowledge.models import ApiToken
+    from knowledge.accounts.models import ApiToken
     assert token not in db.scalars(select(ApiToken.token_hash)).all()
     response = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from knowledge import users as accounts
-from knowledge.models import ApiToken, AuditEvent, utcnow
-from knowledge.users import issue_token, list_tokens
+from knowledge.accounts import users as accounts
+from knowledge.accounts.models import ApiToken
+from knowledge.audit.models import AuditEvent
+from knowledge.core.base import utcnow
+from knowledge.accounts.users import issue_token, list_tokens
 from tests.conftest import ROLE_EMAILS, fresh
 
 
@@ -78,7 +80,8 @@ def test_reactivation_does_not_revive_old_tokens(client, db, users):
 
 def test_one_hash_for_every_kind_of_token():
     import inspect
-    from knowledge import logins, tokens, users
+    from knowledge.accounts import logins, users
+    from knowledge.core import tokens
     from knowledge.exchange import feeds
     for module in (logins, users, feeds):
         assert "hashlib" not in inspect.getsource(module)
@@ -89,7 +92,7 @@ def test_tokens_from_before_the_upgrade_get_an_expiry(tmp_path):
     from alembic import command
     from sqlalchemy import create_engine, text
 
-    from knowledge.migrate import alembic_config
+    from knowledge.operations.migrate import alembic_config
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     command.upgrade(alembic_config(url), "0006")
     engine = create_engine(url)

@@ -11,9 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.search import vocabulary
-from knowledge.users import issue_token
+from knowledge.accounts.users import issue_token
 from tests.conftest import ROLE_EMAILS, case_data, fresh
 from tests import test_exchange_authorization as exchange
 
@@ -61,7 +61,7 @@ def farsta_with_its_coordinator(db, users, _published_case=None):
     """The coordinator actor is Farsta's coordinator: she may edit Farsta's agreement."""
     from sqlalchemy import select
     from knowledge.districts.coordinators import assign_coordinator
-    from knowledge.models import District
+    from knowledge.taxonomy.models import District
     district = db.scalar(select(District).where(District.slug == "farsta"))
     assign_coordinator(db, users["admin"], district, users["coordinator"].email)
     db.commit()
@@ -127,7 +127,7 @@ EXPECTED = {
     ("sso.callback", "GET"): (None, None, answers({a: "denied" for a in ACTORS}, denied=404)),
     ("api.list_cases", "GET"): (None, None, answers(LOGGED_IN, ok=200)),
     ("api.get_case", "GET"): ("draft", None, answers(OWNER_ONLY, ok=200, denied=404)),
-    # Follow-up reads published data only: everyone logged in (knowledge/reports.py).
+    # Follow-up reads published data only: everyone logged in (knowledge/reports/followup.py).
     ("reports.statistics", "GET"): (None, None, answers(LOGGED_IN, ok=200)),
     ("reports.compilation", "GET"): (None, None, answers(LOGGED_IN, ok=200)),
     ("reports.compilation_csv", "GET"): (None, None, answers(LOGGED_IN, ok=200)),
@@ -228,7 +228,7 @@ EXPECTED = {
 
 def _with_api_token(db, users, _published_case):
     from types import SimpleNamespace
-    from knowledge.users import list_tokens
+    from knowledge.accounts.users import list_tokens
     issue_token(db, users["staff2"])
     return SimpleNamespace(route_values={"token_id": list_tokens(db, users["staff2"])[0].id})
 
@@ -243,7 +243,7 @@ def test_every_route_has_an_expectation(app):
 def make_case(db, users, state):
     if state == "area_set":
         from datetime import date
-        from knowledge.taxonomy_changes import start_area_set
+        from knowledge.taxonomy.changes import start_area_set
         return start_area_set(db, users["editor"], "Ny", date(2027, 1, 1), [("ny", "Nytt")])
     case = cases.create_case(db, users["staff"], case_data())
     if state in ("submitted", "published"):

@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.search import SearchRequest, search_cases
 from tests.conftest import case_data, fresh
 from tests.databases import SERVER_URL
@@ -42,7 +42,7 @@ def test_backup_then_restore_brings_every_case_back(app, runner, db, users, tmp_
     assert sorted(f.case.id for f in found.results) == sorted(made)
     assert cases.get_case(db, users["staff"], draft).title == "Utkast"
     from sqlalchemy import select
-    from knowledge.models import Case
+    from knowledge.cases.models import Case
     assert "Efter backupen" not in db.scalars(select(Case.title)).all()
 
 

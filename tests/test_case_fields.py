@@ -1,4 +1,4 @@
-"""The case-field registry (knowledge.case_fields) is the one list every other list reads."""
+"""The case-field registry (knowledge.cases.fields) is the one list every other list reads."""
 from __future__ import annotations
 
 import re
@@ -6,10 +6,10 @@ from html import unescape
 
 from sqlalchemy import inspect
 
-from knowledge import case_fields, cases
-from knowledge.models import Case
-from knowledge.privacy import SCANNED_FIELDS
-from knowledge.export_files import EXPORT_COLUMNS
+from knowledge.cases import fields as case_fields, lifecycle as cases
+from knowledge.cases.models import Case
+from knowledge.cases.privacy import SCANNED_FIELDS
+from knowledge.transfer.export_files import EXPORT_COLUMNS
 from knowledge.search.documents import case_document
 from tests.conftest import case_data
 

@@ -10,13 +10,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from knowledge import cases, compilation_plans
-from knowledge.audit import list_events
+from knowledge.cases import lifecycle as cases
+from knowledge.districts import compilation_plans
+from knowledge.audit.log import list_events
 from knowledge.districts import coordinators
 from knowledge.exchange.models import Notification
-from knowledge.models import District
-from knowledge.permissions import PermissionDenied
-from knowledge.users import create_user
+from knowledge.taxonomy.models import District
+from knowledge.accounts.permissions import PermissionDenied
+from knowledge.accounts.users import create_user
 from tests.conftest import PASSWORD, case_data, fresh
 from tests.test_exchange_mail import PUBLIC, body_of, mail, run_digests, smtp_server  # noqa: F401,F811
 

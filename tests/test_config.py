@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from knowledge.config import ConfigError, load_config
+from knowledge.core.config import ConfigError, load_config
 
 
 @pytest.mark.parametrize("name, value, expected", [

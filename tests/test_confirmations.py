@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from knowledge.exchange import feeds
 from knowledge.exchange.models import Collection
-from knowledge.models import Case, District, User
+from knowledge.cases.models import Case
+from knowledge.taxonomy.models import District
+from knowledge.accounts.models import User
 from tests.conftest import fresh
 from tests.test_exchange_authorization import with_collection
 

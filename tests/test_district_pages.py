@@ -7,15 +7,16 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from knowledge import cases
-from knowledge.audit import list_events
+from knowledge.cases import lifecycle as cases
+from knowledge.audit.log import list_events
 from knowledge.districts import agreements, coordinators, pages
 from knowledge.districts.models import LocalAgreementRevision, LocalPriority
 from knowledge.exchange import adoptions
-from knowledge.models import District, User
-from knowledge.permissions import PermissionDenied
-from knowledge.taxonomy_changes import merge_districts
-from knowledge.validation import ValidationError
+from knowledge.taxonomy.models import District
+from knowledge.accounts.models import User
+from knowledge.accounts.permissions import PermissionDenied
+from knowledge.taxonomy.changes import merge_districts
+from knowledge.cases.validation import ValidationError
 from tests.conftest import case_data, fresh
 
 

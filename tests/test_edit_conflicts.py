@@ -13,10 +13,11 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from knowledge import cases
-from knowledge.db import begin_write
-from knowledge.models import AuditEvent, Case, CaseRevision
-from knowledge.users import create_user
+from knowledge.cases import lifecycle as cases
+from knowledge.core.db import begin_write
+from knowledge.audit.models import AuditEvent
+from knowledge.cases.models import Case, CaseRevision
+from knowledge.accounts.users import create_user
 from tests.conftest import PASSWORD, ROLE_EMAILS, case_data, fresh
 
 OTHER_EDITOR = "fredrik.redaktor@test.se"
@@ -217,7 +218,7 @@ def test_two_editors_publishing_at_once_publish_once(app, db, users):
     editor_id, case_id = users["editor"].id, case.id
 
     def publish(session, _n, barrier):
-        from knowledge.models import User
+        from knowledge.accounts.models import User
         editor = session.get(User, editor_id)
         cases.publish_case(session, editor, load(session, case_id, barrier))
         return "published"
@@ -240,7 +241,7 @@ def test_two_imports_changing_the_areas_at_once_both_apply_in_turn(app, db, user
     areas = [["unga-i-riskzon"], ["kriminella-miljoer", "utsatta-brottsoffer"]]
 
     def change_areas(session, n, barrier):
-        from knowledge.models import User
+        from knowledge.accounts.models import User
         editor = session.get(User, editor_id)
         cases.update_case(session, editor, load(session, case_id, barrier),
                           {"priority_areas": areas[n]})
@@ -262,7 +263,7 @@ def test_two_forms_saved_at_once_on_the_same_version_give_one_conflict(app, db, 
     titles = ["Rubrik från den ena", "Rubrik från den andra"]
 
     def save(session, n, barrier):
-        from knowledge.models import User
+        from knowledge.accounts.models import User
         editor = session.get(User, editor_id)
         cases.update_case(session, editor, load(session, case_id, barrier),
                           {"title": titles[n]}, expected_version=version)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from knowledge.db import make_engine
+from knowledge.core.db import make_engine
 from knowledge.web.observability import JsonFormatter
 from tests.databases import SERVER_URL
 
@@ -55,8 +55,8 @@ def test_a_request_that_broke_its_database_session_is_still_logged(app, client, 
                                                                    db, caplog):
     """An API call from a browser that is also logged in: the user is loaded only when the
     request is logged, after the view has left the session needing a rollback."""
-    from knowledge.models import OutboxEntry
-    from knowledge.users import issue_token
+    from knowledge.search.models import OutboxEntry
+    from knowledge.accounts.users import issue_token
     from knowledge.web.support import get_db
 
     def breaks_the_session(case_id):

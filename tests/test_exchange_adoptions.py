@@ -4,13 +4,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from knowledge import cases
-from knowledge.cases import InvalidTransition
+from knowledge.cases import lifecycle as cases
+from knowledge.cases.lifecycle import InvalidTransition
 from knowledge.exchange import adoptions, follows
 from knowledge.exchange.models import AdoptionReport, Notification
-from knowledge.models import OutboxEntry
-from knowledge.permissions import PermissionDenied
-from knowledge.validation import ValidationError
+from knowledge.search.models import OutboxEntry
+from knowledge.accounts.permissions import PermissionDenied
+from knowledge.cases.validation import ValidationError
 from tests.conftest import case_data, fresh
 
 HTMX = {"HX-Request": "true"}

@@ -7,8 +7,9 @@ import feedparser
 from sqlalchemy import select
 
 from knowledge.exchange import adoptions, collections, feeds, follows, questions
-from knowledge.exchange.models import FeedToken, Notification
-from knowledge.models import AuditEvent
+from knowledge.accounts.models import FeedToken
+from knowledge.exchange.models import Notification
+from knowledge.audit.models import AuditEvent
 from tests.conftest import fresh
 
 

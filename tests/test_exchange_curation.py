@@ -6,13 +6,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.exchange import bookmarks, collections, stale
 from knowledge.exchange.collect import collect_stale
 from knowledge.exchange.models import Notification
-from knowledge.models import AuditEvent, Case, CaseRevision, utcnow
-from knowledge.permissions import PermissionDenied
-from knowledge.validation import ValidationError
+from knowledge.audit.models import AuditEvent
+from knowledge.cases.models import Case, CaseRevision
+from knowledge.core.base import utcnow
+from knowledge.accounts.permissions import PermissionDenied
+from knowledge.cases.validation import ValidationError
 from tests.conftest import case_data
 
 HTMX = {"HX-Request": "true"}

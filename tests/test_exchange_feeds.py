@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import feedparser
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.exchange import collections, feeds
 from tests.conftest import case_data
 

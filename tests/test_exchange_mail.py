@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.exchange import follows, notifications, questions
 from knowledge.exchange.commands import mail_settings
 from knowledge.exchange.mail import send_digests
 from knowledge.exchange.models import ExchangePreferences, Notification
-from knowledge.models import utcnow
+from knowledge.core.base import utcnow
 from tests.conftest import ROLE_EMAILS, case_data, fresh
 
 PUBLIC = "http://erfarenhetsbanken.test"
@@ -324,7 +324,7 @@ def test_a_daily_digest_goes_out_once_per_stockholm_day_across_the_clock_change(
     """Three weeks of a timer every 15 minutes, with news every hour, across a change of
     summer time: one e-mail per calendar day, always on the first run after midnight."""
     from datetime import date, datetime, timezone
-    from knowledge.timezones import STOCKHOLM, to_local
+    from knowledge.core.timezones import STOCKHOLM, to_local
     def utc_midnight(day):  # midnight in Stockholm, as a stored (naive UTC) time
         return datetime.combine(day, datetime.min.time(), STOCKHOLM).astimezone(
             timezone.utc).replace(tzinfo=None)

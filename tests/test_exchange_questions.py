@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from knowledge import cases
-from knowledge.cases import InvalidTransition
+from knowledge.cases import lifecycle as cases
+from knowledge.cases.lifecycle import InvalidTransition
 from knowledge.exchange import follows, questions
 from knowledge.exchange.models import Answer, Notification, Question
-from knowledge.permissions import PermissionDenied
-from knowledge.validation import ValidationError
+from knowledge.accounts.permissions import PermissionDenied
+from knowledge.cases.validation import ValidationError
 from tests.conftest import case_data, fresh
 
 HTMX = {"HX-Request": "true"}

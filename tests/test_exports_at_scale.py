@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from knowledge import export_files, reports
-from knowledge.transfer import import_rows
-from knowledge.users import system_user
+from knowledge.transfer import export_files
+from knowledge.reports import followup as reports
+from knowledge.transfer.import_export import import_rows
+from knowledge.accounts.users import system_user
 from tests.conftest import case_data
 
 # Exports read the cases in chunks and let go of them, and the export lock is taken across
@@ -103,7 +104,7 @@ def test_the_row_cap_is_stated_in_the_file_and_beside_the_links(client, auth, ma
 
 HOLD_LOCK = """
 import sys
-from knowledge.export_guard import one_export_per_person
+from knowledge.transfer.export_guard import one_export_per_person
 with one_export_per_person(sys.argv[1], int(sys.argv[2])) as free:
     print("held" if free else "busy", flush=True)
     sys.stdin.readline()

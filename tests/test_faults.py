@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.search import SearchRequest, search_cases
 from tests.conftest import PASSWORD, case_data
 

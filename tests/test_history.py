@@ -6,10 +6,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from knowledge import cases, history
-from knowledge.cases import NotFound, PersonalDataFound
-from knowledge.models import CaseRevision, OutboxEntry
-from knowledge.permissions import PermissionDenied
+from knowledge.cases import lifecycle as cases, history
+from knowledge.cases.lifecycle import NotFound, PersonalDataFound
+from knowledge.cases.models import CaseRevision
+from knowledge.search.models import OutboxEntry
+from knowledge.accounts.permissions import PermissionDenied
 from tests.conftest import case_data, fresh
 
 PNR = "19811218-9876"  # a test personnummer with a valid check digit

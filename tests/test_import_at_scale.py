@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from whoosh import index as whoosh_index
 
-from knowledge import transfer
-from knowledge.models import Case
+from knowledge.transfer import import_export as transfer
+from knowledge.cases.models import Case
 from knowledge.search import SearchRequest, index as index_module, search_cases
-from knowledge.users import system_user
+from knowledge.accounts.users import system_user
 from tests.conftest import case_data
 
 

@@ -5,8 +5,8 @@ import json
 
 from sqlalchemy import func, select
 
-from knowledge.cases import case_fields
-from knowledge.models import Case
+from knowledge.cases.lifecycle import case_fields
+from knowledge.cases.models import Case
 from tests.conftest import case_data, fresh
 
 
@@ -139,7 +139,7 @@ def read_jsonl(path):
 
 def test_an_older_export_does_not_overwrite_what_was_changed_since(runner, db, users,
                                                                    tmp_path):
-    from knowledge import cases
+    from knowledge.cases import lifecycle as cases
     rows = [case_data(external_id="v-1"), case_data(external_id="v-2", title="Andra")]
     assert runner.invoke(args=["import", str(write_jsonl(tmp_path / "in.jsonl", rows))]
                          ).exit_code == 0
@@ -184,8 +184,8 @@ def test_a_version_that_is_no_number_is_an_error_naming_the_field(runner, db, tm
 
 def test_a_case_published_despite_personal_data_survives_export_and_import(
         runner, app, db, users, tmp_path, databases):
-    from knowledge import cases
-    from knowledge.models import AuditEvent
+    from knowledge.cases import lifecycle as cases
+    from knowledge.audit.models import AuditEvent
     text = "Ring Kim på 070-123 45 67 om ni vill göra likadant."
     case = cases.create_case(db, users["staff"], case_data(external_id="pd-1"), submit=True)
     # The editor adds the number after submission and publishes with a reason.

@@ -8,7 +8,7 @@ import json
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from knowledge.models import Case
+from knowledge.cases.models import Case
 from tests.conftest import case_data, fresh
 
 HEADER = "title;summary;district;priority_areas;situation"

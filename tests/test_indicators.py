@@ -7,12 +7,12 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from knowledge import cases
-from knowledge.history import case_history
+from knowledge.cases import lifecycle as cases
+from knowledge.cases.history import case_history
 from knowledge.indicators.models import CaseIndicator, IndicatorFollowup
-from knowledge.transfer import export_cases, import_file
-from knowledge.users import issue_token
-from knowledge.validation import ValidationError
+from knowledge.transfer.import_export import export_cases, import_file
+from knowledge.accounts.users import issue_token
+from knowledge.cases.validation import ValidationError
 from tests.conftest import case_data, fresh
 
 ROBBERIES = {"name": "Anmälda rån vid Farsta centrum", "source": "Polisens anmälningsstatistik",
@@ -85,7 +85,7 @@ def test_jsonl_export_and_import_round_trip_indicators(app, db, users, tmp_path,
                         "INDEX_DIR": str(tmp_path / "index2")})
     with other.app_context():
         session = other.extensions["db_sessionmaker"]()
-        from knowledge.users import system_user
+        from knowledge.accounts.users import system_user
         result = import_file(session, system_user(session), path)
         assert result.ok, result.errors
         case = session.scalar(select(CaseIndicator).limit(1)).case

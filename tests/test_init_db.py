@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from knowledge.models import PriorityArea
+from knowledge.taxonomy.models import PriorityArea
 from tests.databases import SERVER_URL
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,10 +4,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from knowledge import cases
-from knowledge.models import Case, CaseRevision, OutboxEntry
-from knowledge.permissions import PermissionDenied
-from knowledge.validation import ValidationError
+from knowledge.cases import lifecycle as cases
+from knowledge.cases.models import Case, CaseRevision
+from knowledge.search.models import OutboxEntry
+from knowledge.accounts.permissions import PermissionDenied
+from knowledge.cases.validation import ValidationError
 from tests.conftest import case_data
 
 

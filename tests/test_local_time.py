@@ -6,11 +6,12 @@ from html import unescape
 
 from sqlalchemy import update
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.exchange.models import Notification, Question
 from knowledge.exchange.questions import ask_question
-from knowledge.models import AuditEvent, CaseRevision
-from knowledge.timezones import to_local
+from knowledge.audit.models import AuditEvent
+from knowledge.cases.models import CaseRevision
+from knowledge.core.timezones import to_local
 from tests.conftest import case_data
 
 # 00:05 on 1 December in Stockholm (winter time, UTC+1) is 23:05 on 30 November in UTC.
@@ -49,8 +50,8 @@ def test_summer_time_is_two_hours_ahead_of_utc():
 
 
 def test_a_case_published_just_after_new_year_in_stockholm_counts_in_the_new_year(db, users):
-    from knowledge import reports
-    from knowledge.models import Case
+    from knowledge.reports import followup as reports
+    from knowledge.cases.models import Case
     case = cases.create_case(db, users["staff"], case_data(start_date=None, end_date=None),
                              submit=True)
     cases.publish_case(db, users["editor"], case)

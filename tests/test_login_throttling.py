@@ -5,7 +5,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from knowledge.models import AuditEvent, LoginAttempt, utcnow
+from knowledge.audit.models import AuditEvent
+from knowledge.accounts.models import LoginAttempt
+from knowledge.core.base import utcnow
 from tests.conftest import PASSWORD, ROLE_EMAILS, fresh
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from knowledge.migrate import alembic_config
+from knowledge.operations.migrate import alembic_config
 from knowledge.all_models import Base
 
 ROOT = Path(__file__).resolve().parent.parent

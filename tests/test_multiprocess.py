@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from tests.conftest import PASSWORD, ROLE_EMAILS, case_data
 from tests.live import Browser, Server
 

@@ -38,6 +38,6 @@ def test_proxy_fix_uses_the_forwarded_address(app, client, users):
     client.post("/login", data={"email": "x@test.se", "password": "fel"},
                 headers={"X-Forwarded-For": "10.1.2.3"})
     from sqlalchemy import select
-    from knowledge.models import AuditEvent
+    from knowledge.audit.models import AuditEvent
     with app.extensions["db_sessionmaker"]() as session:
         assert session.scalar(select(AuditEvent.address)) == "10.1.2.3"

@@ -6,10 +6,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from knowledge.models import AuditEvent, UserSession
-from knowledge.passwords import common_passwords, password_problems
-from knowledge.users import create_user
-from knowledge.validation import ValidationError
+from knowledge.audit.models import AuditEvent
+from knowledge.accounts.models import UserSession
+from knowledge.accounts.passwords import common_passwords, password_problems
+from knowledge.accounts.users import create_user
+from knowledge.cases.validation import ValidationError
 from tests.conftest import PASSWORD, ROLE_EMAILS, fresh
 
 

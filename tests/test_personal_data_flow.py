@@ -6,8 +6,9 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from knowledge import cases
-from knowledge.models import AuditEvent, Case
+from knowledge.cases import lifecycle as cases
+from knowledge.audit.models import AuditEvent
+from knowledge.cases.models import Case
 from tests.conftest import case_data, fresh
 
 PNR = "19811218-9876"  # a test personnummer with a valid check digit
@@ -76,7 +77,7 @@ def test_editor_must_give_a_reason_which_is_audited(client, auth, db, users):
 def test_questions_and_adoption_reports_get_the_personal_data_guard(db, users):
     from knowledge.exchange.adoptions import report_adoption
     from knowledge.exchange.questions import ask_question
-    from knowledge.validation import ValidationError
+    from knowledge.cases.validation import ValidationError
     case = cases.create_case(db, users["staff"], case_data(), submit=True)
     cases.publish_case(db, users["editor"], case)
     db.commit()  # published; each try below is a request of its own

@@ -7,8 +7,8 @@ import pytest
 from stdnum import luhn
 from stdnum.se import personnummer
 
-from knowledge.privacy import SCANNED_FIELDS, Finding, describe, scan_case_fields, scan_text
-from knowledge.validation import LABELS
+from knowledge.cases.privacy import SCANNED_FIELDS, Finding, describe, scan_case_fields, scan_text
+from knowledge.cases.validation import LABELS
 
 # Test numbers in real format. Each passes the Luhn check (asserted below), none is meant to
 # belong to anyone: 19121212-1212 is Skatteverket's well-known "Tolvan Tolvansson".

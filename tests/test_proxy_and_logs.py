@@ -7,8 +7,8 @@ import re
 import pytest
 
 from app import create_app
-from knowledge import cases
-from knowledge.users import issue_token
+from knowledge.cases import lifecycle as cases
+from knowledge.accounts.users import issue_token
 from tests.conftest import case_data
 from tests.live import ROOT, Server
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.privacy import scan_case_fields
-from knowledge.taxonomy import AREAS_2023, DISTRICTS
+from knowledge.cases.privacy import scan_case_fields
+from knowledge.taxonomy.reference import AREAS_2023, DISTRICTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "relevance"

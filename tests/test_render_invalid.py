@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from knowledge.models import AuditEvent
+from knowledge.audit.models import AuditEvent
 from knowledge.web.support import get_db, render_invalid
 
 

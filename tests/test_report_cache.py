@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from knowledge import cases, reports
+from knowledge.cases import lifecycle as cases
+from knowledge.reports import followup as reports
 from tests.conftest import case_data
 
 

@@ -15,11 +15,14 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from knowledge import cases, charts, export_files, reports
-from knowledge.markdown import markdown_as_text
-from knowledge.models import Case
-from knowledge.permissions import PermissionDenied
-from knowledge.validation import ValidationError
+from knowledge.cases import lifecycle as cases
+from knowledge.core import charts
+from knowledge.transfer import export_files
+from knowledge.reports import followup as reports
+from knowledge.core.markdown import markdown_as_text
+from knowledge.cases.models import Case
+from knowledge.accounts.permissions import PermissionDenied
+from knowledge.cases.validation import ValidationError
 from tests.conftest import case_data
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -207,7 +210,7 @@ def test_compilation_excel_has_a_summary_and_a_sheet_per_area(client, auth, corp
     assert book.sheetnames == ["Sammanfattning", "Unga i riskzon för destruktivt…",
                                "Otrygga och brottsutsatta…", "Systemhotande brottslighet",
                                "Särskilt utsatta och sårbara…", "Kriminella miljöer och…",
-                               "Plan för kommande år"]   # knowledge.compilation_plans
+                               "Plan för kommande år"]   # knowledge.districts.compilation_plans
     summary = list(book["Sammanfattning"].iter_rows(values_only=True))
     assert summary[0][:2] == ("Prioriterat samverkansområde", "Antal exempel")
     counts = {row[0]: row[1] for row in summary[1:7]}
@@ -349,7 +352,7 @@ def test_empty_bank_gives_empty_statistics_and_compilation(client, auth, users, 
 
 
 def test_statistics_list_the_most_reused_cases(client, auth, db, users):
-    from knowledge import cases as domain
+    from knowledge.cases import lifecycle as domain
     from knowledge.exchange.adoptions import report_adoption
     made = []
     for title in ("Läxhjälp i Husby", "Läxhjälp i Tensta"):

@@ -50,7 +50,7 @@ def test_the_search_link_in_om_uttaget_keeps_the_arguments_as_arguments(client, 
 def test_out_of_range_ids_in_editor_forms_get_a_clear_answer(client, auth, db, users, path,
                                                              data):
     from datetime import date
-    from knowledge import taxonomy_changes as changes
+    from knowledge.taxonomy import changes
     new_set = changes.start_area_set(db, users["editor"], "Ny", date(2027, 1, 1),
                                      [("ny", "Nytt")])
     area = changes.active_area_set(db).areas[0]

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.web.observability import RequestIdFilter
 from tests.conftest import ROLE_EMAILS, case_data
 from tests.databases import SERVER_URL

@@ -6,12 +6,12 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.demo import DEMO_CASES
-from knowledge.models import Case
+from knowledge.cases.models import Case
 from knowledge.search import SearchRequest, search_cases
-from knowledge.transfer import import_file
-from knowledge.users import system_user
+from knowledge.transfer.import_export import import_file
+from knowledge.accounts.users import system_user
 from tests.conftest import case_data
 
 # Rolled back, two of these tests find a different index vocabulary after the demo import

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
-from knowledge import cases
-from knowledge.models import Case, OutboxEntry
+from knowledge.cases import lifecycle as cases
+from knowledge.cases.models import Case
+from knowledge.search.models import OutboxEntry
 from knowledge.search import SearchRequest, search_cases
 from tests.conftest import case_data, fresh
 from tests.databases import SERVER_URL

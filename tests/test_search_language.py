@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge import cases
-from knowledge.models import SearchTerm
+from knowledge.cases import lifecycle as cases
+from knowledge.search.models import SearchTerm
 from knowledge.search import SearchRequest, search_cases
 from knowledge.search.analysis import parse_query, swedish_stem
 from knowledge.search.concepts import MAX_CONCEPTS, build_concepts, weigh
@@ -147,7 +147,7 @@ def test_a_query_with_no_answer_finds_nothing_or_says_it_broadened(index, db, us
 
 
 def test_the_api_says_what_the_search_did(client, db, users, index, publish):
-    from knowledge.users import issue_token
+    from knowledge.accounts.users import issue_token
     add_term(db, "synonym", "hemlöshet", ["bostadslöshet"])
     publish("Stöd vid bostadslöshet", "Boendestöd för unga vuxna.")
     token = issue_token(db, users["coordinator"])
@@ -271,8 +271,8 @@ def test_only_what_i_typed_keeps_every_typed_word(index, db, users, publish):
 
 def test_a_place_filed_under_a_merged_district_finds_the_district_it_is_part_of(
         index, db, users, publish):
-    from knowledge import taxonomy_changes as changes
-    from knowledge.models import District
+    from knowledge.taxonomy import changes
+    from knowledge.taxonomy.models import District
     add_term(db, "place", "Gubbängen", [], "farsta")
     farsta = db.query(District).filter_by(slug="farsta").one()
     skarpnack = db.query(District).filter_by(slug="skarpnack").one()

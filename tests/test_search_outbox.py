@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.search import SearchRequest, search_cases
-from knowledge.users import issue_token
+from knowledge.accounts.users import issue_token
 from tests.conftest import case_data
 from tests.databases import SERVER_URL
 
@@ -102,8 +102,8 @@ def test_a_process_killed_between_commit_and_indexing_loses_nothing(app, index, 
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
         from app import create_app
-        from knowledge import cases
-        from knowledge.users import find_user
+        from knowledge.cases import lifecycle as cases
+        from knowledge.accounts.users import find_user
         app = create_app({{"DATABASE_URL": {app.config["DATABASE_URL"]!r},
                           "INDEX_DIR": {app.config["INDEX_DIR"]!r}}})
         index = app.extensions["search_index"]

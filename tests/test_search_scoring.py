@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from whoosh.query import And, ConstantScoreQuery, Or, Phrase, Query, Term
 
-from knowledge import cases
-from knowledge.models import SearchTerm
+from knowledge.cases import lifecycle as cases
+from knowledge.search.models import SearchTerm
 from knowledge.search.analysis import parse_query
 from knowledge.search.concepts import Alternative, Concept, build_concepts, weigh
 from knowledge.search.documents import TEXT_FIELDS

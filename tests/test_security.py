@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import select, update
 
 from app import create_app
-from knowledge import cases
-from knowledge.markdown import render_markdown
-from knowledge.models import AuditEvent, UserSession, utcnow
-from knowledge.users import issue_token
+from knowledge.cases import lifecycle as cases
+from knowledge.core.markdown import render_markdown
+from knowledge.audit.models import AuditEvent
+from knowledge.accounts.models import UserSession
+from knowledge.core.base import utcnow
+from knowledge.accounts.users import issue_token
 from tests.conftest import PASSWORD, ROLE_EMAILS, case_data, fresh
 
 
@@ -80,7 +82,7 @@ def test_session_cookie_secure_in_production(tmp_path, monkeypatch):
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch):
-    from knowledge.config import ConfigError
+    from knowledge.core.config import ConfigError
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY saknas"):

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.exchange import follows
 from knowledge.exchange.collections import create_collection
 from knowledge.exchange.models import Notification
-from knowledge.models import Case
-from knowledge.users import create_user
+from knowledge.cases.models import Case
+from knowledge.accounts.users import create_user
 from tests.conftest import PASSWORD, case_data, fresh
 from tests.test_exchange_mail import mail, run_digests, smtp_server  # noqa: F401
 

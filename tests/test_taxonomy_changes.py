@@ -6,16 +6,19 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from knowledge import cases
+from knowledge.cases import lifecycle as cases
 from knowledge.demo import DEMO_CASES
-from knowledge.models import Case, District
+from knowledge.cases.models import Case
+from knowledge.taxonomy.models import District
 from knowledge.search import SearchRequest, search_cases
-from knowledge.taxonomy import current_taxonomy
-from knowledge.taxonomy_changes import (activate_area_set, active_area_set, map_areas,
-                                        merge_districts, parse_area_lines, start_area_set)
-from knowledge.transfer import import_file
-from knowledge.users import system_user
-from knowledge.validation import ValidationError, clean_case_input
+from knowledge.taxonomy.reference import current_taxonomy
+from knowledge.taxonomy.changes import (
+    activate_area_set, active_area_set, map_areas, merge_districts, parse_area_lines,
+    start_area_set,
+)
+from knowledge.transfer.import_export import import_file
+from knowledge.accounts.users import system_user
+from knowledge.cases.validation import ValidationError, clean_case_input
 from tests.conftest import case_data, fresh
 
 NEW_AREAS = """unga | Unga och kriminalitet
@@ -113,7 +116,7 @@ def test_activation_needs_every_old_area_mapped(db, users):
 
 
 def test_only_editors_revise_and_merge(db, users):
-    from knowledge.permissions import PermissionDenied
+    from knowledge.accounts.permissions import PermissionDenied
     with pytest.raises(PermissionDenied):
         start_area_set(db, users["coordinator"], "X", date(2027, 1, 1), [("x", "X")])
     with pytest.raises(PermissionDenied):

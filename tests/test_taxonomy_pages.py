@@ -5,8 +5,9 @@ from html import unescape
 
 from sqlalchemy import select
 
-from knowledge import cases
-from knowledge.models import AreaSet, Case
+from knowledge.cases import lifecycle as cases
+from knowledge.taxonomy.models import AreaSet
+from knowledge.cases.models import Case
 from tests.conftest import case_data, fresh
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.taxonomy import current_taxonomy
-from knowledge.validation import ValidationError, clean_case_input
+from knowledge.taxonomy.reference import current_taxonomy
+from knowledge.cases.validation import ValidationError, clean_case_input
 from tests.conftest import case_data
 
 
@@ -102,7 +102,7 @@ def test_all_problems_are_reported_at_once(taxonomy):
 
 
 def test_dates_must_fall_in_a_plausible_range_and_the_message_says_which(taxonomy):
-    from knowledge.timezones import today_in_stockholm
+    from knowledge.core.timezones import today_in_stockholm
     last = today_in_stockholm().year + 10
     messages = errors_for(taxonomy, start_date="0001-01-01", end_date="9999-12-31")
     assert messages["start_date"] == [

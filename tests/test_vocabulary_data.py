@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.taxonomy import DISTRICTS as TAXONOMY_DISTRICTS, slugify
+from knowledge.taxonomy.reference import DISTRICTS as TAXONOMY_DISTRICTS, slugify
 
 VOCABULARY = Path(__file__).resolve().parent.parent / "knowledge" / "search" / "vocabulary.csv"
 HEADER = ["kind", "term", "expansions", "district", "note"]

@@ -10,7 +10,8 @@ import pytest
 
 from sqlalchemy import func, select
 
-from knowledge.models import AuditEvent, SearchTerm
+from knowledge.audit.models import AuditEvent
+from knowledge.search.models import SearchTerm
 from tests.conftest import fresh
 
 

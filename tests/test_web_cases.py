@@ -7,8 +7,8 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from knowledge import cases
-from knowledge.models import Case
+from knowledge.cases import lifecycle as cases
+from knowledge.cases.models import Case
 from tests.conftest import case_data, fresh
 
 
@@ -115,7 +115,7 @@ def test_htmx_form_post_returns_only_the_form_fragment(client, auth):
 
 
 def test_coordinator_cannot_publish_by_form_post(client, auth, db, users):
-    from knowledge import cases
+    from knowledge.cases import lifecycle as cases
     case = cases.create_case(db, users["staff"], case_data(), submit=True)
     auth.login("coordinator")
     assert client.post(f"/cases/{case.id}/publish").status_code == 403
@@ -125,7 +125,7 @@ def test_coordinator_cannot_publish_by_form_post(client, auth, db, users):
 
 
 def test_colleague_gets_404_for_a_draft_that_is_not_hers(client, auth, db, users):
-    from knowledge import cases
+    from knowledge.cases import lifecycle as cases
     case = cases.create_case(db, users["staff"], case_data())
     auth.login("staff2")
     assert client.get(f"/cases/{case.id}").status_code == 404
@@ -134,7 +134,7 @@ def test_colleague_gets_404_for_a_draft_that_is_not_hers(client, auth, db, users
 
 
 def test_list_filters_by_area_and_district(client, auth, db, users):
-    from knowledge import cases
+    from knowledge.cases import lifecycle as cases
     for title, district, area in [("Nattvandring i Farsta", "Farsta", "unga-i-riskzon"),
                                   ("Belysning i Farsta", "Farsta", "otrygga-platser"),
                                   ("Nattvandring i Bromma", "Bromma", "unga-i-riskzon")]:

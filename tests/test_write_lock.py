@@ -11,8 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select, text, update
 
-from knowledge import cases
-from knowledge.models import Case, CaseRevision, UserSession, utcnow
+from knowledge.cases import lifecycle as cases
+from knowledge.cases.models import Case, CaseRevision
+from knowledge.accounts.models import UserSession
+from knowledge.core.base import utcnow
 from knowledge.web.observability import JsonFormatter
 from knowledge.web.support import get_db
 from tests.conftest import case_data, fresh

@@ -10,13 +10,15 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..audit import record_event
-from ..db import begin_write
+from ..audit.log import record_event
+from ..core.db import begin_write
 from ..exchange.common import clean_text
-from ..models import District, PriorityArea, User, utcnow
-from ..permissions import is_editor, require, require_active
-from ..taxonomy import current_area_slugs, current_taxonomy
-from ..validation import FieldError, ValidationError
+from ..taxonomy.models import District, PriorityArea
+from ..accounts.models import User
+from ..core.base import utcnow
+from ..accounts.permissions import is_editor, require, require_active
+from ..taxonomy.reference import current_area_slugs, current_taxonomy
+from ..cases.validation import FieldError, ValidationError
 from .coordinators import is_coordinator_of
 from .models import LocalAgreementRevision, LocalPriority
 

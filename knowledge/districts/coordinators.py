@@ -8,11 +8,12 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..audit import record_event
-from ..db import begin_write
-from ..models import District, User
-from ..permissions import require_admin
-from ..validation import FieldError, ValidationError
+from ..audit.log import record_event
+from ..core.db import begin_write
+from ..taxonomy.models import District
+from ..accounts.models import User
+from ..accounts.permissions import require_admin
+from ..cases.validation import FieldError, ValidationError
 from .models import DistrictCoordinator
 
 COORDINATOR_ROLE = "coordinator"

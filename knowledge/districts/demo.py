@@ -6,7 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..exchange.adoptions import report_adoption
-from ..models import Case, District, User
+from ..cases.models import Case
+from ..taxonomy.models import District
+from ..accounts.models import User
 from .agreements import save_agreement
 from .models import DistrictCoordinator
 

@@ -7,7 +7,9 @@ from typing import Any, Optional
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..models import Base, District, PriorityArea, User, utcnow
+from ..accounts.models import User
+from ..core.base import Base, utcnow
+from ..taxonomy.models import District, PriorityArea
 
 
 class DistrictCoordinator(Base):

@@ -10,12 +10,14 @@ from typing import Optional
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 
-from ..cases import NotFound
+from ..cases.lifecycle import NotFound
 from ..exchange.adoptions import adoption_counts
 from ..exchange.models import AdoptionReport
-from ..models import Case, District, EvidenceLevel, PriorityArea, User, case_areas
-from ..permissions import require
-from ..taxonomy import current_area_slugs, current_taxonomy
+from ..cases.models import Case, case_areas
+from ..taxonomy.models import District, EvidenceLevel, PriorityArea
+from ..accounts.models import User
+from ..accounts.permissions import require
+from ..taxonomy.reference import current_area_slugs, current_taxonomy
 from .agreements import ChosenArea, chosen_areas, may_edit_agreement
 from .coordinators import coordinators_of
 

@@ -8,13 +8,16 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..cases import InvalidTransition, NotFound, enqueue_for_search, is_case_id
-from ..db import begin_write
-from ..models import Case, User, utcnow
-from ..permissions import can_report_adoption, can_update_adoption, can_view_case, require, \
-    require_active
-from ..taxonomy import current_taxonomy
-from ..validation import FieldError
+from ..cases.lifecycle import InvalidTransition, NotFound, enqueue_for_search, is_case_id
+from ..core.db import begin_write
+from ..cases.models import Case
+from ..accounts.models import User
+from ..core.base import utcnow
+from ..accounts.permissions import (
+    can_report_adoption, can_update_adoption, can_view_case, require, require_active,
+)
+from ..taxonomy.reference import current_taxonomy
+from ..cases.validation import FieldError
 from .common import clean_text, raise_if
 from .follows import case_followers
 from .models import AdoptionReport, AdoptionUpdate
@@ -32,7 +35,7 @@ LABELS = {
 }
 
 
-# The rules live in knowledge.permissions; these names are what the views call.
+# The rules live in knowledge.accounts.permissions; these names are what the views call.
 can_report = can_report_adoption
 can_update = can_update_adoption
 

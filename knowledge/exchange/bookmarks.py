@@ -6,9 +6,10 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
-from ..models import Case, User
-from ..permissions import can_view_case, require, require_active
+from ..core.db import begin_write
+from ..cases.models import Case
+from ..accounts.models import User
+from ..accounts.permissions import can_view_case, require, require_active
 from .models import Bookmark
 
 

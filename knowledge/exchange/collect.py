@@ -9,7 +9,7 @@ remembers the last revision read; revisions from the last ten minutes are read a
 because on PostgreSQL a transaction can commit a lower id after a higher one was read.
 
 Each function reads in one transaction and writes in another (on SQLite a reader must not
-turn writer: knowledge.db.begin_write), so it ends its read with a rollback: call it with a
+turn writer: knowledge.core.db.begin_write), so it ends its read with a rollback: call it with a
 session that holds nothing unsaved, and commit after it (the send-digests command does).
 """
 from __future__ import annotations
@@ -21,9 +21,11 @@ from typing import Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
-from ..models import Case, CaseRevision, User, utcnow
-from ..taxonomy import current_area_slugs
+from ..core.db import begin_write
+from ..cases.models import Case, CaseRevision
+from ..accounts.models import User
+from ..core.base import utcnow
+from ..taxonomy.reference import current_area_slugs
 from .models import Follow, ScanPosition
 from .notifications import notify
 from .saved_search import Matcher
@@ -92,7 +94,7 @@ def collect_publications(session: Session, match_search: Matcher,
                 wanted.setdefault(user_id, []).append(item)
 
     # The reads above may have run searches; the writes start a writer transaction of
-    # their own (see knowledge.db.begin_write on why a reader must not turn writer).
+    # their own (see knowledge.core.db.begin_write on why a reader must not turn writer).
     session.rollback()
     begin_write(session)
     added = 0

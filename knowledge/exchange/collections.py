@@ -9,13 +9,15 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..audit import record_event
-from ..cases import InvalidTransition, NotFound, is_case_id
-from ..db import begin_write
-from ..models import Case, User, utcnow
-from ..permissions import require_active, require_editor
-from ..taxonomy import slugify
-from ..validation import TEXT_MAX, FieldError, ValidationError
+from ..audit.log import record_event
+from ..cases.lifecycle import InvalidTransition, NotFound, is_case_id
+from ..core.db import begin_write
+from ..cases.models import Case
+from ..accounts.models import User
+from ..core.base import utcnow
+from ..accounts.permissions import require_active, require_editor
+from ..taxonomy.reference import slugify
+from ..cases.validation import TEXT_MAX, FieldError, ValidationError
 from .common import clean_text, raise_if
 from .models import Collection, CollectionItem
 

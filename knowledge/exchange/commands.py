@@ -13,7 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from ..taxonomy import current_taxonomy
+from ..taxonomy.reference import current_taxonomy
 from .collect import collect_publications, collect_stale
 from .mail import MailSettings, send_digests
 from .saved_search import saved_search_matcher

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..permissions import is_contact, is_responsible  # noqa: F401 (their old home)
-from ..privacy import scan_text
-from ..validation import FieldError, ValidationError, single_line, strip_control
+from ..cases.privacy import scan_text
+from ..cases.validation import FieldError, ValidationError, single_line, strip_control
 
 TEXT_MAX = 5_000
 

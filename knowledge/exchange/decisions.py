@@ -1,6 +1,6 @@
 """The editor's decision on a case, told to its author.
 
-Returning and publishing are the lifecycle steps in knowledge/cases.py; this module runs
+Returning and publishing are the lifecycle steps in knowledge/cases/lifecycle.py; this module runs
 them and adds the author's notification in the same transaction, so she hears of every
 decision (in the app at once, by e-mail with the next digest) or of none if it failed.
 """
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from .. import cases
-from ..models import Case, User
+from ..cases import lifecycle as cases
+from ..cases.models import Case
+from ..accounts.models import User
 from .notifications import notify
 
 

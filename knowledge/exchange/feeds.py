@@ -11,13 +11,15 @@ from feedgen.feed import FeedGenerator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..audit import record_event
-from ..db import begin_write
-from ..models import Case, User, utcnow
-from ..permissions import require_active
-from ..tokens import hash_token, new_token
-from ..users import revoke_all_feed_tokens
-from .models import FeedToken
+from ..audit.log import record_event
+from ..core.db import begin_write
+from ..cases.models import Case
+from ..accounts.models import User
+from ..core.base import utcnow
+from ..accounts.permissions import require_active
+from ..core.tokens import hash_token, new_token
+from ..accounts.users import revoke_all_feed_tokens
+from ..accounts.models import FeedToken
 
 TOKEN_PREFIX = "ef_"
 

@@ -7,12 +7,13 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..cases import NotFound, get_case, is_case_id
-from ..db import begin_write
-from ..models import Case, User
-from ..permissions import require, require_active
-from ..taxonomy import Taxonomy, current_taxonomy
-from ..validation import FieldError, ValidationError
+from ..cases.lifecycle import NotFound, get_case, is_case_id
+from ..core.db import begin_write
+from ..cases.models import Case
+from ..accounts.models import User
+from ..accounts.permissions import require, require_active
+from ..taxonomy.reference import Taxonomy, current_taxonomy
+from ..cases.validation import FieldError, ValidationError
 from .models import Follow
 from .saved_search import describe_query, normalise_query
 

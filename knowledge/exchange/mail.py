@@ -22,9 +22,10 @@ from urllib.parse import urljoin
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..db import begin_write
-from ..models import User, utcnow
-from ..timezones import local_date
+from ..core.db import begin_write
+from ..accounts.models import User
+from ..core.base import utcnow
+from ..core.timezones import local_date
 from .models import ExchangePreferences, Notification
 from .notifications import DIRECT_KINDS
 
@@ -168,7 +169,7 @@ class _Item:
 
 def _writer(session: Session) -> None:
     # Whatever was read since the last commit ends first, so the write starts as a writer
-    # (knowledge.db.begin_write: a reader turned writer can fail on SQLite).
+    # (knowledge.core.db.begin_write: a reader turned writer can fail on SQLite).
     session.rollback()
     begin_write(session)
 

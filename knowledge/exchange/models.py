@@ -17,7 +17,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..models import Base, Case, District, FeedToken, User, utcnow  # noqa: F401 (FeedToken: see knowledge.models)
+from ..accounts.models import User
+from ..cases.models import Case
+from ..core.base import Base, utcnow
+from ..taxonomy.models import District
 
 
 class Question(Base):

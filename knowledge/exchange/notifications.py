@@ -10,11 +10,13 @@ from typing import Iterable, Optional, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from ..cases import NotFound
-from ..db import begin_write
-from ..models import Case, User, utcnow
-from ..permissions import require, require_active
-from ..validation import FieldError, ValidationError
+from ..cases.lifecycle import NotFound
+from ..core.db import begin_write
+from ..cases.models import Case
+from ..accounts.models import User
+from ..core.base import utcnow
+from ..accounts.permissions import require, require_active
+from ..cases.validation import FieldError, ValidationError
 from .common import excerpt
 from .models import ExchangePreferences, Notification
 

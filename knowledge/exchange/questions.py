@@ -11,11 +11,12 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..cases import InvalidTransition, NotFound
-from ..db import begin_write
-from ..models import Case, User
-from ..permissions import can_answer, can_ask, can_view_case, require, require_active
-from ..users import find_user
+from ..cases.lifecycle import InvalidTransition, NotFound
+from ..core.db import begin_write
+from ..cases.models import Case
+from ..accounts.models import User
+from ..accounts.permissions import can_answer, can_ask, can_view_case, require, require_active
+from ..accounts.users import find_user
 from .common import clean_text, raise_if
 from .follows import case_followers
 from .models import Answer, Question

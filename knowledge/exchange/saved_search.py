@@ -10,12 +10,12 @@ from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy.orm import Session
 
-from ..models import Case
+from ..cases.models import Case
 from ..search import SearchIndex, SearchRequest, parse_filters, search_cases
-from ..taxonomy import Taxonomy
-from ..validation import FieldError, ValidationError, strip_control
+from ..taxonomy.reference import Taxonomy
+from ..cases.validation import FieldError, ValidationError, strip_control
 
-from ..search.documents import URL_FACETS  # noqa: E402  (one list for all)
+from ..search.documents import URL_FACETS
 TEXT_PARAM = "q"
 QUERY_MAX = 1000
 LABEL = "Sökning"

@@ -14,12 +14,14 @@ from typing import Iterable, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..audit import record_event
-from ..cases import InvalidTransition
-from ..db import begin_write
-from ..models import Case, CaseRevision, User, utcnow
-from ..permissions import can_confirm, require, require_active, require_editor
-from ..validation import strip_control
+from ..audit.log import record_event
+from ..cases.lifecycle import InvalidTransition
+from ..core.db import begin_write
+from ..cases.models import Case, CaseRevision
+from ..accounts.models import User
+from ..core.base import utcnow
+from ..accounts.permissions import can_confirm, require, require_active, require_editor
+from ..cases.validation import strip_control
 
 STALE_AFTER = timedelta(days=365)
 # An import that changes a case records "imported" rather than "updated"; both are content.

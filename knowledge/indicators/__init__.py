@@ -2,6 +2,6 @@
 follow-ups, each with its period. The agreement asks results to be followed up with
 indicators tied to the priority areas; these make "how much" visible and comparable.
 
-The shape in JSONL, the API and revisions (knowledge.cases.case_fields):
+The shape in JSONL, the API and revisions (knowledge.cases.lifecycle.case_fields):
     {"name", "source", "unit", "baseline": {"value", "from", "to"}, "followups": [{…}]}
 """

@@ -1,6 +1,6 @@
 """Indicators as data: validation of what the form, an import row or the API sent, the
 JSON shape every interface uses, and writing them onto a case (one write path: called from
-knowledge.validation and knowledge.cases)."""
+knowledge.cases.validation and knowledge.cases.lifecycle)."""
 from __future__ import annotations
 
 import json

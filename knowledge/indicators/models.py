@@ -6,7 +6,8 @@ from datetime import date
 from sqlalchemy import Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from ..models import Base, Case
+from ..cases.models import Case
+from ..core.base import Base
 
 
 class CaseIndicator(Base):

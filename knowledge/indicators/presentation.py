@@ -10,7 +10,7 @@ from datetime import date
 
 from markupsafe import Markup
 
-from ..charts import INK, PALETTE, _bar, _line, _open, _text
+from ..core.charts import INK, PALETTE, _bar, _line, _open, _text
 from .data import format_number, is_percent
 from .models import CaseIndicator
 

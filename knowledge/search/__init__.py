@@ -14,11 +14,12 @@ from markupsafe import Markup
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from ..models import Case
-from ..taxonomy import Taxonomy
+from ..cases.models import Case
+from ..taxonomy.reference import Taxonomy
 from .documents import BODY_FIELDS, FACET_FIELDS, URL_FACETS, plain_text
-from .index import IndexUnavailable, ReuseCounts, SearchIndex, no_reuse, \
-    take_transaction_id_before_outbox_ids
+from .index import (
+    IndexUnavailable, ReuseCounts, SearchIndex, no_reuse, take_transaction_id_before_outbox_ids,
+)
 from .query import SearchRequest, run_search, snippet
 from .similar import similar_case_ids
 

@@ -6,10 +6,10 @@ from datetime import date, datetime, timezone
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 
-from ..case_fields import BODY_TEXT_FIELDS, LIST, search_body_fields
-from ..models import Case
-from ..taxonomy import current_area_slugs
-from ..timezones import local_date, today_in_stockholm
+from ..cases.fields import BODY_TEXT_FIELDS, LIST, search_body_fields
+from ..cases.models import Case
+from ..taxonomy.reference import current_area_slugs
+from ..core.timezones import local_date, today_in_stockholm
 from .analysis import reversed_stem_analyzer, swedish_analyzer, word_analyzer
 
 # The text fields a word is looked for in, with their weights (BM25F boosts in queries).

@@ -42,7 +42,8 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from ..models import Case, OutboxEntry
+from ..cases.models import Case
+from .models import OutboxEntry
 from .documents import case_document, make_schema
 from .analysis import ANALYSIS_VERSION
 from .query import SearcherCache

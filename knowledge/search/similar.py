@@ -7,8 +7,8 @@ from collections import Counter
 from whoosh.query import Or, Term
 from whoosh.searching import Searcher
 
-from ..models import Case
-from ..taxonomy import current_area_slugs
+from ..cases.models import Case
+from ..taxonomy.reference import current_area_slugs
 from .analysis import stems
 from .documents import BODY_FIELDS
 

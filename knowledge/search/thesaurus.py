@@ -10,7 +10,8 @@ from typing import Iterable, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import District, SearchTerm
+from ..taxonomy.models import District
+from .models import SearchTerm
 from .analysis import stems
 
 _LETTER_HYPHEN = re.compile(r"(?:^|\W)\w-\w", re.UNICODE)

@@ -19,10 +19,13 @@ from typing import Iterable, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..audit import record_event
-from ..models import District, SearchTerm, User, utcnow
-from ..permissions import require_editor
-from ..validation import FieldError, ValidationError, strip_control
+from ..audit.log import record_event
+from ..taxonomy.models import District
+from .models import SearchTerm
+from ..accounts.models import User
+from ..core.base import utcnow
+from ..accounts.permissions import require_editor
+from ..cases.validation import FieldError, ValidationError, strip_control
 from .analysis import query_tokens
 
 STARTER_FILE = Path(__file__).with_name("vocabulary.csv")
@@ -48,7 +51,7 @@ KIND_REASONS = {
 TERM_MAX = 200
 MAX_EXPANSIONS = 30
 # Field names as the editors' form shows them; every message starts with one (the
-# convention of knowledge/validation.py), so a message read out of context, in the error
+# convention of knowledge/cases/validation.py), so a message read out of context, in the error
 # summary or in a list of CSV errors, still says which field it is about.
 LABELS = {
     "kind": "Typ",
@@ -124,7 +127,7 @@ def clean_term_input(session: Session, raw: TermInput, taxonomy=None) -> TermInp
 
 
 def _find_district(session: Session, value: str, taxonomy=None) -> Optional[District]:
-    from ..taxonomy import current_taxonomy  # the taxonomy resolves old names and slugs
+    from ..taxonomy.reference import current_taxonomy  # the taxonomy resolves old names and slugs
 
     if not value:
         return None
@@ -255,7 +258,7 @@ def import_csv(session: Session, actor: User, text: str) -> VocabularyImport:
         result.errors.append(f"Filen gick inte att läsa som CSV ({error}). Kontrollera "
                              "citattecknen.")
         return result
-    from ..taxonomy import current_taxonomy
+    from ..taxonomy.reference import current_taxonomy
     taxonomy = current_taxonomy(session)   # read once, not once per place row
     for line, row in rows:
         if row.get(EXTRA_FIELDS):

@@ -11,19 +11,20 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import IntegerConverter
 
-from ..cases import ACTION_LABELS, MAX_ID, STATUS_LABELS, InvalidTransition, NotFound
+from ..cases.lifecycle import ACTION_LABELS, MAX_ID, STATUS_LABELS, InvalidTransition, NotFound
 from ..search import IndexUnavailable
-from ..db import begin_write
-from ..markdown import render_markdown
-from ..timezones import to_local, utc_iso
-from .. import logins
-from ..audit import record_event
-from ..permissions import PermissionDenied, is_editor
-from ..users import ROLE_LABELS
-from ..case_fields import LABELS
-from ..validation import year_range
-from .support import actor, close_db, commit_or_roll_back, get_db, htmx, url_with_query, \
-    wants_fragment
+from ..core.db import begin_write
+from ..core.markdown import render_markdown
+from ..core.timezones import to_local, utc_iso
+from ..accounts import logins
+from ..audit.log import record_event
+from ..accounts.permissions import PermissionDenied, is_editor
+from ..accounts.users import ROLE_LABELS
+from ..cases.fields import LABELS
+from ..cases.validation import year_range
+from .support import (
+    actor, close_db, commit_or_roll_back, get_db, htmx, url_with_query, wants_fragment,
+)
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -51,7 +52,8 @@ def init_app(app: Flask) -> None:
     from . import reports, vocabulary
     for module in (auth, main, cases, review, admin, taxonomy, vocabulary, api, reports):
         app.register_blueprint(module.bp)
-    from . import exchange, exchange_curation, exchange_feeds, exchange_personal
+    from .exchange import curation as exchange_curation, feeds as exchange_feeds
+    from .exchange import pages as exchange, personal as exchange_personal
     for module in (exchange, exchange_personal, exchange_curation, exchange_feeds):
         app.register_blueprint(module.bp)
     from . import districts, plans
@@ -151,7 +153,7 @@ def _require_login_and_open_writes():
     from flask_login import current_user
 
     if request.method in UNSAFE_METHODS:
-        # Before anything reads (loading the user does): see knowledge.db.begin_write.
+        # Before anything reads (loading the user does): see knowledge.core.db.begin_write.
         begin_write(get_db())
     if request.blueprint == "api":
         return None  # the API authenticates with bearer tokens itself

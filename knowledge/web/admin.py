@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
 
-from .. import users as accounts
-from ..audit import EVENT_LABELS, case_titles, list_events
-from ..models import ApiToken
-from ..permissions import require_admin
-from ..validation import ValidationError
+from ..accounts import users as accounts
+from ..audit.log import EVENT_LABELS, case_titles, list_events
+from ..accounts.models import ApiToken
+from ..accounts.permissions import require_admin
+from ..cases.validation import ValidationError
 from .support import actor, confirm_page, confirmed, get_db, redirect_after_post
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request, url_for
 
-from .. import cases as domain
+from ..cases import lifecycle as domain
 from .. import search
-from ..permissions import PermissionDenied
-from ..taxonomy import current_taxonomy
-from ..users import user_for_token
+from ..accounts.permissions import PermissionDenied
+from ..taxonomy.reference import current_taxonomy
+from ..accounts.users import user_for_token
 from . import searching
 from .support import get_db, search_index
 

@@ -6,10 +6,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import logins, users
-from ..passwords import PASSWORD_MIN
-from ..permissions import require_active
-from ..validation import ValidationError
+from ..accounts import logins, users
+from ..accounts.passwords import PASSWORD_MIN
+from ..accounts.permissions import require_active
+from ..cases.validation import ValidationError
 from .support import actor, get_db, render_invalid, safe_local_url
 
 bp = Blueprint("auth", __name__)

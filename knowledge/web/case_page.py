@@ -16,15 +16,16 @@ from typing import Any, Optional
 from flask import render_template
 
 from .. import search
-from ..case_fields import CaseField, page_fields
-from ..cases import personal_data_in
+from ..cases.fields import CaseField, page_fields
+from ..cases.lifecycle import personal_data_in
 from ..exchange import adoptions, bookmarks, follows, questions, stale
 from ..exchange import collections as collections_domain
-from ..history import RevisionEntry, case_history
+from ..cases.history import RevisionEntry, case_history
 from ..indicators.presentation import IndicatorView, indicator_views
-from ..models import Case, User
-from ..permissions import can_edit_case, can_submit_case
-from ..privacy import describe
+from ..cases.models import Case
+from ..accounts.models import User
+from ..accounts.permissions import can_edit_case, can_submit_case
+from ..cases.privacy import describe
 from .support import actor, get_db, search_index
 
 # A form on the page that was sent with errors: (which form, errors by field, the text sent).
@@ -104,7 +105,7 @@ class CasePage:
 
     @staticmethod
     def fields(section: str) -> tuple[CaseField, ...]:
-        """The case fields shown in a section of the page (knowledge.case_fields)."""
+        """The case fields shown in a section of the page (knowledge.cases.fields)."""
         return page_fields(section)
 
 

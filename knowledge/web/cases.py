@@ -3,20 +3,18 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, request, url_for
 
-from .. import cases as domain
+from ..cases import lifecycle as domain
 from .. import search
-from ..edit_conflicts import EditConflict, parse_version
-from ..models import EvidenceLevel, PriorityArea
-from ..permissions import can_edit_case, require_author_role
-from ..taxonomy import current_area_slugs, current_taxonomy
-from ..case_fields import (AREAS, BY_NAME, FORM_FIELDS, INDICATORS_FORM_AFTER, LABELS,
-                           form_sections)
-from ..validation import ValidationError, strip_control
+from ..cases.edit_conflicts import EditConflict, parse_version
+from ..taxonomy.models import EvidenceLevel, PriorityArea
+from ..accounts.permissions import can_edit_case, require_author_role
+from ..taxonomy.reference import current_area_slugs, current_taxonomy
+from ..cases.fields import AREAS, BY_NAME, FORM_FIELDS, INDICATORS_FORM_AFTER, LABELS, form_sections
+from ..cases.validation import ValidationError, strip_control
 from . import searching
 from .indicator_form import indicators_from_form
 from .case_page import case_page, render_case_page
-from .support import (actor, get_db, redirect_after_post, render_invalid, render_page,
-                      search_index)
+from .support import actor, get_db, redirect_after_post, render_invalid, render_page, search_index
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -127,7 +125,7 @@ def _for_people(error: ValidationError) -> dict[str, list[str]]:
 
 
 def _form_data() -> dict:
-    # The fields a person edits in the form (knowledge.case_fields); the areas are checkboxes.
+    # The fields a person edits in the form (knowledge.cases.fields); the areas are checkboxes.
     data: dict = {field: request.form.getlist(field) if BY_NAME[field].kind == AREAS
                   else strip_control(request.form.get(field, "")) for field in FORM_FIELDS}
     # The indicators are a list of records with fields of their own (knowledge.web.indicator_form).

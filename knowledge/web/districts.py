@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..districts import agreements, coordinators, pages
-from ..permissions import require
-from ..taxonomy import current_taxonomy
-from ..validation import ValidationError
+from ..accounts.permissions import require
+from ..taxonomy.reference import current_taxonomy
+from ..cases.validation import ValidationError
 from .support import actor, get_db, redirect_after_post, render_invalid
 
 bp = Blueprint("districts", __name__)

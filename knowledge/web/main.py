@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
-from .. import listing
-from ..health import HealthSettings, check_health
-from ..permissions import is_editor
+from ..cases import listing
+from ..operations.health import HealthSettings, check_health
+from ..accounts.permissions import is_editor
 from .support import actor, get_db, search_index
 
 bp = Blueprint("main", __name__)

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, render_template, request, url_for
 
-from .. import compilation_plans as plans
-from ..permissions import require_editor
-from ..validation import ValidationError
-from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post,
-                      render_invalid)
+from ..districts import compilation_plans as plans
+from ..accounts.permissions import require_editor
+from ..cases.validation import ValidationError
+from .support import actor, confirm_page, confirmed, get_db, redirect_after_post, render_invalid
 
 bp = Blueprint("plans", __name__)
 

@@ -1,7 +1,7 @@
 """Follow-up pages: statistics, the yearly compilation, downloads, and restoring a revision.
 
-Everyone logged in may view and download (it is published data, see knowledge.reports);
-only editors restore revisions (knowledge.history).
+Everyone logged in may view and download (it is published data, see knowledge.reports.followup);
+only editors restore revisions (knowledge.cases.history).
 """
 from __future__ import annotations
 
@@ -11,17 +11,20 @@ from flask import (Blueprint, current_app, flash, make_response, render_template
                    send_file, url_for)
 from markupsafe import Markup
 
-from .. import cases as case_domain
-from .. import charts, compilation_plans, history, reports
-from ..export_files import CSV_MIMETYPE, EXPORT_ROW_CAP, XLSX_MIMETYPE, cases_in_order
-from ..report_cache import kept
-from ..export_guard import BUSY_MESSAGE, RETRY_AFTER_SECONDS, one_export_per_person
-from ..permissions import require_editor
-from ..taxonomy import current_taxonomy
-from ..timezones import today_in_stockholm
-from ..validation import ValidationError
+from ..cases import lifecycle as case_domain
+from ..core import charts
+from ..districts import compilation_plans
+from ..reports import followup as reports
+from ..cases import history
+from ..transfer.export_files import CSV_MIMETYPE, EXPORT_ROW_CAP, XLSX_MIMETYPE, cases_in_order
+from ..reports.cache import kept
+from ..transfer.export_guard import BUSY_MESSAGE, RETRY_AFTER_SECONDS, one_export_per_person
+from ..accounts.permissions import require_editor
+from ..taxonomy.reference import current_taxonomy
+from ..core.timezones import today_in_stockholm
+from ..cases.validation import ValidationError
 from . import searching
-from ..permissions import require_active
+from ..accounts.permissions import require_active
 from .support import actor, get_db, redirect_after_post, search_index, url_with_query
 
 bp = Blueprint("reports", __name__)
@@ -102,7 +105,7 @@ def _compilation_response(file_format):
     name = "-".join(["arssammanstallning", str(compiled.year)]
                     + [chosen.slug for chosen in (compiled.district, compiled.area) if chosen])
     # The plan for the coming year travels with the workbook as its last sheet
-    # (knowledge.compilation_plans); reports know nothing of plans, so it is handed over.
+    # (knowledge.districts.compilation_plans); reports know nothing of plans, so it is handed over.
     plan_sheet = (compilation_plans.plan_sheet(compilation_plans.year_plan(db, user, compiled.year))
                   if file_format == "xlsx" else None)
     return _export(file_format, f"{name}.{file_format}", lambda out: reports.write_compilation(

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, render_template, request, url_for
 
-from .. import cases as domain
-from .. import listing
+from ..cases import lifecycle as domain
+from ..cases import listing
 from ..exchange import decisions
-from ..permissions import require_editor
-from ..validation import ValidationError
+from ..accounts.permissions import require_editor
+from ..cases.validation import ValidationError
 from .case_page import case_page, render_case_page
-from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post,
-                      render_invalid)
+from .support import actor, confirm_page, confirmed, get_db, redirect_after_post, render_invalid
 
 bp = Blueprint("review", __name__)
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 
 from ..search import URL_FACETS, SearchRequest, SearchResult, parse_filters
-from ..taxonomy import Taxonomy
-from ..validation import strip_control
+from ..taxonomy.reference import Taxonomy
+from ..cases.validation import strip_control
 
 FACET_PARAMS = {facet: param for param, facet in URL_FACETS.items()}
 SORTS = ("relevance", "newest", "reused")

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, abort, current_app, flash, redirect, request
     url_for
 from flask_login import login_user
 
-from .. import logins
+from ..accounts import logins
 from .support import get_db
 
 bp = Blueprint("sso", __name__)

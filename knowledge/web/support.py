@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from ..models import User
+from ..accounts.models import User
 from ..search import SearchIndex
 
 htmx = HTMX()
@@ -27,7 +27,7 @@ def get_db() -> Session:
 
 
 def commit_or_roll_back(response: Response) -> Response:
-    """The request's one commit, after the view: the domain only flushes (knowledge/db.py).
+    """The request's one commit, after the view: the domain only flushes (knowledge/core/db.py).
 
     A success (2xx) or a redirect (3xx) keeps what the request did; an error answer (the
     403/404/409/422 pages, 4xx for htmx fragments and the API alike) keeps nothing. A view

@@ -5,13 +5,12 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
 
-from .. import taxonomy_changes as changes
-from ..cases import is_case_id
-from ..models import AreaSet, District
-from ..permissions import require_editor
-from ..validation import ValidationError
-from .support import (actor, confirm_page, confirmed, get_db, redirect_after_post,
-                      render_invalid)
+from ..taxonomy import changes
+from ..cases.lifecycle import is_case_id
+from ..taxonomy.models import AreaSet, District
+from ..accounts.permissions import require_editor
+from ..cases.validation import ValidationError
+from .support import actor, confirm_page, confirmed, get_db, redirect_after_post, render_invalid
 
 bp = Blueprint("taxonomy", __name__, url_prefix="/taxonomy")
 

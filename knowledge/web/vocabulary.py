@@ -8,11 +8,13 @@ import re
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from sqlalchemy import select
 
-from ..models import District, SearchTerm, User
-from ..permissions import require_editor
+from ..taxonomy.models import District
+from ..search.models import SearchTerm
+from ..accounts.models import User
+from ..accounts.permissions import require_editor
 from ..search import vocabulary as domain
-from ..taxonomy import current_taxonomy
-from ..validation import ValidationError
+from ..taxonomy.reference import current_taxonomy
+from ..cases.validation import ValidationError
 from .support import actor, get_db, redirect_after_post, render_invalid, render_page
 
 bp = Blueprint("vocabulary", __name__, url_prefix="/sokord")
