@@ -22,6 +22,9 @@ bp = Blueprint("vocabulary", __name__, url_prefix="/sokord")
 # A whole city's list is a few hundred kilobytes; anything far larger is a wrong file.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 _EXPANSION_SEPARATORS = re.compile(r"[;\n]")
+# The whole starter list is some 1 500 rows: one page of them would be a megabyte of HTML
+# that no one reads from top to bottom. Editors filter by kind and text, or page on.
+PAGE_SIZE = 100
 
 
 @bp.route("")
@@ -124,11 +127,22 @@ def _list_page(db, import_errors=None, status=200):
     kind = kind if kind in domain.KINDS else ""
     text = " ".join(request.args.get("q", "").split())[:domain.TERM_MAX]
     rows = domain.list_terms(db, kind or None, text)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(_page_number(request.args.get("page", "")), pages)
+    shown = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     return render_page("vocabulary/list.html", "vocabulary/_list.html", status=status,
-                       rows=rows, groups=_by_kind(rows), kind=kind, text=text,
+                       rows=rows, groups=_by_kind(shown), kind=kind, text=text,
+                       page=page, pages=pages, first=(page - 1) * PAGE_SIZE + 1,
+                       last=(page - 1) * PAGE_SIZE + len(shown),
                        kinds=domain.KINDS, district_names=_district_names(db),
-                       editor_names=_editor_names(db, rows),
+                       editor_names=_editor_names(db, shown),
                        import_errors=import_errors or [])
+
+
+def _page_number(value: str) -> int:
+    """The page asked for; anything that is not a positive number is the first page (a
+    list page is no place for a 422: an old bookmark should still show something)."""
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
 
 
 def _by_kind(rows: list[SearchTerm]) -> list[tuple[str, list[SearchTerm]]]:
