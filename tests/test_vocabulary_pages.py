@@ -182,6 +182,11 @@ def test_a_long_list_comes_in_pages_that_keep_the_filter(client, auth, db, users
     # Past the end or nonsense: the nearest real page, never an error.
     assert "Sida 3 av 3" in unescape(client.get("/sokord?kind=synonym&page=99").text)
     assert "Sida 1 av 3" in unescape(client.get("/sokord?kind=synonym&page=x").text)
+    # Saving an entry far down the list leads back to the page that holds it.
+    saved = client.post("/sokord/ny", data={"kind": "synonym", "term": "ord999",
+                                            "expansions": "uttryck999"})
+    assert saved.headers["Location"].endswith(
+        f"/sokord?kind=synonym&page=3#sokord-{the_term(db, 'ord999').id}")
     # A narrow filter fits one page and shows no pager.
     narrow = unescape(client.get("/sokord?q=uttryck12").text)
     assert "10 sökord som innehåller" in narrow and "Sida " not in narrow

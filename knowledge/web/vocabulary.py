@@ -112,7 +112,12 @@ def _save(db, user: User, row):
     except ValidationError as error:
         return render_invalid(_form, row, values, error.by_field())
     flash(f"”{saved.term}” är sparat och gäller i sökningen redan nu.", "success")
+    # Back to the page of the list that holds the saved entry, scrolled to it.
+    kind_rows = domain.list_terms(db, saved.kind)
+    position = next((i for i, r in enumerate(kind_rows) if r.id == saved.id), 0)
+    page = position // PAGE_SIZE + 1
     return redirect_after_post(url_for("vocabulary.terms", kind=saved.kind,
+                                       page=page if page > 1 else None,
                                        _anchor=f"sokord-{saved.id}"))
 
 

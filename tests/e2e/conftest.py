@@ -55,11 +55,33 @@ def pytest_collection_modifyitems(config, items):
         if E2E_DIR not in Path(str(item.fspath)).resolve().parents:
             continue
         item.add_marker(pytest.mark.e2e)
-        # Under pytest-xdist (--dist loadgroup) every browser test runs on one worker, so the
-        # session's one gunicorn server and Chromium are started once, not once per worker.
-        item.add_marker(pytest.mark.xdist_group("browser"))
+        # Under pytest-xdist (--dist loadgroup) the browser tests run in two groups, each on
+        # one worker with its own gunicorn server and Chromium: the accessibility scans in
+        # one, the journeys in the other, so that on two cores neither waits for the other.
+        item.add_marker(pytest.mark.xdist_group(_browser_group(item)))
         if not chromium and not running_in_ci():
             item.add_marker(pytest.mark.skip(reason=MISSING_CHROMIUM))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """Under `--dist loadgroup`, pytest-xdist marks a grouped test by a suffix on its node id.
+    If a pytest upgrade stops that from taking (it did in pytest 9.2, see
+    requirements-dev.txt), every worker would start its own server and browser and run a
+    share of every group: say so instead of running slowly and oddly."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    ungrouped = [item.nodeid for item in session.items
+                 if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    if ungrouped:
+        raise pytest.UsageError(
+            "pytest-xdist grupperar inte testerna (xdist_group tar inte med denna pytest; "
+            f"se requirements-dev.txt): {ungrouped[0]}")
+
+
+def _browser_group(item) -> str:
+    return ("browser-accessibility" if Path(str(item.fspath)).name == "test_accessibility.py"
+            else "browser-journeys")
 
 
 # ---------------------------------------------------------------- the server
