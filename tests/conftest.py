@@ -23,6 +23,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from app import create_app
+from knowledge.cases import fields as case_fields
 from knowledge.cases import lifecycle as cases
 from knowledge.accounts import users as users_module
 from knowledge.core.db import make_engine
@@ -391,6 +392,11 @@ def case_data(**overrides) -> dict:
         "contact_name": "Kim Exempel",
         "contact_email": "kim.exempel@exempel.stockholm.se",
     }
+    # A text field added to the registry later gets a value too, so that every test that
+    # writes and reads back a whole case covers it without being edited.
+    for field in case_fields.FIELDS:
+        if field.form_section and field.kind in (case_fields.LINE, case_fields.TEXT):
+            data.setdefault(field.name, f"{field.label} i exemplet.")
     data.update(overrides)
     return data
 
