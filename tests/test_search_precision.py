@@ -42,3 +42,21 @@ def test_cases_that_match_a_typed_compound_only_by_its_last_part_are_a_broadenin
                 "Boende i området fick information om brandsäkerhet.")
     result = search(index, db, "brandsäkerhet äldreboenden")
     assert result.total == 0 or result.broadened
+
+
+def test_a_compound_holding_two_words_of_an_expansion_is_counted_once(index, db, users,
+                                                                       publish):
+    # "BID" expands to "samverkan plats" among others; "platssamverkan" is a compound of
+    # both words. Counted once per word (and at full weight, not as a compound), a case
+    # about platssamverkan outranked the cases that say BID.
+    from knowledge.search.models import SearchTerm
+    db.query(SearchTerm).filter_by(kind="abbreviation", term="BID").delete()
+    db.add(SearchTerm(kind="abbreviation", term="BID", district_slug=None, note="",
+                      expansions=["business improvement district", "samverkan plats"]))
+    db.commit()
+    publish("Platssamverkan på torget", "Platssamverkan med fastighetsägarna på platsen.")
+    publish("BID i centrum", "Ett BID med fastighetsägarna i centrum.")
+    publish("Samverkan i skolan", "Skolan och polisen i samverkan.")
+    for n in range(6):
+        publish(f"Fritidsgård nummer {n}", "Öppet på kvällar och helger.")
+    assert titles(search(index, db, "BID"))[0] == "BID i centrum"
