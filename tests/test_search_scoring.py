@@ -13,7 +13,8 @@ from knowledge.search.analysis import parse_query
 from knowledge.search.concepts import Alternative, Concept, build_concepts, weigh
 from knowledge.search.documents import TEXT_FIELDS
 from knowledge.search.query import _phrase_docs
-from knowledge.search.scoring import ALSO_MATCHED, score_documents, top_documents
+from knowledge.search.scoring import (ALSO_MATCHED, score_documents, top_documents,
+                                      variant_factor)
 from tests.conftest import case_data
 
 CASES = [
@@ -47,8 +48,16 @@ def whoosh_query(alternative: Alternative, weight: float) -> Query:
     if len(alternative.stems) == 1:
         return Or([Term(f, alternative.stems[0], boost=b * weight) for f, b in TEXT_FIELDS])
     forms = alternative.variants or [(stem,) for stem in alternative.stems]
-    return And([Or([Term(f, form, boost=b * weight) for form in group for f, b in TEXT_FIELDS])
-                for group in forms])
+    counted: set[str] = set()
+    groups = []
+    for group in forms:
+        terms = []
+        for position, form in enumerate(group):
+            factor = variant_factor(position, form, counted)
+            counted.add(form)
+            terms += [Term(f, form, boost=b * weight * factor) for f, b in TEXT_FIELDS]
+        groups.append(Or(terms))
+    return And(groups)
 
 
 def expected_scores(searcher, concepts: list[Concept]) -> dict[int, float]:

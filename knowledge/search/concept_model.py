@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+COMPOUND_WEIGHT = 0.6     # a compound found through one of its parts weighs less
+
 
 @dataclass(frozen=True)
 class Alternative:

@@ -21,12 +21,11 @@ from typing import Optional
 
 from .analysis import ParsedQuery, QueryWord, swedish_stem, zipf_swedish
 from .compounds import split_compound
-from .concept_model import Alternative, Concept
+from .concept_model import COMPOUND_WEIGHT, Alternative, Concept
 from .matching import near_docs
 from .thesaurus import Vocabulary
 from .vocabulary import KIND_REASONS
 
-COMPOUND_WEIGHT = 0.6     # a compound found through one of its parts weighs less
 SPLIT_WEIGHT = 0.8        # the parts of a typed compound, found apart
 EXPANSION_WEIGHTS = {"synonym": 0.7, "abbreviation": 0.7, "english": 0.7, "broader": 0.6,
                      "place": 0.7}

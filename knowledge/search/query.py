@@ -145,6 +145,12 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
         full = set()
     else:
         full = set(_intersect(c.docs for c in required) or set())
+        # A case that has a required concept only through a loose alternative (the last
+        # part of a typed compound) is an approximation, even where other cases have the
+        # concept itself: the answer says so for the cases it shows, not per concept.
+        strict = _intersect(c.strict_docs for c in required) or set()
+        if _count(full - strict, allowed):
+            broadened = True
         # Too few cases with every concept, or a question of three or more: also the cases
         # that have some, to fill the page (they rank below, scaled by what they cover).
         wanted = MIN_AND_HITS if len(required) < 3 else max(MIN_AND_HITS, request.per_page)

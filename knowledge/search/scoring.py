@@ -22,7 +22,7 @@ from typing import Iterable, Optional
 from whoosh.scoring import bm25
 from whoosh.searching import Searcher
 
-from .concept_model import Alternative, Concept
+from .concept_model import COMPOUND_WEIGHT, Alternative, Concept
 from .documents import TEXT_FIELDS
 
 # Whoosh's BM25F defaults (the index is searched with them everywhere else too).
@@ -133,17 +133,32 @@ def _alternative_scores(term_scores: TermScores, term_docs, concept: Concept,
         return found
     groups = alternative.variants or tuple((stem,) for stem in alternative.stems)
     per_group = []
+    counted: set[str] = set()
     for group in groups:
         # Any form of the group in any field will do; the scores of all that occur add up.
+        # The stem scores in full, a compound it is part of as COMPOUND_WEIGHT (as for a
+        # typed word); a compound that holds two of the words ("platssamverkan" for
+        # "samverkan på platsen") is the evidence for both, but is counted once.
         group_scores: dict[int, float] = {}
-        for form in group:
+        for position, form in enumerate(group):
+            factor = variant_factor(position, form, counted)
+            counted.add(form)
             for fieldname, boost in TEXT_FIELDS:
                 _add(group_scores, _within_scores(term_scores(fieldname, form), docs),
-                     boost * weight)
+                     boost * weight * factor)
         if not group_scores:
             return {}
         per_group.append(group_scores)
     return _all_of(per_group, docs, 1.0)
+
+
+def variant_factor(position: int, form: str, counted: set[str]) -> float:
+    """What a form of a word in a multi-word alternative adds: the word itself (the first
+    form of its group) in full, a compound it is part of as COMPOUND_WEIGHT, and a form that
+    an earlier word of the alternative already counted nothing (it still matches)."""
+    if form in counted:
+        return 0.0
+    return 1.0 if position == 0 else COMPOUND_WEIGHT
 
 
 def _all_of(parts: list[dict[int, float]], docs: set[int], factor: float) -> dict[int, float]:
