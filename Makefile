@@ -36,8 +36,8 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Tests run on TEST_WORKERS processes (pytest-xdist; auto = one per core, 2 here), each
-# with its own databases; the browser tests stay together on one worker, which starts their
-# one server and browser.
+# with its own databases; the browser tests run in two groups (accessibility, journeys), each
+# on one worker, which starts that group's server and browser.
 TEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
