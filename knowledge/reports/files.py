@@ -16,6 +16,7 @@ from ..transfer.export_files import (
 )
 from ..accounts.models import User
 from ..search import SearchIndex, SearchRequest, search_case_ids
+from ..indicators.results import EXPLANATION
 from .followup import Compilation, require_reader
 
 
@@ -78,16 +79,19 @@ def write_compilation(out: BinaryIO, file_format: str, session: Session,
     levels = list(names)
     summary = add_sheet(book, "Sammanfattning",
                         ["Prioriterat samverkansområde", "Antal exempel",
-                         *(names[slug] for slug in levels)],
-                        widths=[44, 14] + [18] * len(levels))
+                         *(names[slug] for slug in levels), "Med mätta resultat",
+                         "Varav med förbättring enligt indikatorn"],
+                        widths=[44, 14] + [18] * len(levels) + [18, 24])
     for section in compilation.sections:
         summary.append(cells(summary, [section.name, len(section.case_ids),
-                                       *(section.evidence[slug] for slug in levels)]))
+                                       *(section.evidence[slug] for slug in levels),
+                                       section.measured, section.improved]))
     summary.append(cells(summary, ["Alla områden (varje exempel en gång)",
                                    len(compilation.case_ids),
-                                   *(compilation.evidence[slug] for slug in levels)], bold=True))
+                                   *(compilation.evidence[slug] for slug in levels),
+                                   compilation.measured, compilation.improved], bold=True))
     summary.append([])
-    notes = compilation_notes(compilation)
+    notes = compilation_notes(compilation) + [EXPLANATION]
     if any(len(section.case_ids) > EXPORT_ROW_CAP for section in compilation.sections):
         notes.append(f"Obs: varje blad har högst {EXPORT_ROW_CAP:,} exempel; ett område med "
                      "fler är avkortat. Välj ett stadsdelsområde för att få med resten."

@@ -29,6 +29,7 @@ from ..taxonomy.models import District, PriorityArea
 from ..accounts.models import User
 from ..accounts.permissions import require_active
 from .cache import kept
+from ..indicators.results import count as count_measured, measured_cases
 from ..search import ReuseCounts, no_reuse
 from ..taxonomy.reference import Taxonomy, current_area_slugs, current_taxonomy
 from ..core.timezones import local_date, today_in_stockholm, utc_start_of
@@ -50,6 +51,10 @@ class AreaSection:
     name: str
     case_ids: list[int]        # in reading order
     evidence: dict[str, int]   # evidence slug (or NOT_GIVEN) → cases, in level order
+    # Cases with measured results, and of those how many improved by their indicators'
+    # own direction (knowledge.indicators.results).
+    measured: int = 0
+    improved: int = 0
 
 
 @dataclass
@@ -62,6 +67,8 @@ class Compilation:
     evidence: dict[str, int]   # over `case_ids`, each case once
     evidence_names: dict[str, str]
     in_several_sections: int = 0   # cases shown under more than one area
+    measured: int = 0          # over `case_ids`, each case once (knowledge.indicators.results)
+    improved: int = 0
 
 
 def compile_year(session: Session, user: Optional[User], year: Any, *,
@@ -78,13 +85,14 @@ def compile_year(session: Session, user: Optional[User], year: Any, *,
     areas = [chosen_area] if chosen_area is not None else taxonomy.areas
     key = ("compilation", chosen_year, chosen_district.id if chosen_district else None,
            chosen_area.slug if chosen_area else None)
-    case_ids, sections, evidence, several = kept(
+    case_ids, sections, evidence, several, (measured, improved) = kept(
         session, key, lambda: _compile(session, chosen_year, chosen_district, chosen_area,
                                        areas, names),
         also_depends_on=taxonomy_key(taxonomy))
     return Compilation(year=chosen_year, district=chosen_district, area=chosen_area,
                        case_ids=case_ids, sections=sections, evidence=evidence,
-                       evidence_names=names, in_several_sections=several)
+                       evidence_names=names, in_several_sections=several,
+                       measured=measured, improved=improved)
 
 
 def _compile(session: Session, year: int, district: Optional[District],
@@ -97,15 +105,19 @@ def _compile(session: Session, year: int, district: Optional[District],
     areas_of = _current_areas_of(session, active)
     if area is not None:
         rows = [r for r in rows if area.slug in areas_of.get(r.id, ())]
+    flags = measured_cases(session, active)
     sections = []
     for priority_area in areas:
         in_area = [r for r in rows if priority_area.slug in areas_of.get(r.id, ())]
+        ids = [r.id for r in in_area]
+        measured, improved = count_measured(flags, ids)
         sections.append(AreaSection(slug=priority_area.slug, name=priority_area.name,
-                                    case_ids=[r.id for r in in_area],
-                                    evidence=_evidence_counts(in_area, names)))
+                                    case_ids=ids, evidence=_evidence_counts(in_area, names),
+                                    measured=measured, improved=improved))
     shown = [a.slug for a in areas]
     several = sum(1 for r in rows if sum(s in areas_of.get(r.id, ()) for s in shown) > 1)
-    return [r.id for r in rows], sections, _evidence_counts(rows, names), several
+    every = [r.id for r in rows]
+    return every, sections, _evidence_counts(rows, names), several, count_measured(flags, every)
 
 
 def taxonomy_key(taxonomy: Taxonomy) -> tuple:
@@ -211,6 +223,10 @@ class Statistics:
     by_district: dict[str, int] = field(default_factory=dict)
     by_evidence: dict[str, int] = field(default_factory=dict)
     matrix: dict[str, dict[str, int]] = field(default_factory=dict)  # district → area → n
+    # Area → (cases with measured results, of those improved by the indicator's direction),
+    # and the same over all published cases, each once (knowledge.indicators.results).
+    measured_by_area: dict[str, tuple[int, int]] = field(default_factory=dict)
+    measured: tuple[int, int] = (0, 0)
     # The cases other districts reported trying, most reused first (at most ten).
     most_reused: list[ReusedCase] = field(default_factory=list)
 
@@ -279,6 +295,14 @@ def _statistics(session: Session, taxonomy: Taxonomy, today: date,
             per_year = stats.by_area_year[area_slug]
             for year in case_years:
                 per_year[year] = per_year.get(year, 0) + 1
+    flags = measured_cases(session, published_ids)
+    in_area: dict[str, list[int]] = {a: [] for a in area_slugs}
+    for case_id, slugs in areas_of.items():
+        for area_slug in slugs:
+            if area_slug in in_area:
+                in_area[area_slug].append(case_id)
+    stats.measured_by_area = {a: count_measured(flags, ids) for a, ids in in_area.items()}
+    stats.measured = count_measured(flags, flags)
     stats.most_reused = _most_reused(session, reuse_counts)
     # Every year between the first and the last, so a year with nothing shows as nothing.
     stats.years = list(range(min(years), max(years) + 1)) if years else []

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from ..cases import lifecycle as case_domain
 from ..core import charts
 from ..districts import compilation_plans
+from ..indicators import results as measured_results
 from ..reports import files as report_files
 from ..reports import followup as reports
 from ..cases import history
@@ -87,6 +88,16 @@ def search_export_url(file_format: str) -> str:
     endpoint = "reports.export_search_xlsx" if file_format == "xlsx" else \
         "reports.export_search_csv"
     return url_with_query(endpoint, request.args, page=None)
+
+
+@bp.app_template_global()
+def measured_in_words(measured: int, improved: int) -> str:
+    return measured_results.in_words(measured, improved)
+
+
+@bp.app_template_global()
+def measured_explanation() -> str:
+    return measured_results.EXPLANATION
 
 
 # --- helpers ---------------------------------------------------------------------------------
