@@ -44,7 +44,7 @@ def test_the_lists_follow_the_registry():
     assert SCANNED_FIELDS == case_fields.names(where=lambda f: f.scanned)
     assert EXPORT_COLUMNS == ("id", "title", "district", "priority_areas", "evidence_level",
                               "start_date", "end_date", "organisation", "partners", "results",
-                              "lessons", "url")
+                              "lessons", "measured", "improved", "url")
     # The indicators have their own fieldset in the form (templates/indicators/).
     assert tuple(case_fields.FORM_FIELDS) == tuple(
         name for name in case_fields.CASE_FIELDS

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from knowledge.transfer import export_files
-from knowledge.reports import followup as reports
+from knowledge.reports import files as reports
 from knowledge.transfer.import_export import import_rows
 from knowledge.accounts.users import system_user
 from tests.conftest import case_data
@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MANY = 130
 HEADERS = ["Nummer", "Rubrik", "Stadsdelsområde", "Prioriterade samverkansområden",
            "Kunskapsläge", "Startdatum", "Slutdatum", "Organisation", "Samverkansparter",
-           "Resultat och uppföljning", "Lärdomar", "Länk"]
+           "Resultat och uppföljning", "Lärdomar",
+           "Mätta resultat", "Förbättring enligt indikatorn", "Länk"]
 
 
 @pytest.fixture

@@ -173,7 +173,8 @@ def read_csv(response):
 # Files meant for people name the columns as the form does, not by field name.
 SWEDISH_HEADERS = ["Nummer", "Rubrik", "Stadsdelsområde", "Prioriterade samverkansområden",
                    "Kunskapsläge", "Startdatum", "Slutdatum", "Organisation",
-                   "Samverkansparter", "Resultat och uppföljning", "Lärdomar", "Länk"]
+                   "Samverkansparter", "Resultat och uppföljning", "Lärdomar",
+                   "Mätta resultat", "Förbättring enligt indikatorn", "Länk"]
 
 
 def test_compilation_csv_reads_back_with_real_columns(client, auth, corpus):

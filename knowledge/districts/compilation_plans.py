@@ -28,7 +28,7 @@ from ..taxonomy.models import District, PriorityArea
 from ..accounts.models import User
 from ..core.base import utcnow
 from ..accounts.permissions import require, require_editor
-from ..reports.followup import ExtraSheet
+from ..reports.files import ExtraSheet
 from ..core.spreadsheet import csv_row
 from ..taxonomy.reference import current_taxonomy
 from ..cases.validation import FieldError, ValidationError

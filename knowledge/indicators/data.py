@@ -7,7 +7,7 @@ import json
 import math
 import re
 from datetime import date
-from typing import Any
+from typing import Any, Optional
 
 from .models import CaseIndicator, IndicatorFollowup
 
@@ -17,6 +17,10 @@ UNIT_MAX = 40
 MAX_INDICATORS = 20
 MAX_FOLLOWUPS = 20
 PERCENT_UNITS = ("procent", "%", "andel (%)")
+# Which way is better, by its code in JSON (the optional key "better") and its label in the
+# form; an indicator without it counts as measured, never as improved.
+DIRECTIONS = {"lower": "Lägre är bättre", "higher": "Högre är bättre"}
+DIRECTION_LABEL = "Vilket håll är bättre (better)"
 EXAMPLE = ('[{"name": "Anmälda rån vid Farsta centrum", "source": "Polisens '
            'anmälningsstatistik", "unit": "antal", "baseline": {"value": 42, "from": '
            '"2022-01-01", "to": "2022-12-31"}, "followups": [{"value": 25, "from": '
@@ -57,10 +61,10 @@ def _clean_one(item: Any, number: int, problems: list[str]) -> dict[str, Any]:
         return {}
     name = _one_line(item.get("name"))
     where = f"Indikator {number}" + (f" (”{name}”)" if name else "")
-    unknown = sorted(set(item) - {"name", "source", "unit", "baseline", "followups"})
+    unknown = sorted(set(item) - {"name", "source", "unit", "better", "baseline", "followups"})
     if unknown:
         problems.append(f"{where}: okänt fält {', '.join(unknown)}. Giltiga fält: name, "
-                        "source, unit, baseline, followups.")
+                        "source, unit, better, baseline, followups.")
     source, unit = _one_line(item.get("source")), _one_line(item.get("unit"))
     for label, text, limit, required in (("Vad som mättes (name)", name, NAME_MAX, True),
                                          ("Källa (source)", source, SOURCE_MAX, False),
@@ -81,8 +85,25 @@ def _clean_one(item: Any, number: int, problems: list[str]) -> dict[str, Any]:
         followups_in = followups_in[:MAX_FOLLOWUPS]
     followups = [_clean_measurement(f, f"{where}: Uppföljning {n} (followups)", unit, problems)
                  for n, f in enumerate(followups_in, start=1)]
-    return {"name": name, "source": source, "unit": unit, "baseline": baseline,
-            "followups": followups}
+    cleaned = {"name": name, "source": source, "unit": unit}
+    better = _clean_direction(item.get("better"), where, problems)
+    if better:
+        cleaned["better"] = better  # left out when not given: the documented shape as it was
+    return {**cleaned, "baseline": baseline, "followups": followups}
+
+
+def _clean_direction(value: Any, where: str, problems: list[str]) -> Optional[str]:
+    """"lower" or "higher" (or the form's label for either); None or "" is not given."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = " ".join(str(value).split()).casefold() if isinstance(value, str) else None
+    for code, label in DIRECTIONS.items():
+        if text in (code, label.casefold()):
+            return code
+    valid = ", ".join(f"{code} ({label})" for code, label in DIRECTIONS.items())
+    problems.append(f"{where}: {DIRECTION_LABEL}: okänt värde ”{value}”. Giltiga värden: "
+                    f"{valid}, eller tomt om ingen riktning är bättre.")
+    return None
 
 
 def _clean_measurement(value: Any, where: str, unit: str, problems: list[str]
@@ -152,6 +173,7 @@ def indicators_as_data(case) -> list[dict[str, Any]]:
     """The case's indicators in the interface's JSON shape (an empty list when none)."""
     return [{
         "name": ind.name, "source": ind.source, "unit": ind.unit,
+        **({"better": ind.better} if ind.better else {}),
         "baseline": _measurement(ind.baseline_value, ind.baseline_from, ind.baseline_to),
         "followups": [_measurement(f.value, f.period_from, f.period_to)
                       for f in ind.followups],
@@ -169,6 +191,7 @@ def apply_indicators(case, indicators: list[dict[str, Any]]) -> None:
         return
     case.indicators = [CaseIndicator(
         position=position, name=item["name"], source=item["source"], unit=item["unit"],
+        better=item.get("better"),
         baseline_value=item["baseline"]["value"],
         baseline_from=date.fromisoformat(item["baseline"]["from"]),
         baseline_to=date.fromisoformat(item["baseline"]["to"]),

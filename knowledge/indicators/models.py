@@ -1,7 +1,8 @@
-"""Tables of case indicators. Schema: migrations/versions/0011_16."""
+"""Tables of case indicators. Schema: migrations/versions/0011_16 and 0012_16."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Optional
 
 from sqlalchemy import Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
@@ -18,6 +19,9 @@ class CaseIndicator(Base):
     name: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(200), default="")
     unit: Mapped[str] = mapped_column(String(40))
+    # Which way is better: "lower" (fewer robberies) or "higher" (more feel safe); None when
+    # not given (migrations/versions/0012_16). knowledge.indicators.direction reads it.
+    better: Mapped[Optional[str]] = mapped_column(String(6), nullable=True)
     baseline_value: Mapped[float] = mapped_column(Float)
     baseline_from: Mapped[date] = mapped_column(Date)
     baseline_to: Mapped[date] = mapped_column(Date)

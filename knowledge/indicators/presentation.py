@@ -11,7 +11,7 @@ from datetime import date
 from markupsafe import Markup
 
 from ..core.charts import INK, PALETTE, _bar, _line, _open, _text
-from .data import format_number, is_percent
+from .data import DIRECTIONS, format_number, is_percent
 from .models import CaseIndicator
 
 MINUS = "\u2212"
@@ -32,6 +32,7 @@ class IndicatorView:
     measurements: list[Measurement]
     change: str         # in words; "" when there is no follow-up yet
     chart: Markup
+    direction: str = ""  # "Lägre är bättre", "Högre är bättre" or "" when not given
 
 
 def indicator_views(case) -> list[IndicatorView]:
@@ -46,7 +47,8 @@ def indicator_views(case) -> list[IndicatorView]:
         views.append(IndicatorView(indicator=indicator, measurements=measurements,
                                    change=change_in_words(indicator.unit, measurements),
                                    chart=_chart(f"indikator-{case.id}-{number}", indicator,
-                                                measurements)))
+                                                measurements),
+                                   direction=DIRECTIONS.get(indicator.better or "", "")))
     return views
 
 

@@ -14,23 +14,23 @@ row, which every publish, edit, archive and taxonomy change writes) or the next 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, BinaryIO, Optional, Sequence
+from typing import Any, Optional
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..transfer.export_files import (
-    EXPORT_ROW_CAP, NOT_GIVEN, CaseUrl, add_sheet, cap_note, cases_in_order, cells, new_workbook,
-    save, write_case_sheet, write_cases_csv,
+    NOT_GIVEN,
 )
 from ..cases.models import Case, case_areas
 from ..taxonomy.models import District, PriorityArea
 from ..accounts.models import User
 from ..accounts.permissions import require_active
 from .cache import kept
-from ..search import ReuseCounts, SearchIndex, SearchRequest, no_reuse, search_case_ids
+from ..indicators.results import count as count_measured, measured_cases
+from ..search import ReuseCounts, no_reuse
 from ..taxonomy.reference import Taxonomy, current_area_slugs, current_taxonomy
 from ..core.timezones import local_date, today_in_stockholm, utc_start_of
 from ..cases.validation import FieldError, ValidationError
@@ -51,6 +51,10 @@ class AreaSection:
     name: str
     case_ids: list[int]        # in reading order
     evidence: dict[str, int]   # evidence slug (or NOT_GIVEN) → cases, in level order
+    # Cases with measured results, and of those how many improved by their indicators'
+    # own direction (knowledge.indicators.results).
+    measured: int = 0
+    improved: int = 0
 
 
 @dataclass
@@ -63,6 +67,8 @@ class Compilation:
     evidence: dict[str, int]   # over `case_ids`, each case once
     evidence_names: dict[str, str]
     in_several_sections: int = 0   # cases shown under more than one area
+    measured: int = 0          # over `case_ids`, each case once (knowledge.indicators.results)
+    improved: int = 0
 
 
 def compile_year(session: Session, user: Optional[User], year: Any, *,
@@ -79,13 +85,14 @@ def compile_year(session: Session, user: Optional[User], year: Any, *,
     areas = [chosen_area] if chosen_area is not None else taxonomy.areas
     key = ("compilation", chosen_year, chosen_district.id if chosen_district else None,
            chosen_area.slug if chosen_area else None)
-    case_ids, sections, evidence, several = kept(
+    case_ids, sections, evidence, several, (measured, improved) = kept(
         session, key, lambda: _compile(session, chosen_year, chosen_district, chosen_area,
                                        areas, names),
         also_depends_on=taxonomy_key(taxonomy))
     return Compilation(year=chosen_year, district=chosen_district, area=chosen_area,
                        case_ids=case_ids, sections=sections, evidence=evidence,
-                       evidence_names=names, in_several_sections=several)
+                       evidence_names=names, in_several_sections=several,
+                       measured=measured, improved=improved)
 
 
 def _compile(session: Session, year: int, district: Optional[District],
@@ -98,15 +105,19 @@ def _compile(session: Session, year: int, district: Optional[District],
     areas_of = _current_areas_of(session, active)
     if area is not None:
         rows = [r for r in rows if area.slug in areas_of.get(r.id, ())]
+    flags = measured_cases(session, active)
     sections = []
     for priority_area in areas:
         in_area = [r for r in rows if priority_area.slug in areas_of.get(r.id, ())]
+        ids = [r.id for r in in_area]
+        measured, improved = count_measured(flags, ids)
         sections.append(AreaSection(slug=priority_area.slug, name=priority_area.name,
-                                    case_ids=[r.id for r in in_area],
-                                    evidence=_evidence_counts(in_area, names)))
+                                    case_ids=ids, evidence=_evidence_counts(in_area, names),
+                                    measured=measured, improved=improved))
     shown = [a.slug for a in areas]
     several = sum(1 for r in rows if sum(s in areas_of.get(r.id, ()) for s in shown) > 1)
-    return [r.id for r in rows], sections, _evidence_counts(rows, names), several
+    every = [r.id for r in rows]
+    return every, sections, _evidence_counts(rows, names), several, count_measured(flags, every)
 
 
 def taxonomy_key(taxonomy: Taxonomy) -> tuple:
@@ -212,6 +223,10 @@ class Statistics:
     by_district: dict[str, int] = field(default_factory=dict)
     by_evidence: dict[str, int] = field(default_factory=dict)
     matrix: dict[str, dict[str, int]] = field(default_factory=dict)  # district → area → n
+    # Area → (cases with measured results, of those improved by the indicator's direction),
+    # and the same over all published cases, each once (knowledge.indicators.results).
+    measured_by_area: dict[str, tuple[int, int]] = field(default_factory=dict)
+    measured: tuple[int, int] = (0, 0)
     # The cases other districts reported trying, most reused first (at most ten).
     most_reused: list[ReusedCase] = field(default_factory=list)
 
@@ -280,6 +295,14 @@ def _statistics(session: Session, taxonomy: Taxonomy, today: date,
             per_year = stats.by_area_year[area_slug]
             for year in case_years:
                 per_year[year] = per_year.get(year, 0) + 1
+    flags = measured_cases(session, published_ids)
+    in_area: dict[str, list[int]] = {a: [] for a in area_slugs}
+    for case_id, slugs in areas_of.items():
+        for area_slug in slugs:
+            if area_slug in in_area:
+                in_area[area_slug].append(case_id)
+    stats.measured_by_area = {a: count_measured(flags, ids) for a, ids in in_area.items()}
+    stats.measured = count_measured(flags, flags)
     stats.most_reused = _most_reused(session, reuse_counts)
     # Every year between the first and the last, so a year with nothing shows as nothing.
     stats.years = list(range(min(years), max(years) + 1)) if years else []
@@ -317,122 +340,3 @@ def _most_reused(session: Session, reuse_counts: ReuseCounts) -> list[ReusedCase
     found = [ReusedCase(case_id, rows[case_id].title, rows[case_id].name, count)
              for case_id, count in top if case_id in rows]
     return sorted(found, key=lambda item: (-item.count, item.title))[:10]
-
-
-# --- search export ---------------------------------------------------------------------------
-
-def search_for_export(index: SearchIndex, session: Session, user: Optional[User],
-                      request: SearchRequest) -> tuple[list[int], int]:
-    """The ids of the cases a search finds (at most EXPORT_ROW_CAP), in the page's order, and
-    the total. No snippets: the files carry the cases' own text."""
-    require_reader(user)
-    request = replace(request, page=1, per_page=EXPORT_ROW_CAP)
-    return search_case_ids(index, session, request)
-
-
-def write_search_export(out: BinaryIO, file_format: str, session: Session, ids: Sequence[int],
-                        total: int, description: list[str], case_url: CaseUrl,
-                        names: dict[str, str]) -> None:
-    """The search export as CSV or Excel into `out`, streamed from the database."""
-    cases = cases_in_order(session, ids)
-    if file_format == "csv":
-        write_cases_csv(out, cases, case_url, names, total)
-        return
-    book = new_workbook()
-    written = write_case_sheet(book, "Sökresultat", cases, case_url, names)
-    about = add_sheet(book, "Om uttaget", ["Uppgift", "Värde"], widths=[28, 80])
-    lines: list[list[Any]] = [line.split(": ", 1) if ": " in line else [line]
-                              for line in description]
-    lines += [["Antal träffar", total], ["Antal rader i filen", written]]
-    note = cap_note(written, total)
-    if note:
-        lines.append([note])
-    for line in lines:
-        about.append(cells(about, line))
-    save(book, out)
-
-
-# --- the compilation as files ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ExtraSheet:
-    """A sheet another part of the app adds to a workbook (the plan for the coming year)."""
-    title: str
-    header: Sequence[str]
-    widths: Sequence[int]
-    rows: Sequence[Sequence[Any]]
-
-
-def write_compilation(out: BinaryIO, file_format: str, session: Session,
-                      compilation: Compilation, case_url: CaseUrl,
-                      last_sheet: Optional[ExtraSheet] = None) -> None:
-    """CSV: every case once. Excel: a summary sheet with the counts, then one sheet per
-    priority area with its cases, then `last_sheet` if given. Either is capped at
-    EXPORT_ROW_CAP cases per list."""
-    names = compilation.evidence_names
-    if file_format == "csv":
-        write_cases_csv(out, cases_in_order(session, compilation.case_ids), case_url, names,
-                        total=len(compilation.case_ids))
-        return
-    book = new_workbook()
-    levels = list(names)
-    summary = add_sheet(book, "Sammanfattning",
-                        ["Prioriterat samverkansområde", "Antal exempel",
-                         *(names[slug] for slug in levels)],
-                        widths=[44, 14] + [18] * len(levels))
-    for section in compilation.sections:
-        summary.append(cells(summary, [section.name, len(section.case_ids),
-                                       *(section.evidence[slug] for slug in levels)]))
-    summary.append(cells(summary, ["Alla områden (varje exempel en gång)",
-                                   len(compilation.case_ids),
-                                   *(compilation.evidence[slug] for slug in levels)], bold=True))
-    summary.append([])
-    notes = compilation_notes(compilation)
-    if any(len(section.case_ids) > EXPORT_ROW_CAP for section in compilation.sections):
-        notes.append(f"Obs: varje blad har högst {EXPORT_ROW_CAP:,} exempel; ett område med "
-                     "fler är avkortat. Välj ett stadsdelsområde för att få med resten."
-                     .replace(",", "\u00a0"))
-    for line in notes:
-        summary.append(cells(summary, [line]))
-    used: set[str] = {"Sammanfattning"}
-    for section in compilation.sections:
-        write_case_sheet(book, _sheet_title(section.name, used),
-                         cases_in_order(session, section.case_ids), case_url, names)
-    if last_sheet is not None:
-        # Last, so the area sheets keep their places right after the summary.
-        sheet = add_sheet(book, _sheet_title(last_sheet.title, used), last_sheet.header,
-                          widths=last_sheet.widths)
-        for row in last_sheet.rows:
-            sheet.append(cells(sheet, row))
-    save(book, out)
-
-
-def compilation_notes(compilation: Compilation) -> list[str]:
-    """What the numbers mean, written into the files beside them."""
-    chosen = [f"År: {compilation.year}"]
-    if compilation.district is not None:
-        chosen.append(f"stadsdelsområde: {compilation.district.name}")
-    if compilation.area is not None:
-        chosen.append(f"område: {compilation.area.name}")
-    return [
-        "Årssammanställning av publicerade exempel i Erfarenhetsbanken. " + ", ".join(chosen)
-        + ".",
-        "Ett exempel räknas under ett år om arbetet pågick då (startdatum till slutdatum); "
-        "ett exempel utan datum räknas det år det publicerades.",
-        "Ett exempel med flera prioriterade samverkansområden redovisas under vart och ett "
-        "av dem, så summan av områdena kan bli större än antalet exempel.",
-    ]
-
-
-def _sheet_title(name: str, used: set[str]) -> str:
-    """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the workbook."""
-    clean = " ".join("".join(" " if ch in "[]:*?/\\" else ch for ch in name).split()) or "Blad"
-    if len(clean) > 31:  # cut at a word and say so; the full name is on the summary sheet
-        cut = clean[:31]
-        clean = (cut.rsplit(" ", 1)[0] if " " in cut else cut)[:30] + "…"
-    title, n = clean, 2
-    while title.casefold() in {u.casefold() for u in used}:
-        suffix = f" ({n})"
-        title, n = clean[:31 - len(suffix)] + suffix, n + 1
-    used.add(title)
-    return title

@@ -21,19 +21,24 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..cases import fields as case_fields
 from ..core.markdown import markdown_as_text
+from ..indicators.results import case_result
 from ..cases.models import Case
 from ..core.spreadsheet import csv_row, text_safe
 
 EXPORT_ROW_CAP = 10_000    # cases in one file; the file and the export links say so
 NOT_GIVEN = "ej-angivet"   # a case without evidence level, named as in the search facet
 CHUNK = 500                # cases read from the database at a time
-# The case's number, the case fields the registry exports (knowledge.cases.fields), a link.
-EXPORT_COLUMNS = ("id", *(f.name for f in case_fields.EXPORT_FIELDS), "url")
+# The case's number, the case fields the registry exports (knowledge.cases.fields), whether
+# its indicators show measured results and an improvement (knowledge.indicators.results: one
+# row per case, so a reader can count them per area), a link.
+EXPORT_COLUMNS = ("id", *(f.name for f in case_fields.EXPORT_FIELDS), "measured", "improved",
+                  "url")
 # CSV and Excel files are read by people: their header row says what the form says. (The
 # JSONL export and the API keep the field names, which is what the import reads.)
 EXPORT_HEADERS = {"id": "Nummer", **{f.name: f.label for f in case_fields.EXPORT_FIELDS},
-                  "url": "Länk"}
-COLUMN_WIDTHS = [8, *(f.export_width for f in case_fields.EXPORT_FIELDS), 40]
+                  "measured": "Mätta resultat",
+                  "improved": "Förbättring enligt indikatorn", "url": "Länk"}
+COLUMN_WIDTHS = [8, *(f.export_width for f in case_fields.EXPORT_FIELDS), 14, 16, 40]
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv"
 
@@ -70,6 +75,10 @@ def export_row(case: Case, case_url: CaseUrl, names: dict[str, str]) -> dict[str
     row: dict[str, Any] = {"id": case.id}
     for field in case_fields.EXPORT_FIELDS:
         row[field.name] = _export_value(case, field, names)
+    measured, improved = case_result(case)
+    # "ja"/"nej"; whether it improved is said only of a case with measured results.
+    row["measured"] = "ja" if measured else "nej"
+    row["improved"] = ("ja" if improved else "nej") if measured else ""
     row["url"] = case_url(case)
     return row
 

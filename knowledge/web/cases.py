@@ -12,6 +12,7 @@ from ..taxonomy.reference import current_area_slugs, current_taxonomy
 from ..cases.fields import AREAS, BY_NAME, FORM_FIELDS, INDICATORS_FORM_AFTER, LABELS, form_sections
 from ..cases.validation import ValidationError, strip_control
 from . import searching
+from ..indicators.data import DIRECTIONS
 from .indicator_form import indicators_from_form
 from .case_page import case_page, render_case_page
 from .support import actor, get_db, redirect_after_post, render_invalid, render_page, search_index
@@ -145,6 +146,7 @@ def _form_page(case, values, errors, status=200, conflict=None, conflict_fields=
     return render_page("cases/form.html", "cases/_form.html", status=status, case=case,
                        values=values, errors=errors, labels=LABELS, sections=form_sections(),
                        indicators_after=INDICATORS_FORM_AFTER,
+                       indicator_directions=DIRECTIONS,
                        taxonomy=current_taxonomy(get_db()), conflict=conflict,
                        conflict_fields=conflict_fields)
 

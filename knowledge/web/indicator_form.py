@@ -22,8 +22,10 @@ def indicators_from_form(form: Mapping[str, str]) -> Optional[list[dict[str, Any
                                  for j in range(_count(form.get(f"{prefix}-fu-count")) or 0))
                      if any(m.values())]
         if not any(words.values()) and not any(baseline.values()) and not followups:
-            continue  # an empty indicator is no indicator
-        indicators.append({**words, "baseline": baseline, "followups": followups})
+            continue  # an empty indicator is no indicator (whichever direction is chosen)
+        better = form.get(f"{prefix}-better", "").strip()
+        indicators.append({**words, **({"better": better} if better else {}),
+                           "baseline": baseline, "followups": followups})
     return indicators
 
 

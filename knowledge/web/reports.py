@@ -14,6 +14,8 @@ from markupsafe import Markup
 from ..cases import lifecycle as case_domain
 from ..core import charts
 from ..districts import compilation_plans
+from ..indicators import results as measured_results
+from ..reports import files as report_files
 from ..reports import followup as reports
 from ..cases import history
 from ..transfer.export_files import CSV_MIMETYPE, EXPORT_ROW_CAP, XLSX_MIMETYPE, cases_in_order
@@ -88,6 +90,16 @@ def search_export_url(file_format: str) -> str:
     return url_with_query(endpoint, request.args, page=None)
 
 
+@bp.app_template_global()
+def measured_in_words(measured: int, improved: int) -> str:
+    return measured_results.in_words(measured, improved)
+
+
+@bp.app_template_global()
+def measured_explanation() -> str:
+    return measured_results.EXPLANATION
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 def _compilation_response(file_format):
@@ -108,7 +120,7 @@ def _compilation_response(file_format):
     # (knowledge.districts.compilation_plans); reports know nothing of plans, so it is handed over.
     plan_sheet = (compilation_plans.plan_sheet(compilation_plans.year_plan(db, user, compiled.year))
                   if file_format == "xlsx" else None)
-    return _export(file_format, f"{name}.{file_format}", lambda out: reports.write_compilation(
+    return _export(file_format, f"{name}.{file_format}", lambda out: report_files.write_compilation(
         out, file_format, db, compiled, _case_url, last_sheet=plan_sheet))
 
 
@@ -122,7 +134,7 @@ def _compilation_page(compiled, year, district, area, errors=()):
                            sections_html=sections_html,
                            taxonomy=current_taxonomy(db), years=years, errors=list(errors),
                            chosen={"year": year, "district": district or "", "area": area or ""},
-                           notes=reports.compilation_notes(compiled) if compiled else [])
+                           notes=report_files.compilation_notes(compiled) if compiled else [])
 
 
 def _compiled_sections(db, compiled: reports.Compilation) -> Markup:
@@ -143,7 +155,7 @@ def _search_export(file_format: str):
     # Unknown filter values are ignored, as on the search page the link was taken from.
     search_request, _unknown = searching.search_request(request.args, taxonomy, page=1,
                                                         per_page=EXPORT_ROW_CAP)
-    ids, total = reports.search_for_export(search_index(), db, user, search_request)
+    ids, total = report_files.search_for_export(search_index(), db, user, search_request)
     names = reports.evidence_names(taxonomy)
     stamp = today_in_stockholm().isoformat()
     sort = "senast publicerade" if search_request.sort == "newest" else "mest relevant"
@@ -153,7 +165,7 @@ def _search_export(file_format: str):
                      for facet, values in search_request.filters.items()),
                    f"Sortering: {sort}", f"Uttaget: {stamp}", f"Sökningen: {search_url}"]
     return _export(file_format, f"sokresultat-{stamp}.{file_format}",
-                   lambda out: reports.write_search_export(out, file_format, db, ids, total,
+                   lambda out: report_files.write_search_export(out, file_format, db, ids, total,
                                                            description, _case_url, names))
 
 
