@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.search import SearchRequest, search_cases
-
-EMPTY = dict(situation="", cause_analysis="", measures="", goals="", results="", lessons="",
-             gender_analysis="", child_rights_analysis="", target_group="", partners=[],
-             organisation="")
+from tests.test_search_language import EMPTY, search, titles
 
 
 @pytest.fixture
@@ -21,14 +17,6 @@ def publish(published_case):
 @pytest.fixture
 def index(app):
     return app.extensions["search_index"]
-
-
-def search(index, db, text, **options):
-    return search_cases(index, db, SearchRequest(text=text, per_page=50, **options))
-
-
-def titles(result):
-    return [f.case.title for f in result.results]
 
 
 def test_cases_that_match_a_typed_compound_only_by_its_last_part_are_a_broadening(
