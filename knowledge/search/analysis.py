@@ -79,6 +79,17 @@ def is_acronym(text: str) -> bool:
     return 2 <= len(letters) <= 8 and all(c.isupper() for c in letters)
 
 
+@lru_cache(maxsize=200_000)
+def _kept_lower(text: str) -> str | None:
+    """A token lower-cased, or None when it is a stop word (or one letter) not typed as an
+    acronym. Cached per word: every case is analysed word by word at each index write, and
+    the same few thousand words make up most of any text."""
+    lower = text.lower()
+    if (len(lower) < 2 or lower in SWEDISH_STOP_WORDS) and not is_acronym(text):
+        return None
+    return lower
+
+
 class SwedishStopFilter(Filter):
     """Lower-cases and drops Swedish stop words, but keeps acronyms written in capitals:
     "VAR" (a programme) is not "var" (where). Positions are renumbered, as Whoosh's own
@@ -87,10 +98,10 @@ class SwedishStopFilter(Filter):
     def __call__(self, tokens):
         position = None
         for token in tokens:
-            keep = is_acronym(token.text)
-            token.text = token.text.lower()
-            if not keep and (len(token.text) < 2 or token.text in SWEDISH_STOP_WORDS):
+            kept = _kept_lower(token.text)
+            if kept is None:
                 continue
+            token.text = kept
             if token.positions:
                 position = token.pos if position is None else position + 1
                 token.pos = position
