@@ -158,6 +158,27 @@ def test_a_coordinator_adds_two_indicators_in_the_form_and_sees_them(client, aut
     assert 'value="Anmälda rån vid Farsta centrum"' in edit and 'name="ind-2-name"' in edit
 
 
+def test_the_edit_form_gives_back_decimals_as_typed_and_saving_it_unchanged_changes_nothing(
+        client, auth, db, users):
+    """A value typed as "48,5" came back in the edit form as "48.5"; a value with more
+    decimals than the case page shows must come back whole, not rounded."""
+    from tests.test_edit_conflicts import form_of
+    precise = {**ROBBERIES, "unit": "per 1000 invånare",
+               "baseline": {"value": 12.345, "from": "2022-01-01", "to": "2022-12-31"},
+               "followups": [{"value": 0.00001, "from": "2024-01-01", "to": "2024-12-31"}]}
+    case = cases.create_case(db, users["coordinator"], case_data(indicators=[SAFE, precise]))
+    db.commit()
+    auth.login("coordinator")
+    edit = form_of(client.get(f"/cases/{case.id}/edit").get_data(as_text=True))
+    assert edit["ind-0-base-value"] == ["48,5"]
+    assert edit["ind-1-base-value"] == ["12,345"] and edit["ind-1-fu-0-value"] == ["0,00001"]
+    response = client.post(f"/cases/{case.id}/edit", data={**edit, "action": ["save"]})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    fresh(db)
+    assert cases.case_fields(db.get(type(case), case.id))["indicators"] == [SAFE, precise]
+    assert len(case_history(db, users["coordinator"], case)) == 1   # nothing new to record
+
+
 def test_the_form_names_the_indicator_problem_and_keeps_what_was_typed(client, auth, db,
                                                                       users):
     auth.login("coordinator")
