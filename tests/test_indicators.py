@@ -121,7 +121,8 @@ def test_the_case_page_charts_each_indicator_with_a_table_and_the_change_in_word
     assert section.count('role="img"') == 2                   # one chart per indicator
     assert f"<title id=\"indikator-{case.id}-1-title\">Anmälda rån vid Farsta centrum</title>" \
         in section
-    assert "<td>2021-03-01 – 2021-04-30</td><td class=\"num\">48,5 %</td>" in section
+    assert '<td><span class="date">2021-03-01</span> – <span class="date">2021-04-30</span></td>' \
+        '<td class="num">48,5 %</td>' in section
     for causal in ("ledde till", "tack vare", "orsakade minskningen"):
         assert causal not in section
 

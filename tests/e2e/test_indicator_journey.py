@@ -58,6 +58,30 @@ def table_rows(table) -> list[list[str]]:
             for row in table.locator("tbody tr").all()]
 
 
+def numbers_broken_across_lines(section) -> list[str]:
+    """The values and dates in the section's tables that the browser split over two lines
+    (at 390 px "2023-04-30" broke after "2023-" and "52,5 %" before "%")."""
+    return section.evaluate("""section => {
+      const broken = [];
+      for (const cell of section.querySelectorAll('td')) {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const text = node.textContent;
+          const pieces = cell.classList.contains('num') ? [[0, text.length]]
+            : [...text.matchAll(/\\d{4}-\\d{2}-\\d{2}/g)].map(m => [m.index, m.index + m[0].length]);
+          for (const [start, end] of pieces) {
+            const range = document.createRange();
+            range.setStart(node, start);
+            range.setEnd(node, end);
+            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            if (tops.size > 1) broken.push(text.slice(start, end));
+          }
+        }
+      }
+      return broken;
+    }""")
+
+
 def statistics_counts(page) -> dict[str, int]:
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Uppföljning").click()
     expect(page.get_by_role("heading", name="Mätta resultat per prioriterat samverkansområde")) \
@@ -184,6 +208,7 @@ def test_a_coordinator_measures_a_case_finds_it_and_sees_it_counted(
     # No more than the data says: the evidence level and the caveat stay beside the numbers.
     expect(section).to_contain_text("Kunskapsläge: Uppföljd")
     expect(section).to_contain_text("de visar inte ensamma att insatsen orsakade förändringen")
+    assert numbers_broken_across_lines(section) == []
     checked(page, assert_accessible)
 
     # Back in the form both indicators are kept, with room for a third; then off for review.
@@ -230,3 +255,27 @@ def test_a_coordinator_measures_a_case_finds_it_and_sees_it_counted(
     assert compilation_after[IMPROVED] == compilation_before[IMPROVED] + 1
     assert compilation_after["Exempel"] == compilation_before["Exempel"] + 1
     checked(page, assert_accessible)
+
+
+CELL_LOOK = ("borderTopStyle", "borderTopWidth", "paddingLeft", "paddingRight", "textAlign",
+             "fontVariantNumeric")
+
+
+def number_cell_look(page, table) -> dict[str, str]:
+    return table.locator("tbody td.num").first.evaluate(
+        f"cell => {{ const s = getComputedStyle(cell); "
+        f"return Object.fromEntries({list(CELL_LOOK)}.map(k => [k, s[k]])); }}")
+
+
+def test_tables_outside_the_reports_look_like_the_reports_tables(new_page):
+    """The table styles lived in the reports' own stylesheet, so an indicator's table on the
+    case page and the list of districts had no borders, no padding and numbers not aligned."""
+    page = new_page("coordinator")
+    page.goto("/statistik")
+    reports_look = number_cell_look(page, page.locator("#matta-resultat table"))
+    assert reports_look["borderTopStyle"] == "solid" and reports_look["textAlign"] == "right"
+    page.goto("/cases?measured=ja")
+    page.get_by_role("link", name="Platssamverkan i Hagsätra centrum enligt BID-modellen").click()
+    assert number_cell_look(page, page.locator("#indikatorer table").first) == reports_look
+    page.goto("/stadsdelar")
+    assert number_cell_look(page, page.get_by_role("table")) == reports_look
