@@ -94,6 +94,49 @@ def test_jsonl_export_and_import_round_trip_indicators(app, db, users, tmp_path,
     other.extensions["db_engine"].dispose()
 
 
+def test_the_api_shows_the_same_indicators_after_a_cli_export_and_import_elsewhere(
+        runner, client, db, users, tmp_path, databases):
+    """The round trip as another tool sees it: the API before, `flask export`, `flask import`
+    into another database, the API there; several follow-ups, a decimal and a direction."""
+    lower_is_better = {**ROBBERIES, "better": "lower"}
+    case = publish(db, users, external_id="rt-1", indicators=[lower_is_better, SAFE])
+    headers = {"Authorization": f"Bearer {issue_token(db, users['coordinator'])}"}
+    before = client.get(f"/api/v1/cases/{case.id}", headers=headers).get_json()["indicators"]
+    assert before == [lower_is_better, SAFE]
+    export = tmp_path / "export.jsonl"
+    assert runner.invoke(args=["export", str(export)]).exit_code == 0
+
+    from app import create_app
+    from knowledge.accounts.users import create_user
+    from knowledge.cases.models import Case
+    other_url = databases.create(tmp_path)
+    other = create_app({"TESTING": True, "DATABASE_URL": other_url,
+                        "INDEX_DIR": str(tmp_path / "other-index")})
+    try:
+        result = other.test_cli_runner().invoke(args=["import", str(export)])
+        assert result.exit_code == 0, result.output
+        with other.extensions["db_sessionmaker"]() as session:
+            reader = create_user(session, email="lasare@test.se", role="coordinator",
+                                 password=None)
+            other_headers = {"Authorization": f"Bearer {issue_token(session, reader)}"}
+            imported_id = session.scalar(select(Case.id).where(Case.external_id == "rt-1"))
+            session.commit()
+        api = other.test_client()
+        after = api.get(f"/api/v1/cases/{imported_id}", headers=other_headers).get_json()
+        assert after["indicators"] == before
+        measured = api.get("/api/v1/cases?measured=1", headers=other_headers).get_json()
+        assert [r["id"] for r in measured["results"]] == [imported_id]
+        # The same file again changes nothing: no indicator is added twice.
+        again = other.test_cli_runner().invoke(args=["import", str(export)])
+        assert again.exit_code == 0 and "0 nya, 0 uppdaterade" in again.output, again.output
+        with other.extensions["db_sessionmaker"]() as session:
+            assert session.scalar(select(func.count(CaseIndicator.id))) == 2
+            assert session.scalar(select(func.count(IndicatorFollowup.id))) == 3
+    finally:
+        other.extensions["db_engine"].dispose()
+        databases.drop(other_url)
+
+
 def test_a_changed_indicator_is_a_revision_and_personal_data_is_caught(db, users):
     case = cases.create_case(db, users["staff"], case_data(indicators=[ROBBERIES]))
     changed = {**ROBBERIES, "followups": ROBBERIES["followups"][:1]}
