@@ -94,6 +94,49 @@ def test_jsonl_export_and_import_round_trip_indicators(app, db, users, tmp_path,
     other.extensions["db_engine"].dispose()
 
 
+def test_the_api_shows_the_same_indicators_after_a_cli_export_and_import_elsewhere(
+        runner, client, db, users, tmp_path, databases):
+    """The round trip as another tool sees it: the API before, `flask export`, `flask import`
+    into another database, the API there; several follow-ups, a decimal and a direction."""
+    lower_is_better = {**ROBBERIES, "better": "lower"}
+    case = publish(db, users, external_id="rt-1", indicators=[lower_is_better, SAFE])
+    headers = {"Authorization": f"Bearer {issue_token(db, users['coordinator'])}"}
+    before = client.get(f"/api/v1/cases/{case.id}", headers=headers).get_json()["indicators"]
+    assert before == [lower_is_better, SAFE]
+    export = tmp_path / "export.jsonl"
+    assert runner.invoke(args=["export", str(export)]).exit_code == 0
+
+    from app import create_app
+    from knowledge.accounts.users import create_user
+    from knowledge.cases.models import Case
+    other_url = databases.create(tmp_path)
+    other = create_app({"TESTING": True, "DATABASE_URL": other_url,
+                        "INDEX_DIR": str(tmp_path / "other-index")})
+    try:
+        result = other.test_cli_runner().invoke(args=["import", str(export)])
+        assert result.exit_code == 0, result.output
+        with other.extensions["db_sessionmaker"]() as session:
+            reader = create_user(session, email="lasare@test.se", role="coordinator",
+                                 password=None)
+            other_headers = {"Authorization": f"Bearer {issue_token(session, reader)}"}
+            imported_id = session.scalar(select(Case.id).where(Case.external_id == "rt-1"))
+            session.commit()
+        api = other.test_client()
+        after = api.get(f"/api/v1/cases/{imported_id}", headers=other_headers).get_json()
+        assert after["indicators"] == before
+        measured = api.get("/api/v1/cases?measured=1", headers=other_headers).get_json()
+        assert [r["id"] for r in measured["results"]] == [imported_id]
+        # The same file again changes nothing: no indicator is added twice.
+        again = other.test_cli_runner().invoke(args=["import", str(export)])
+        assert again.exit_code == 0 and "0 nya, 0 uppdaterade" in again.output, again.output
+        with other.extensions["db_sessionmaker"]() as session:
+            assert session.scalar(select(func.count(CaseIndicator.id))) == 2
+            assert session.scalar(select(func.count(IndicatorFollowup.id))) == 3
+    finally:
+        other.extensions["db_engine"].dispose()
+        databases.drop(other_url)
+
+
 def test_a_changed_indicator_is_a_revision_and_personal_data_is_caught(db, users):
     case = cases.create_case(db, users["staff"], case_data(indicators=[ROBBERIES]))
     changed = {**ROBBERIES, "followups": ROBBERIES["followups"][:1]}
@@ -121,7 +164,8 @@ def test_the_case_page_charts_each_indicator_with_a_table_and_the_change_in_word
     assert section.count('role="img"') == 2                   # one chart per indicator
     assert f"<title id=\"indikator-{case.id}-1-title\">Anmälda rån vid Farsta centrum</title>" \
         in section
-    assert "<td>2021-03-01 – 2021-04-30</td><td class=\"num\">48,5 %</td>" in section
+    assert '<td><span class="date">2021-03-01</span> – <span class="date">2021-04-30</span></td>' \
+        '<td class="num">48,5 %</td>' in section
     for causal in ("ledde till", "tack vare", "orsakade minskningen"):
         assert causal not in section
 
@@ -156,6 +200,27 @@ def test_a_coordinator_adds_two_indicators_in_the_form_and_sees_them(client, aut
     # The edit form shows both and room for a third; saving it unchanged changes nothing.
     edit = client.get(f"/cases/{case_id}/edit").get_data(as_text=True)
     assert 'value="Anmälda rån vid Farsta centrum"' in edit and 'name="ind-2-name"' in edit
+
+
+def test_the_edit_form_gives_back_decimals_as_typed_and_saving_it_unchanged_changes_nothing(
+        client, auth, db, users):
+    """A value typed as "48,5" came back in the edit form as "48.5"; a value with more
+    decimals than the case page shows must come back whole, not rounded."""
+    from tests.test_edit_conflicts import form_of
+    precise = {**ROBBERIES, "unit": "per 1000 invånare",
+               "baseline": {"value": 12.345, "from": "2022-01-01", "to": "2022-12-31"},
+               "followups": [{"value": 0.00001, "from": "2024-01-01", "to": "2024-12-31"}]}
+    case = cases.create_case(db, users["coordinator"], case_data(indicators=[SAFE, precise]))
+    db.commit()
+    auth.login("coordinator")
+    edit = form_of(client.get(f"/cases/{case.id}/edit").get_data(as_text=True))
+    assert edit["ind-0-base-value"] == ["48,5"]
+    assert edit["ind-1-base-value"] == ["12,345"] and edit["ind-1-fu-0-value"] == ["0,00001"]
+    response = client.post(f"/cases/{case.id}/edit", data={**edit, "action": ["save"]})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    fresh(db)
+    assert cases.case_fields(db.get(type(case), case.id))["indicators"] == [SAFE, precise]
+    assert len(case_history(db, users["coordinator"], case)) == 1   # nothing new to record
 
 
 def test_the_form_names_the_indicator_problem_and_keeps_what_was_typed(client, auth, db,

@@ -15,6 +15,7 @@ from .data import DIRECTIONS, format_number, is_percent
 from .models import CaseIndicator
 
 MINUS = "\u2212"
+PERIOD_DASH = " – "
 
 
 @dataclass
@@ -24,6 +25,12 @@ class Measurement:
     short_period: str   # the year(s), for the chart and the words
     value: float
     shown: str          # the value with its unit, Swedish style
+
+    @property
+    def period_ends(self) -> list[str]:
+        """The period's one year or two dates, for a table that may break a line between
+        the dates but never inside one."""
+        return self.period.split(PERIOD_DASH)
 
 
 @dataclass
@@ -82,7 +89,7 @@ def _signed(value: float, *, whole: bool = False) -> str:
 def _measurement(label: str, value: float, start: date, end: date, unit: str) -> Measurement:
     short = str(start.year) if start.year == end.year else f"{start.year}–{end.year}"
     whole_year = start.month == 1 and start.day == 1 and end.month == 12 and end.day == 31
-    period = short if whole_year else f"{start.isoformat()} – {end.isoformat()}"
+    period = short if whole_year else f"{start.isoformat()}{PERIOD_DASH}{end.isoformat()}"
     return Measurement(label=label, period=period, short_period=short, value=value,
                        shown=_with_unit(value, unit))
 

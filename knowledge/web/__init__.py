@@ -22,6 +22,7 @@ from ..accounts.permissions import PermissionDenied, is_editor
 from ..accounts.users import ROLE_LABELS
 from ..cases.fields import LABELS
 from ..cases.validation import year_range
+from .indicator_form import number_for_form
 from .support import (
     actor, close_db, commit_or_roll_back, get_db, htmx, url_with_query, wants_fragment,
 )
@@ -71,6 +72,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_require_login_and_open_writes)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["number_for_form"] = number_for_form
     app.jinja_env.globals["year_range"] = year_range
     app.jinja_env.filters["field_label"] = lambda field: LABELS.get(field, field)
     app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,

@@ -3,6 +3,7 @@ interface's JSON shape, with the values as typed: knowledge.indicators.data vali
 like an import row's or an API call's."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Mapping, Optional
 
 MAX_ROWS = 50
@@ -36,3 +37,17 @@ def _measurement(form: Mapping[str, str], prefix: str) -> dict[str, str]:
 def _count(value: Optional[str]) -> Optional[int]:
     text = (value or "").strip()
     return min(int(text), MAX_ROWS) if text.isdigit() else None
+
+
+def number_for_form(value: Any) -> str:
+    """A stored value as a person types it back: decimal comma, every decimal kept (the case
+    page rounds to two; a form that did would change the value on the next save), never
+    exponent notation (str(0.00001) is "1e-05", which the validation refuses). What the
+    person typed into a form shown again after an error is a string and stays as typed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if float(value).is_integer():
+        return str(int(value))
+    return format(Decimal(repr(value)), "f").replace(".", ",")
