@@ -188,3 +188,38 @@ def test_similar_cases_share_areas_and_key_terms(corpus, db, client, auth):
     auth.login("coordinator")
     page = client.get(f"/cases/{robbery.id}").text
     assert "Liknande exempel" in page and "Insatser mot ungdomsrån längs röda linjen" in page
+
+
+def test_similar_cases_rank_as_whoosh_scores_the_same_terms(corpus, db):
+    # "Liknande exempel" sums cached term scores instead of running Whoosh's Or of the key
+    # terms; for every demo case the order must be the one Whoosh gives (of the cases that
+    # share two key terms, or one within a shared area).
+    from whoosh.query import Or, Term
+    from knowledge.search.similar import AREA_BOOST, SIMILAR_FIELDS, key_terms, \
+        similar_case_ids
+    from knowledge.taxonomy.reference import current_area_slugs
+    searcher, cache = corpus.searcher_and_cache()
+    compared = 0
+    for case in db.scalars(select(Case).where(Case.status == "published")):
+        terms = key_terms(searcher, case)
+        if not terms:
+            continue
+        top = terms[0][1]
+        query = Or([Term(field, stem, boost=weight / top * boost)
+                    for stem, weight in terms for field, boost in SIMILAR_FIELDS]
+                   + [Term("area", slug, boost=AREA_BOOST)
+                      for slug in current_area_slugs(case.areas)])
+        expected = []
+        for hit in searcher.search(query, limit=None, terms=True):
+            matched = hit.matched_terms()
+            words = {term for field, term in matched if field != "area"}
+            if int(hit["id"]) != case.id and (
+                    len(words) >= 2 or (words and any(f == "area" for f, _t in matched))):
+                expected.append((round(hit.score, 6), int(hit["id"])))
+        found = similar_case_ids(searcher, cache, case, limit=5)
+        # Ties may fall either way; the scores of the cases shown must be the top five.
+        assert [score for score, _id in expected[:len(found)]] == \
+            [dict((i, s) for s, i in expected)[i] for i in found], case.title
+        assert len(found) == min(5, len(expected))
+        compared += 1
+    assert compared > 20

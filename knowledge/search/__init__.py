@@ -132,11 +132,11 @@ def _run(index: SearchIndex, session: Session, request: SearchRequest):
 def similar_cases(index: SearchIndex, session: Session, case: Case, limit: int = 5) -> list[Case]:
     """Published cases like this one; none (rather than an error page) if the index is down."""
     try:
-        searcher, _cache = index.searcher_and_cache()
+        searcher, cache = index.searcher_and_cache()
     except IndexUnavailable:
         log.exception("Search index unavailable; showing the case without similar cases")
         return []
-    ids = similar_case_ids(searcher, case, limit)
+    ids = similar_case_ids(searcher, cache, case, limit)
     cases = _load_published(session, ids)
     return [cases[i] for i in ids if i in cases]
 
