@@ -154,6 +154,26 @@ def test_compilation_page_has_contents_sections_and_rendered_results(client, aut
     assert "/sammanstallning.xlsx?year=2024" in page
 
 
+def test_a_big_area_shows_its_first_cases_and_says_where_the_rest_are(client, auth, corpus,
+                                                                     monkeypatch):
+    # At 10 000 cases a year's page held thousands of full entries and took seconds; the page
+    # now shows the first cases of each area in full, the counts stay whole.
+    from knowledge.web import reports as report_views
+    monkeypatch.setattr(report_views, "PAGE_CASES_PER_AREA", 1)
+    auth.login("coordinator")
+    page = client.get("/sammanstallning?year=2024").text
+    big = {a: len(expected_ids(corpus, 2024, area=a)) for a in
+           ("unga-i-riskzon", "otrygga-platser", "systemhotande-brottslighet",
+            "utsatta-brottsoffer", "kriminella-miljoer")}
+    assert page.count('class="compiled-case"') == sum(min(1, n) for n in big.values())
+    for slug, count in big.items():
+        if count > 1:
+            assert f"Sidan visar de 1 första av {count} exempel inom området" in page
+            assert f"/sammanstallning.xlsx?year=2024&amp;area={slug}" in page
+    assert any(n > 1 for n in big.values())
+    assert f"<td class=\"num\">{big['unga-i-riskzon']}</td>" in page   # the counts are whole
+
+
 def test_compilation_page_explains_bad_input(client, auth, users):
     auth.login("staff")
     response = client.get("/sammanstallning?year=2024&district=Gotham")

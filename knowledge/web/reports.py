@@ -137,12 +137,22 @@ def _compilation_page(compiled, year, district, area, errors=()):
                            notes=report_files.compilation_notes(compiled) if compiled else [])
 
 
+# Cases shown in full per area on the compilation page. The counts always cover every case,
+# and the files carry them all; a page with every case of a big year (thousands of results
+# and lessons, megabytes of HTML) took seconds to build and nobody could read or print it.
+PAGE_CASES_PER_AREA = 50
+
+
 def _compiled_sections(db, compiled: reports.Compilation) -> Markup:
-    """Every case of the compilation rendered (Markdown and all), kept until the next change."""
+    """The cases of the compilation rendered (Markdown and all), at most PAGE_CASES_PER_AREA
+    per area, kept until the next change."""
     def render() -> Markup:
-        cases = {case.id: case for case in cases_in_order(db, compiled.case_ids)}
+        shown = {case_id for section in compiled.sections
+                 for case_id in section.case_ids[:PAGE_CASES_PER_AREA]}
+        cases = {case.id: case for case in cases_in_order(db, sorted(shown))}
         return Markup(render_template("reports/_sections.html", compilation=compiled,
-                                      compiled_cases=cases))
+                                      compiled_cases=cases,
+                                      cases_per_area=PAGE_CASES_PER_AREA))
     key = ("compilation-html", compiled.year,
            compiled.district.id if compiled.district else None,
            compiled.area.slug if compiled.area else None)
