@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import (Blueprint, current_app, flash, make_response, render_template, request,
-                   send_file, url_for)
+from flask import (Blueprint, copy_current_request_context, current_app, flash, make_response,
+                   render_template, request, send_file, url_for)
 from markupsafe import Markup
 
 from ..cases import lifecycle as case_domain
 from ..core import charts
+from ..core.priority import at_low_priority
 from ..districts import compilation_plans
 from ..indicators import results as measured_results
 from ..reports import files as report_files
@@ -191,7 +192,9 @@ def _export(file_format: str, filename: str, write):
             return response
         out = tempfile.TemporaryFile(prefix="uttag-")
         try:
-            write(out)
+            # Written at a lower CPU priority, so that other people's searches and pages go
+            # first while it is being made (knowledge.core.priority).
+            at_low_priority(copy_current_request_context(lambda: write(out)))
             out.seek(0)
         except BaseException:
             out.close()
