@@ -28,6 +28,8 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +41,9 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 
 from corpus import CaseGenerator  # noqa: E402
-from search import Corpus, Gunicorn, SizeResult, load, p95, prepare_app, say  # noqa: E402
+from search import (  # noqa: E402
+    PASSWORD, Client, Corpus, Gunicorn, SizeResult, load, p95, prepare_app, say,
+)
 
 from sqlalchemy import select  # noqa: E402
 
@@ -130,6 +134,8 @@ def bench_size(size: int, generator: CaseGenerator, args) -> dict[str, PageFigur
                     mine.bytes = max(mine.bytes, len(body.encode()))
             if any(f.statuses.keys() - {200} for f in figures.values()):
                 say(server.last_error())
+            if args.exports_under_load:
+                search_while_exporting(server, client, args)
         finally:
             server.stop()
         say(f"size {size}: compilation year {year}; peak RSS of this process "
@@ -139,6 +145,60 @@ def bench_size(size: int, generator: CaseGenerator, args) -> dict[str, PageFigur
         if app is not None:
             app.extensions["db_engine"].dispose()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+SEARCH_WORDS = ("ungdomar", "trygghetsvandring", "skolan", "föräldrar", "belysning",
+                "nattvandrare", "polisen", "klotter", "kameror", "fritidsgård")
+
+
+def search_while_exporting(server: Gunicorn, client, args) -> None:
+    """Another user's search p50/p95 alone, then while two people each download the Excel
+    export of every case over and over, then alone again; prints the ratio of the loaded p95
+    to the mean of the two idle ones (the issue's target: at most 1.5)."""
+    def searches() -> list[float]:
+        samples = []
+        for round_ in range(args.export_searches):
+            word = SEARCH_WORDS[round_ % len(SEARCH_WORDS)]
+            t0 = perf_counter()
+            status, _ = fetch(client, "search", "/cases?" + urlencode({"q": word}))
+            samples.append(perf_counter() - t0)
+            if status != 200:
+                say(f"search answered {status}")
+        return samples
+
+    def figures(samples: list[float]) -> str:
+        return f"p50 {statistics.median(samples) * 1000:.0f} / p95 {p95(samples) * 1000:.0f} ms"
+
+    searches()  # once to warm every worker's caches up; not counted
+    idle = searches()
+    stop = threading.Event()
+    exported: list[float] = []
+
+    def export_again_and_again(email: str) -> None:
+        exporter = Client(client.connection.port)
+        exporter.log_in(email, PASSWORD)
+        while not stop.is_set():
+            t0 = perf_counter()
+            status, _ = fetch(exporter, "export", "/cases/export.xlsx")
+            exported.append(perf_counter() - t0)
+            if status != 200:
+                say(f"export answered {status}")
+
+    exporters = [threading.Thread(target=export_again_and_again, args=(email,))
+                 for email in ("samordnare2@bench.invalid", "redaktor@bench.invalid")]
+    for thread in exporters:
+        thread.start()
+    time.sleep(2)  # both exports under way
+    loaded = searches()
+    stop.set()
+    for thread in exporters:
+        thread.join()
+    idle_again = searches()
+    ratio = p95(loaded) / ((p95(idle) + p95(idle_again)) / 2)
+    say(f"search alone: {figures(idle)}; during two Excel exports of every case: "
+        f"{figures(loaded)}; alone again: {figures(idle_again)}; p95 ratio {ratio:.2f} "
+        f"({len(exported)} exports, median {statistics.median(exported):.1f} s; "
+        f"{server.workers} workers)")
 
 
 def print_table(sizes: list[int], results: list[dict[str, PageFigures]]) -> None:
@@ -165,8 +225,13 @@ def main(argv=None) -> int:
                         help="seconds per page and size after which it is not requested again "
                              "(at least 3 samples; default 60)")
     parser.add_argument("--word", default="trygghetsvandring", help="the search export's query")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="gunicorn workers (default 4, as deploy/gunicorn.conf.py)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--exports-under-load", action="store_true",
+                        help="also time another user's searches while two people export")
+    parser.add_argument("--export-searches", type=int, default=40,
+                        help="searches per phase of --exports-under-load (default 40)")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     say(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "

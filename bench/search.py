@@ -257,8 +257,8 @@ def prepare_app(tmp: Path):
     with app.extensions["db_sessionmaker"]() as session:
         load_reference_data(session)
         load_starter_vocabulary(session)   # as init-db does: the search expands with it
-        create_user(session, email="samordnare@bench.invalid", role="coordinator",
-                    password=PASSWORD)
+        for email in ("samordnare@bench.invalid", "samordnare2@bench.invalid"):
+            create_user(session, email=email, role="coordinator", password=PASSWORD)
         editor = create_user(session, email="redaktor@bench.invalid", role="editor",
                              password=PASSWORD)
         session.commit()
