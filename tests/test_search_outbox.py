@@ -352,3 +352,41 @@ def test_a_long_import_that_skips_tens_of_thousands_of_ids_still_arrives(app, ru
     assert slow.id in found_ids(index, db, "cykelkök")
     assert index.lag() == 0
     assert (index.root / index.current_generation() / "position.json").stat().st_size < 10_000
+
+
+def test_a_big_sync_writes_segments_that_later_publishes_do_not_merge(app, index, db, users,
+                                                                     published_case,
+                                                                     monkeypatch):
+    # A big import's sync is written as several segments (each sorted in memory), and a
+    # publish afterwards merges only the small segments single publishes leave, never the
+    # big ones: Whoosh's own policy rewrote the whole index inside a request after an import.
+    from whoosh import index as whoosh_index
+    from knowledge.search import index as search_index
+    from knowledge.transfer.import_export import import_rows
+    from knowledge.accounts.users import system_user
+    monkeypatch.setattr(search_index, "SEGMENT_CASES", 3)
+    monkeypatch.setattr(search_index, "SMALL_SEGMENT", 3)
+    monkeypatch.setattr(search_index, "SMALL_SEGMENTS_BEFORE_MERGE", 2)
+    index.ensure()
+    monkeypatch.setattr(index, "catch_up", lambda: False)   # the sync below does it all
+    rows = [(n, case_data(title=f"Cykelkök nummer {n}", external_id=f"cyk-{n}"))
+            for n in range(1, 10)]
+    assert import_rows(db, system_user(db), rows).ok
+    db.commit()
+    index.sync()
+
+    def segment_sizes():
+        generation = whoosh_index.open_dir(str(index.root / index.current_generation()))
+        return sorted(s.doc_count_all() for s in generation._segments())
+
+    assert segment_sizes() == [3, 3, 3]
+    del index.catch_up   # publishes are applied at once again
+    published_case(title="Läxhjälp i Husby")
+    published_case(title="Läxhjälp i Tensta")
+    assert segment_sizes() == [1, 1, 3, 3, 3]
+    published_case(title="Läxhjälp i Rinkeby")
+    # The two one-case segments went into the third publish's; Whoosh's own policy would
+    # have merged all five into one.
+    assert segment_sizes() == [3, 3, 3, 3]
+    assert len(found_ids(index, db, "cykelkök")) == 9
+    assert len(found_ids(index, db, "läxhjälp")) == 3

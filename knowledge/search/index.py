@@ -40,6 +40,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
+from whoosh.reading import SegmentReader
+from whoosh.writing import NO_MERGE
 from whoosh.searching import Searcher
 
 from ..cases.models import Case
@@ -54,6 +56,20 @@ BATCH = 2000
 FULL_PASS = 200_000
 # Cases read from the database at a time while indexing.
 LOAD_CHUNK = 500
+# Cases per new segment when a sync writes many (a big import). Whoosh sorts a segment's
+# postings in memory up to the writer's limit and beyond it spills them to disk one pickled
+# posting at a time and merges the runs back: at 5 000 cases that external sort was a third of
+# the sync's time, and more the bigger the pass. A segment of this many cases stays in memory;
+# the pass commits one after the other without merging them (a merge reads every posting back
+# through the same sort).
+SEGMENT_CASES = 2000
+WRITER_LIMIT_MB = 256
+# Whoosh's default merge policy merges every segment once there are about twenty of 2 000
+# cases: a publish after a big import would then rewrite the whole index inside a request.
+# Commits merge only segments smaller than this (the many small ones that single publishes
+# leave); bigger ones stay until a rebuild.
+SMALL_SEGMENT = 500
+SMALL_SEGMENTS_BEFORE_MERGE = 4
 # A request (a search, or the commit of a publish) applies at most this many outbox rows and
 # waits this long for the lock; a background catch-up does the rest.
 REQUEST_ROWS = 100
@@ -389,24 +405,32 @@ class SearchIndex:
             if self._expire_pending(position, oldest, horizon, read_up_to=None):
                 position.save(path / "position.json")
             return 0, False
-        # 256 MB before Whoosh sorts postings on disk: a 2000-row batch stays in memory.
-        writer = whoosh_index.open_dir(str(path)).writer(timeout=timeout, limitmb=256)
+        # A new session, begun after taking the lock, sees every case as it is now.
+        case_ids = sorted({row.case_id for row in rows})
+        for offset in range(0, len(case_ids), SEGMENT_CASES):
+            # If a later segment fails, the earlier ones stay; the position is not advanced,
+            # so the next pass writes their cases again (update_document replaces them).
+            self._write_segment(path, case_ids[offset:offset + SEGMENT_CASES], timeout,
+                                merge=len(case_ids) <= SEGMENT_CASES)
+        self._advance(position, rows, horizon)
+        self._expire_pending(position, oldest, horizon,
+                             read_up_to=rows[-1][0] if full else None)
+        position.save(path / "position.json")
+        return len(rows), full
+
+    def _write_segment(self, path: Path, case_ids: list[int], timeout: float,
+                       merge: bool) -> None:
+        writer = whoosh_index.open_dir(str(path)).writer(timeout=timeout,
+                                                         limitmb=WRITER_LIMIT_MB)
         try:
-            # A new session, begun after taking the lock, sees every case as it is now.
-            case_ids = sorted({row.case_id for row in rows})
             self._write_cases(writer, case_ids)
-            writer.commit()
+            writer.commit(mergetype=merge_small_segments if merge else NO_MERGE)
         except OSError as error:
             _abandon(writer)
             raise IndexUnavailable(_os_message(error, path)) from error
         except BaseException:
             _abandon(writer)
             raise
-        self._advance(position, rows, horizon)
-        self._expire_pending(position, oldest, horizon,
-                             read_up_to=rows[-1][0] if full else None)
-        position.save(path / "position.json")
-        return len(rows), full
 
     def _write_cases(self, writer, case_ids: list[int]) -> None:
         # LOAD_CHUNK cases at a time, each chunk in its own session: memory stays bounded
@@ -700,6 +724,19 @@ def _being_built(path: Path) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def merge_small_segments(writer, segments):
+    """A Whoosh merge policy: merge the segments of fewer than SMALL_SEGMENT documents once
+    there are SMALL_SEGMENTS_BEFORE_MERGE of them; leave the others as they are."""
+    small = [segment for segment in segments if segment.doc_count_all() < SMALL_SEGMENT]
+    if len(small) < SMALL_SEGMENTS_BEFORE_MERGE:
+        return segments
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in small]
 
 
 def _abandon(writer) -> None:
