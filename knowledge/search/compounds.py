@@ -20,6 +20,9 @@ SUFFIXES = frozenset("""
     erna orna ism ismen ist ister ion ionen tion ell ella ellt era erar ering eringen
     lös lösa löst lösas löshet lösheten bar bara bart sam samma samt aktig aktiga
 """.split())
+# Neither is a first part: a stop word is a prefix or a particle (för|äldrar, under|lag,
+# för|s|lag, över|fall), an ending makes a word of the stem before it (parker|ing|s|plats).
+NOT_A_HEAD = SWEDISH_STOP_WORDS | SUFFIXES
 
 
 def compounds_of(cache, stem: str) -> list[str]:
@@ -40,14 +43,14 @@ def compounds_of(cache, stem: str) -> list[str]:
         head = compound[:-len(stem)]
         # A word of five letters or more at the end of a longer word is nearly always its
         # last part (butiks|stöld, källar|fönster); shorter ones need a head that is a word.
-        if compound != stem and (len(stem) >= 5 and len(head) >= MIN_PART
-                                 or _is_word(cache, head)):
+        if compound != stem and len(head) >= MIN_PART and not _is_prefix(head) \
+                and (len(stem) >= 5 or _is_word(cache, head)):
             found[compound] = 0
     for fieldname, _boost in TEXT_FIELDS:
         for term in reader.expand_prefix(fieldname, stem):
             compound = term_text(term)
             if compound != stem and compound not in found \
-                    and _is_word(cache, compound[len(stem):], leading=True):
+                    and _is_word(cache, compound[len(stem):], leading=True, stem=stem):
                 found[compound] = 0
     for compound in found:
         found[compound] = cache.stem_frequency(compound)  # live documents only
@@ -55,20 +58,35 @@ def compounds_of(cache, stem: str) -> list[str]:
     return ranked[:MAX_COMPOUNDS]
 
 
-def _is_word(cache, part: str, leading: bool = False) -> bool:
+def _is_prefix(head: str) -> bool:
+    """A stop word or an ending, perhaps with a linking -s- (för|s|lag, parker|ing|s|plats),
+    is no first part of a compound."""
+    return head in NOT_A_HEAD or head.endswith("s") and head[:-1] in NOT_A_HEAD
+
+
+def _is_word(cache, part: str, leading: bool = False, stem: str = "") -> bool:
     """Is this part of a compound a word of its own in the index (after linking letters)?
 
     A first part is checked against the words as written (ungdom|s|rån, skol|gård with
     "skola", kvinno|jour with "kvinna"): checking stems would let "vand|ring" pass, since
-    "vandra" stems to "vand". A last part is the end of a stem, so it is checked as a stem.
+    "vandra" stems to "vand". A last part is the end of a stem, so it is checked as a stem;
+    `stem` is then the first part, as the index has it.
     """
     if leading:
+        if part in SUFFIXES:
+            return False                   # park|ering is parkera's noun, not park + ring
         candidates = [part]
-        if part[:1] in ("s", "e"):
-            candidates.append(part[1:])    # tunnelban|e|station, ungdom|s|gård
+        if part[:1] == "s":
+            candidates.append(part[1:])    # ungdom|s|gård
+        # A linking -e- stands for the first word's final vowel (tunnelbana → tunnelban|e|
+        # station), so the first word must have had one: "park" has none.
+        if part[:1] == "e" and (cache.is_written_word(stem + "a")
+                                or cache.is_written_word(stem + "e")):
+            candidates.append(part[1:])
         if part.startswith("hets"):
             candidates.append(part[4:])    # trygg|hets|vandring: the stem cut off -het
-        return any(len(c) >= MIN_PART and cache.is_indexed_word(c) for c in candidates)
+        return any(len(c) >= MIN_PART and c not in SWEDISH_STOP_WORDS
+                   and cache.is_indexed_word(c) for c in candidates)
     candidates = [part, part + "a", part + "e"]
     if part.endswith("s"):
         candidates.append(part[:-1])       # the linking -s: trygghet|s|vandring
@@ -88,7 +106,7 @@ def split_compound(cache, word: str, depth: int = 0) -> Optional[list[tuple[str,
     best, best_score = None, 0.0
     for cut in range(MIN_PART, len(word) - MIN_PART + 1):
         head, tail = word[:cut], word[cut:]
-        if tail in SUFFIXES:
+        if tail in SUFFIXES or _is_prefix(head):
             continue
         tail_stem = swedish_stem(tail)
         tail_df = cache.stem_frequency(tail_stem) if len(tail_stem) >= MIN_PART \
@@ -128,8 +146,12 @@ def _is_word_part(cache, form: str) -> bool:
 
 def _head_forms(head: str) -> list[str]:
     forms = [head]
-    if len(head) > MIN_PART and head[-1] in "se":
-        forms.append(head[:-1])            # linking -s- and -e-: trygghets|, tunnelbane|
+    if len(head) > MIN_PART and head[-1] == "s":
+        forms.append(head[:-1])            # linking -s-: trygghets|vandring
+    if len(head) > MIN_PART and head[-1] == "e":
+        # A linking -e- replaces a final -a (tunnelbane|station: tunnelbana); after a word
+        # with no vowel to replace it is no linking letter (park|e|ring is parkering).
+        forms.append(head[:-1] + "a")
     if len(head) > MIN_PART and head[-1] in "aou":
         forms.append(head[:-1])            # kvinno|jour, gatu|belysning: the vowel changes
     return forms

@@ -172,10 +172,13 @@ def derived_stems(cache, word: str, stem: str) -> list[str]:
     övervakning ↔ övervakas; rekrytering ↔ rekryteras. Snowball leaves derivations alone,
     but case texts use the verb as often as the noun. Only stems the index has count."""
     found = []
-    if word.endswith("ning") and len(word) >= 8:
-        found.append(swedish_stem(word[:-4] + "a"))
-    elif word.endswith("ing") and len(word) >= 8:
-        found.append(swedish_stem(word[:-3] + "a"))
+    if word.endswith("ing") and len(word) >= 8:
+        base = word[:-4] if word.endswith("ning") else word[:-3]
+        verb_stem = swedish_stem(base + "a")
+        # Snowball may cut a whole -er- off a verb in -era (parkera → "park"), and the stem
+        # left is another word's: parkering is not about parks.
+        if len(verb_stem) >= len(base) - 1:
+            found.append(verb_stem)
     elif len(stem) >= 4 and word.endswith(_VERB_ENDINGS):
         found += [stem + "ning", stem + "ing"]
     return [s for s in found if s != stem and len(s) >= 4 and cache.stem_frequency(s)]
