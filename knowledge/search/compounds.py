@@ -3,7 +3,7 @@ and the parts of a compound that the cases write apart."""
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import Callable, Optional
 
 from .analysis import KNOWN_SWEDISH, SWEDISH_STOP_WORDS, swedish_stem, zipf_swedish
 from .documents import TEXT_FIELDS
@@ -12,6 +12,7 @@ MAX_COMPOUNDS = 8         # the most common compounds of a word; more add cost, 
 MIN_PART = 3              # the shortest word part that counts in a compound
 NEAR_SLOP = 4             # the parts of a typed compound: at most this many words apart
 KNOWN_PART = 3.0          # a part not in the cases must be at least this common in Swedish
+LINKING_FORM = 6          # a part this long may be known by its stem alone (föräldra)
 # Endings that make a word of a stem (skjut|ningar, nattvandr|ing, hem|lösa, bejak|ande):
 # they are never the last part of a compound, whatever a word list says about them.
 SUFFIXES = frozenset("""
@@ -23,6 +24,8 @@ SUFFIXES = frozenset("""
 # Neither is a first part: a stop word is a prefix or a particle (för|äldrar, under|lag,
 # för|s|lag, över|fall), an ending makes a word of the stem before it (parker|ing|s|plats).
 NOT_A_HEAD = SWEDISH_STOP_WORDS | SUFFIXES
+# What a noun's plural and definite forms add to its stem.
+INFLECTIONS = frozenset("a ar arna arnas en ens er erna ernas et ets n na or orna s".split())
 
 
 def compounds_of(cache, stem: str) -> list[str]:
@@ -95,37 +98,48 @@ def _is_word(cache, part: str, leading: bool = False, stem: str = "") -> bool:
     return any(len(c) >= MIN_PART and cache.is_written_word(c) for c in candidates)
 
 
-def split_compound(cache, word: str, depth: int = 0) -> Optional[list[tuple[str, str]]]:
+def split_compound(cache, word: str, depth: int = 0,
+                   in_vocabulary: Optional[Callable[[str], bool]] = None,
+                   ) -> Optional[list[tuple[str, str]]]:
     """A compound typed by the person, split into parts that the index knows, as (typed
     part, stem) pairs: "skolkonflikter" → skol + konflikter, "nattvandrare" → natt +
     vandrare. The split whose parts are most common wins (the geometric mean of their
     document frequencies), as in Koehn and Knight's compound splitter; parts shorter than
-    three letters and stop words never count."""
+    three letters and stop words never count. A part the cases never use may still be a
+    word of the search vocabulary (in_vocabulary(stem)): "skolmobbning" is skol + mobbning
+    even where the cases only say "kränkande behandling", which the vocabulary adds."""
     if len(word) < 2 * MIN_PART + 1 or not word.isalpha():
         return None
+
+    def frequency(stem: str) -> float:
+        if cache.stem_frequency(stem):
+            return cache.stem_frequency(stem)
+        return 0.5 if in_vocabulary is not None and in_vocabulary(stem) else 0
     best, best_score = None, 0.0
     for cut in range(MIN_PART, len(word) - MIN_PART + 1):
         head, tail = word[:cut], word[cut:]
         if tail in SUFFIXES or _is_prefix(head):
             continue
         tail_stem = swedish_stem(tail)
-        tail_df = cache.stem_frequency(tail_stem) if len(tail_stem) >= MIN_PART \
+        tail_df = frequency(tail_stem) if len(tail_stem) >= MIN_PART \
             and tail not in SWEDISH_STOP_WORDS else 0
         tail_parts = [(tail, tail_stem)]
         if not tail_df and depth == 0:
-            deeper = split_compound(cache, tail, depth + 1)
+            deeper = split_compound(cache, tail, depth + 1, in_vocabulary)
             if deeper:
                 tail_parts = deeper
-                tail_df = min(cache.stem_frequency(s) for _t, s in deeper)
-        if not tail_df or tail_parts[0][0] == tail and not _is_word_part(cache, tail):
+                tail_df = min(frequency(s) for _t, s in deeper)
+        if not tail_df or tail_parts[0][0] == tail and not _is_word_part(cache, tail) \
+                and not _is_inflected_form(cache, tail, tail_stem):
             continue
         for head_form in _head_forms(head):
-            if not _is_word_part(cache, head_form):
+            if not _is_word_part(cache, head_form) and not _is_linking_form(cache, head,
+                                                                            head_form):
                 continue
             head_stem = head_form if cache.stem_frequency(head_form) else swedish_stem(head_form)
             if len(head_stem) < MIN_PART or head_form in SWEDISH_STOP_WORDS:
                 continue
-            head_df = cache.stem_frequency(head_stem)
+            head_df = frequency(head_stem)
             if not head_df and len(head_form) >= 4 \
                     and zipf_swedish(head_form) >= KNOWN_SWEDISH - 0.5:
                 head_df = 0.5   # a Swedish word the cases only use inside compounds (gäng)
@@ -142,6 +156,21 @@ def _is_word_part(cache, form: str) -> bool:
     "skjutn" is the stem of "skjutning" but no part of "skjutningar"."""
     return any(cache.is_written_word(f) or zipf_swedish(f) >= KNOWN_PART
                for f in (form, form + "a", form + "e"))
+
+
+def _is_inflected_form(cache, part: str, stem: str) -> bool:
+    """A last part the cases never write as typed, but an inflection of a stem they use:
+    vandringar (vandring), kontakterna (kontakt). A slip (vandrig) is not."""
+    return len(part) >= LINKING_FORM and part.startswith(stem) \
+        and part[len(stem):] in INFLECTIONS and cache.stem_frequency(stem) > 0
+
+
+def _is_linking_form(cache, head: str, form: str) -> bool:
+    """A first part as compounds write it, which is no word of its own but stems to one the
+    cases use: föräldra|kontakter (förälder, föräldrar). Long parts only, and only as typed
+    (no linking letter taken off): a short stem is too easily another word's."""
+    return form == head and len(head) >= LINKING_FORM \
+        and cache.stem_frequency(swedish_stem(head)) > 0
 
 
 def _head_forms(head: str) -> list[str]:

@@ -65,6 +65,10 @@ class Vocabulary:
     def lookup(self, key: tuple[str, ...]) -> list[Expansion]:
         return self.entries.get(key, [])
 
+    def knows(self, stem: str) -> bool:
+        """Is this stem a one-word term with expansions other than places?"""
+        return any(not e.district for e in self.entries.get((stem,), ()))
+
 
 def compile_vocabulary(rows: Iterable[SearchTerm], districts: dict[str, str],
                        merged: Optional[dict[str, str]] = None) -> Vocabulary:
