@@ -372,3 +372,22 @@ def test_a_noun_in_ing_finds_its_verb_in_any_form_and_as_a_compounds_part(
     publish("Vandring i naturen", "Skolklasser på vandring och rekrytering av ledare.")
     found = titles(search(index, db, typed))
     assert wanted in found and "Barn och föräldrar på biblioteket" not in found
+
+
+def test_an_acronym_that_is_an_ordinary_word_in_lower_case_counts_only_in_capitals(
+        index, db, users, publish):
+    # STAD (the alcohol programme) in lower case is "stad", the stem of "staden"; ÖPP's is
+    # "öpp", the stem of "öppen" and "öppna". Typed so, they are the ordinary words, and
+    # "Sökte även på: Örebro preventionsprogram" for "öppen" was nonsense.
+    add_term(db, "abbreviation", "STAD", ["Stockholm förebygger alkohol- och drogproblem"])
+    add_term(db, "abbreviation", "ÖPP", ["Örebro preventionsprogram"])
+    publish("Staden och polisen samverkar", "Ett öppet möte i stadsdelen.")
+    alcohol = publish("Stockholm förebygger alkohol- och drogproblem på krogen",
+                      "Krogpersonal utbildades.")
+    parents = publish("Örebro preventionsprogram för föräldrar", "Föräldramöten i skolan.")
+    for typed in ("staden", "öppet"):
+        result = search(index, db, typed)
+        assert titles(result) == ["Staden och polisen samverkar"], typed
+        assert not result.expansions, typed
+    assert titles(search(index, db, "STAD"))[:1] == [alcohol.title]
+    assert titles(search(index, db, "ÖPP")) == [parents.title]

@@ -19,7 +19,7 @@ import math
 from dataclasses import replace
 from typing import Optional
 
-from .analysis import ParsedQuery, QueryWord, swedish_stem, zipf_swedish
+from .analysis import ParsedQuery, QueryWord, is_acronym, swedish_stem, zipf_swedish
 from .compounds import split_compound
 from .concept_model import COMPOUND_WEIGHT, Alternative, Concept
 from .matching import near_docs
@@ -96,6 +96,9 @@ def _with_variants(cache, alternative: Alternative) -> Alternative:
 
 def _vocabulary_match(vocabulary: Vocabulary, tokens: list[QueryWord], position: int):
     for length in range(min(vocabulary.longest, len(tokens) - position), 0, -1):
+        typed = tokens[position].typed
+        if length == 1 and is_acronym(typed) and vocabulary.lookup_capitals(typed):
+            return 1, vocabulary.lookup_capitals(typed)   # STAD, not "staden"
         key = tuple(t.stem for t in tokens[position:position + length])
         found = vocabulary.lookup(key)
         if found:
