@@ -92,3 +92,28 @@ def test_a_derivational_ending_is_never_the_first_part_of_a_split(index, db, use
     assert titles(result)[0] == "Parkering vid skolan", result.expansions
     split = [e for e in result.expansions if "split" in e["kinds"]]
     assert split and all(" ing " not in " " + " ".join(e["added"]) + " " for e in split), split
+
+
+def test_a_short_word_finds_compounds_whose_first_part_is_a_name_with_a_linking_s(
+        index, db, users, publish):
+    # "park" is short, so a compound ending in it needs a first part that is a word; a name
+    # (Rålambshov) is no word in the cases, but a long first part with a linking -s- is
+    # plainly one: Rålambshovs|parken, ordnings|vakt. "vand|ring" and "föränd|ring" have
+    # no -s-, and stay out.
+    publish("Belysningen i Rålambshovsparken", "Trafikkontoret satte upp nya lampor.")
+    publish("Förändring i området", "Vandring med boende.")
+    assert titles(search(index, db, "park")) == ["Belysningen i Rålambshovsparken"]
+    assert titles(search(index, db, "ring")) == []
+
+
+def test_a_short_word_finds_the_compounds_whose_stem_snowball_cut_shorter(
+        index, db, users, publish):
+    # Snowball drops the last of a consonant pair (kt, tt, …) in a long word only: "vakter"
+    # stems to "vakt" but "ordningsvakter" to "ordningsvak", "brott" stays but
+    # "våldsbrott" is "våldsbrot". The short word still finds them, and the guards on the
+    # first part still hold: "övervakning" is över + vakning, no vakt.
+    publish("Ordningsvakter vid stationen", "Två på kvällarna.")
+    publish("Färre våldsbrott i centrum", "Polisen och staden samverkade mot våld.")
+    publish("Övervakning med kameror", "Kamerorna sitter vid torget.")
+    assert titles(search(index, db, "vakt")) == ["Ordningsvakter vid stationen"]
+    assert titles(search(index, db, "brott")) == ["Färre våldsbrott i centrum"]

@@ -24,6 +24,8 @@ SUFFIXES = frozenset("""
 # Neither is a first part: a stop word is a prefix or a particle (för|äldrar, under|lag,
 # för|s|lag, över|fall), an ending makes a word of the stem before it (parker|ing|s|plats).
 NOT_A_HEAD = SWEDISH_STOP_WORDS | SUFFIXES
+# Snowball's consonant pairs, whose last letter it drops at the end of a long word only.
+SNOWBALL_PAIRS = ("dd", "gd", "nn", "dt", "gt", "kt", "tt")
 # What a noun's plural and definite forms add to its stem.
 INFLECTIONS = frozenset("a ar arna arnas en ens er erna ernas et ets n na or orna s".split())
 
@@ -41,14 +43,21 @@ def compounds_of(cache, stem: str) -> list[str]:
         return []
     reader = cache.searcher.reader()
     found: dict[str, int] = {}
-    for reversed_term in reader.expand_prefix("rev", stem[::-1]):
-        compound = term_text(reversed_term)[::-1]
-        head = compound[:-len(stem)]
-        # A word of five letters or more at the end of a longer word is nearly always its
-        # last part (butiks|stöld, källar|fönster); shorter ones need a head that is a word.
-        if compound != stem and len(head) >= MIN_PART and not _is_prefix(head) \
-                and (len(stem) >= 5 or _is_word(cache, head)):
-            found[compound] = 0
+    # Snowball drops the last of a consonant pair only where the word is long enough:
+    # "vakt" and "brott" stay, "ordningsvakt" and "våldsbrott" become "…vak" and "…brot".
+    endings = [stem] + ([stem[:-1]] if stem[-2:] in SNOWBALL_PAIRS else [])
+    for ending in endings:
+        for reversed_term in reader.expand_prefix("rev", ending[::-1]):
+            compound = term_text(reversed_term)[::-1]
+            head = compound[:-len(ending)]
+            # A word of five letters or more at the end of a longer word is nearly always
+            # its last part (butiks|stöld, källar|fönster); shorter ones need a head that is
+            # a word, or a long one with a linking -s- (rålambshovs|park, ordnings|vakt),
+            # which plain words seldom end in (vand|ring, föränd|ring).
+            if compound != stem and len(head) >= MIN_PART and not _is_prefix(head) \
+                    and (len(ending) >= 5 or _is_linked_head(head)
+                         or _is_word(cache, head)):
+                found[compound] = 0
     for fieldname, _boost in TEXT_FIELDS:
         for term in reader.expand_prefix(fieldname, stem):
             compound = term_text(term)
@@ -59,6 +68,10 @@ def compounds_of(cache, stem: str) -> list[str]:
         found[compound] = cache.stem_frequency(compound)  # live documents only
     ranked = sorted((c for c in found if found[c]), key=lambda c: -found[c])
     return ranked[:MAX_COMPOUNDS]
+
+
+def _is_linked_head(head: str) -> bool:
+    return len(head) >= LINKING_FORM and head.endswith("s") and head[-2] not in "s"
 
 
 def _is_prefix(head: str) -> bool:
