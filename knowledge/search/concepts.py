@@ -184,8 +184,8 @@ def _part_expansions(cache, vocabulary: Optional[Vocabulary], parts: list[tuple[
     for position, (typed, stem) in enumerate(parts):
         before, after = parts[:position], parts[position + 1:]
         # The verb is not shown (as for a typed word): "föräldra + vandrar" is no news.
-        replacements = [((derived,), "", DERIVED_WEIGHT)
-                        for derived in derived_stems(cache, typed, stem)]
+        replacements: list[tuple[tuple[str, ...], str, float]] = [
+            ((derived,), "", DERIVED_WEIGHT) for derived in derived_stems(cache, typed, stem)]
         if vocabulary is not None:
             replacements += [(e.stems, e.text, EXPANSION_WEIGHTS[e.kind])
                              for e in vocabulary.lookup((stem,))
