@@ -314,3 +314,80 @@ def test_a_query_typed_without_swedish_letters_gets_them_back_and_says_so(index,
     assert search(index, db, "vald metod för äldre").corrected_from is None
     # And "only what I typed" keeps it as typed.
     assert search(index, db, "vald i nara relationer", exact=True).corrected_from is None
+
+
+def test_the_parts_of_a_typed_compound_bring_their_own_synonyms(index, db, users, publish):
+    # "skolmobbning" is in no case and no vocabulary entry: it is split into skol + mobbning,
+    # and the case says "kränkande behandling" in school. The part's synonym, near the other
+    # part, finds it (weighing less than the parts themselves would).
+    add_term(db, "synonym", "mobbning", ["kränkande behandling"])
+    publish("Kränkande behandling i skolan",
+            "Eleverna och skolan arbetade tillsammans mot kränkande behandling.")
+    publish("Kränkande behandling på arbetsplatsen", "Chefer fick utbildning.")
+    publish("Skolan fick nya lokaler", "Fler klassrum och en ny skolgård.")
+    result = search(index, db, "skolmobbning")
+    assert titles(result)[0] == "Kränkande behandling i skolan"
+    assert "Skolan fick nya lokaler" not in titles(result)
+    added = [text for e in result.expansions for text in e["added"]]
+    assert any("kränkande behandling" in text for text in added), added
+
+
+def test_a_compounds_first_part_may_be_a_linking_form_of_an_indexed_word(index, db, users,
+                                                                         publish):
+    # "föräldra-" is how "förälder" begins a compound; as written it is no word, but it
+    # stems to the word the cases use ("föräldrar"), so föräldrakontakter is föräldra +
+    # kontakter.
+    publish("Skolan och föräldrarna", "Skolan tog kontakter med föräldrarna varje vecka.")
+    publish("Kontakter med fastighetsägare", "Polisen tog kontakter med ägarna.")
+    result = search(index, db, "föräldrakontakter")
+    assert titles(result)[0] == "Skolan och föräldrarna"
+    assert any("föräldra + kontakter" in e["added"] for e in result.expansions)
+
+
+def test_a_compounds_last_part_may_be_a_form_the_cases_never_write(index, db, users, publish):
+    # The cases say "vandring", never "vandringar": the typed plural still stems to it.
+    publish("Grannar på vandring", "Grannarna gjorde en vandring i kvarteret varje vecka.")
+    publish("Vandring i naturen", "Skolklasser på utflykt.")
+    result = search(index, db, "grannvandringar")
+    assert titles(result)[0] == "Grannar på vandring"
+    assert any("grann + vandringar" in e["added"] for e in result.expansions)
+    # A slip is no inflection: "vandrig" stems to "vandr", but is not vandr + an ending.
+    assert not any("split" in e["kinds"] for e in search(index, db, "grannvandrig").expansions)
+
+
+@pytest.mark.parametrize("typed, wanted", [
+    ("rekryteringen", "Barn rekryteras av äldre"),
+    ("vandringarna", "Föräldrar vandrar i centrum"),
+    ("barnrekryteringen", "Barn rekryteras av äldre"),
+    ("föräldravandringarna", "Föräldrar vandrar i centrum"),
+])
+def test_a_noun_in_ing_finds_its_verb_in_any_form_and_as_a_compounds_part(
+        index, db, users, publish, typed, wanted):
+    # The cases say "rekryteras" and "vandrar"; the typed noun in -ing is inflected, or the
+    # last part of a compound the cases write apart.
+    publish("Barn rekryteras av äldre", "Barn rekryteras till brott i området.")
+    publish("Föräldrar vandrar i centrum", "Föräldrar vandrar på fredagskvällarna.")
+    publish("Barn och föräldrar på biblioteket", "Läxhjälp och sagostund.")
+    # The nouns themselves are in the cases too (a typed compound's parts must be words).
+    publish("Vandring i naturen", "Skolklasser på vandring och rekrytering av ledare.")
+    found = titles(search(index, db, typed))
+    assert wanted in found and "Barn och föräldrar på biblioteket" not in found
+
+
+def test_an_acronym_that_is_an_ordinary_word_in_lower_case_counts_only_in_capitals(
+        index, db, users, publish):
+    # STAD (the alcohol programme) in lower case is "stad", the stem of "staden"; ÖPP's is
+    # "öpp", the stem of "öppen" and "öppna". Typed so, they are the ordinary words, and
+    # "Sökte även på: Örebro preventionsprogram" for "öppen" was nonsense.
+    add_term(db, "abbreviation", "STAD", ["Stockholm förebygger alkohol- och drogproblem"])
+    add_term(db, "abbreviation", "ÖPP", ["Örebro preventionsprogram"])
+    publish("Staden och polisen samverkar", "Ett öppet möte i stadsdelen.")
+    alcohol = publish("Stockholm förebygger alkohol- och drogproblem på krogen",
+                      "Krogpersonal utbildades.")
+    parents = publish("Örebro preventionsprogram för föräldrar", "Föräldramöten i skolan.")
+    for typed in ("staden", "öppet"):
+        result = search(index, db, typed)
+        assert titles(result) == ["Staden och polisen samverkar"], typed
+        assert not result.expansions, typed
+    assert titles(search(index, db, "STAD"))[:1] == [alcohol.title]
+    assert titles(search(index, db, "ÖPP")) == [parents.title]

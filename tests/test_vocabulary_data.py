@@ -140,3 +140,13 @@ def test_plain_terms_are_lower_case():
         if term != term.lower() and not term[0].isupper():
             bad.append((number, term))
     assert not bad
+
+
+def test_no_entry_has_a_one_letter_word():
+    """The analysis drops one-letter words, so "Stockholm C" was the key "stockholm": every
+    search for Stockholm became one for the central station's district. ("i" is a stop word
+    and goes anyway; "S:t" is one word; in English names, "a" goes without harm.)"""
+    bad = [(number, word) for number, row in _rows() if row["kind"] != "english"
+           for word in [row["term"], *_expansions(row)]
+           if any(len(part) == 1 and part.isalpha() and part != "i" for part in word.split())]
+    assert not bad

@@ -19,7 +19,7 @@ import math
 from dataclasses import replace
 from typing import Optional
 
-from .analysis import ParsedQuery, QueryWord, swedish_stem, zipf_swedish
+from .analysis import ParsedQuery, QueryWord, is_acronym, swedish_stem, zipf_swedish
 from .compounds import split_compound
 from .concept_model import COMPOUND_WEIGHT, Alternative, Concept
 from .matching import near_docs
@@ -32,6 +32,8 @@ EXPANSION_WEIGHTS = {"synonym": 0.7, "abbreviation": 0.7, "english": 0.7, "broad
 DISTRICT_WEIGHT = 0.4     # a place: any case of its district
 DERIVED_WEIGHT = 0.7      # the verb of a noun in -ning, and back
 HEAD_WEIGHT = 0.35        # the last part of a typed compound, alone
+PART_EXPANSIONS = 4       # a part's vocabulary expansions used in a split: the first few
+PART_EXPANSION_WORDS = 3  # longer expansions hardly stand within a few words of a part
 MAX_CONCEPTS = 10         # the rarest ten of a long pasted text carry its meaning
 MAX_WORD = 40             # longer "words" are not split or corrected: the work would grow with n²
 # Words that make a question a question ("finns det några exempel på …") but say nothing
@@ -68,7 +70,7 @@ def build_concepts(cache, parsed: ParsedQuery, vocabulary: Vocabulary,
             concepts.append(_vocabulary_concept(cache, span, expansions, vocabulary))
             position += length
             continue
-        concepts.append(_word_concept(cache, tokens[position], exact))
+        concepts.append(_word_concept(cache, tokens[position], exact, vocabulary))
         position += 1
     for stems_, text in zip(parsed.phrases, parsed.phrase_texts):
         concepts.append(Concept(label=f'"{text}"',
@@ -94,6 +96,9 @@ def _with_variants(cache, alternative: Alternative) -> Alternative:
 
 def _vocabulary_match(vocabulary: Vocabulary, tokens: list[QueryWord], position: int):
     for length in range(min(vocabulary.longest, len(tokens) - position), 0, -1):
+        typed = tokens[position].typed
+        if length == 1 and is_acronym(typed) and vocabulary.lookup_capitals(typed):
+            return 1, vocabulary.lookup_capitals(typed)   # STAD, not "staden"
         key = tuple(t.stem for t in tokens[position:position + length])
         found = vocabulary.lookup(key)
         if found:
@@ -105,7 +110,7 @@ def _vocabulary_concept(cache, span: list[QueryWord], expansions,
                         vocabulary: Vocabulary) -> Concept:
     label = " ".join(t.typed for t in span)
     if len(span) == 1:
-        concept = _word_concept(cache, span[0], exact=False)
+        concept = _word_concept(cache, span[0], exact=False, vocabulary=vocabulary)
         alternatives, added = concept.alternatives, concept.added
     else:
         alternatives, added = [Alternative(tuple(t.stem for t in span))], []
@@ -139,7 +144,8 @@ def _with_their_expansions(vocabulary: Vocabulary, expansions):
                 yield further, EXPANSION_WEIGHTS[further.kind] * 0.85
 
 
-def _word_concept(cache, token: QueryWord, exact: bool) -> Concept:
+def _word_concept(cache, token: QueryWord, exact: bool,
+                  vocabulary: Optional[Vocabulary] = None) -> Concept:
     alternatives = [Alternative((token.stem,))]
     added: list[tuple[str, str]] = []
     if not exact:
@@ -150,11 +156,16 @@ def _word_concept(cache, token: QueryWord, exact: bool) -> Concept:
         alternatives += [Alternative((stem,), weight=DERIVED_WEIGHT)
                          for stem in derived_stems(cache, token.word, token.stem)]
         if cache.stem_frequency(token.stem) < 2 and len(token.word) <= MAX_WORD:
-            parts = split_compound(cache, token.word)
+            parts = split_compound(cache, token.word, in_vocabulary=vocabulary.knows
+                                   if vocabulary is not None else None)
             if parts:
                 alternatives.append(Alternative(tuple(s for _t, s in parts),
                                                 weight=SPLIT_WEIGHT, near=True))
                 added.append((" + ".join(t for t, _s in parts), "split"))
+                for alternative, shown in _part_expansions(cache, vocabulary, parts):
+                    alternatives.append(alternative)
+                    if shown:
+                        added.append((shown, "split"))
                 # The last part says what the thing is (barnrekrytering is a rekrytering):
                 # alone it is a weak, loose alternative, reported as a broadening if it is
                 # all that matched.
@@ -162,6 +173,30 @@ def _word_concept(cache, token: QueryWord, exact: bool) -> Concept:
                                                 loose=True))
                 added.append((parts[-1][0], "head"))
     return Concept(label=token.typed, alternatives=alternatives, added=added)
+
+
+def _part_expansions(cache, vocabulary: Optional[Vocabulary], parts: list[tuple[str, str]]):
+    """A typed compound's parts with one part replaced as a typed word would be expanded:
+    "skolmobbning" is skol + mobbning, and also skol + "kränkande behandling" (the part's
+    vocabulary expansions); "föräldravandringar" is also föräldra + vandra (the verb of a
+    noun in -ing). Near each other, as the parts themselves, and weighing as a split times
+    the expansion, so that the parts themselves rank first."""
+    for position, (typed, stem) in enumerate(parts):
+        before, after = parts[:position], parts[position + 1:]
+        # The verb is not shown (as for a typed word): "föräldra + vandrar" is no news.
+        replacements: list[tuple[tuple[str, ...], str, float]] = [
+            ((derived,), "", DERIVED_WEIGHT) for derived in derived_stems(cache, typed, stem)]
+        if vocabulary is not None:
+            replacements += [(e.stems, e.text, EXPANSION_WEIGHTS[e.kind])
+                             for e in vocabulary.lookup((stem,))
+                             if not e.district and 0 < len(e.stems) <= PART_EXPANSION_WORDS
+                             ][:PART_EXPANSIONS]
+        for stems, text, weight in replacements:
+            yield (Alternative(tuple(dict.fromkeys([s for _t, s in before] + list(stems)
+                                                   + [s for _t, s in after])),
+                               weight=SPLIT_WEIGHT * weight, near=True),
+                   text and " + ".join([t for t, _s in before] + [text]
+                                       + [t for t, _s in after]))
 
 
 _VERB_ENDINGS = ("a", "ar", "ade", "ades", "at", "ats", "as", "er", "es", "ad", "ts")
@@ -172,10 +207,13 @@ def derived_stems(cache, word: str, stem: str) -> list[str]:
     övervakning ↔ övervakas; rekrytering ↔ rekryteras. Snowball leaves derivations alone,
     but case texts use the verb as often as the noun. Only stems the index has count."""
     found = []
-    if word.endswith("ning") and len(word) >= 8:
-        found.append(swedish_stem(word[:-4] + "a"))
-    elif word.endswith("ing") and len(word) >= 8:
-        found.append(swedish_stem(word[:-3] + "a"))
+    if stem.endswith("ing") and len(stem) >= 8:   # the stem: rekryteringen, vandringarna
+        base = stem[:-4] if stem.endswith("ning") else stem[:-3]
+        verb_stem = swedish_stem(base + "a")
+        # Snowball may cut a whole -er- off a verb in -era (parkera → "park"), and the stem
+        # left is another word's: parkering is not about parks.
+        if len(verb_stem) >= len(base) - 1:
+            found.append(verb_stem)
     elif len(stem) >= 4 and word.endswith(_VERB_ENDINGS):
         found += [stem + "ning", stem + "ing"]
     return [s for s in found if s != stem and len(s) >= 4 and cache.stem_frequency(s)]

@@ -12,9 +12,23 @@ from sqlalchemy.orm import Session
 
 from ..taxonomy.models import District
 from .models import SearchTerm
-from .analysis import stems
+from .analysis import KNOWN_SWEDISH, is_acronym, stems, swedish_stem, zipf_swedish
 
 _LETTER_HYPHEN = re.compile(r"(?:^|\W)\w-\w", re.UNICODE)
+# Endings of a noun's or a verb's common forms: enough to tell whether an acronym's letters,
+# lower-cased, are also an ordinary word's stem (STAD: staden, ÖPP: öppen, KAST: kasta).
+_FORMS = ("", "a", "an", "ar", "arna", "e", "en", "er", "erna", "et", "na", "or", "s", "t")
+
+
+def is_ordinary_word(acronym: str) -> bool:
+    """Does the acronym, lower-cased, stem as a common Swedish word does? The index cannot
+    tell "STAD" from "staden" (both are "stad" there), so such an acronym is a key only when
+    typed in capitals, and never an expansion."""
+    lower = acronym.lower()
+    stem = swedish_stem(lower)
+    return any(form != lower and swedish_stem(form) == stem
+               and zipf_swedish(form) >= KNOWN_SWEDISH
+               for form in (stem + ending for ending in _FORMS))
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,8 @@ class Vocabulary:
     counts when typed in capitals ("VAR" is a key, "var" is no word at all)."""
 
     entries: dict[tuple[str, ...], list[Expansion]] = field(default_factory=dict)
+    # Acronyms that are ordinary words in lower case, as typed in capitals: "STAD".
+    capitals: dict[str, list[Expansion]] = field(default_factory=dict)
     longest: int = 1
     # One-word terms as written (lower-cased): spelling corrections may lead to them.
     words: set[str] = field(default_factory=set)
@@ -42,6 +58,8 @@ class Vocabulary:
     def add(self, key_text: str, text: str, kind: str, district: Optional[str] = None) -> None:
         if _LETTER_HYPHEN.search(key_text) or (district is None and _LETTER_HYPHEN.search(text)):
             return  # "t-bana" is "t" + "bana" to the index: it would find every "bana"
+        if is_acronym(text) and is_ordinary_word(text):
+            return  # "STAD" would find every "staden"
         key = tuple(stems(key_text))
         expansion_stems = tuple(stems(text))
         if not key or (not expansion_stems and district is None) or (
@@ -49,6 +67,11 @@ class Vocabulary:
             return
         expansion = Expansion(text, kind, expansion_stems if district is None else (),
                               district)
+        if is_acronym(key_text) and is_ordinary_word(key_text):
+            found = self.capitals.setdefault(key_text.strip(), [])
+            if expansion not in found:
+                found.append(expansion)
+            return
         found = self.entries.setdefault(key, [])
         if expansion not in found:
             found.append(expansion)
@@ -64,6 +87,13 @@ class Vocabulary:
 
     def lookup(self, key: tuple[str, ...]) -> list[Expansion]:
         return self.entries.get(key, [])
+
+    def lookup_capitals(self, typed: str) -> list[Expansion]:
+        return self.capitals.get(typed, [])
+
+    def knows(self, stem: str) -> bool:
+        """Is this stem a one-word term with expansions other than places?"""
+        return any(not e.district for e in self.entries.get((stem,), ()))
 
 
 def compile_vocabulary(rows: Iterable[SearchTerm], districts: dict[str, str],
