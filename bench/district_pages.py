@@ -45,9 +45,9 @@ def fill(session, rows: list[dict], seed: int) -> None:
     districts = {d.name: d for d in session.scalars(select(District))}
     areas = {a.slug: a for a in session.scalars(select(PriorityArea))}
     editor = create_user(session, email="redaktor@bench.invalid", role="editor",
-                         password=PASSWORD, commit=False)
+                         password=PASSWORD)
     create_user(session, email="samordnare@bench.invalid", role="coordinator",
-                password=PASSWORD, commit=False)
+                password=PASSWORD)
     start = datetime(2021, 1, 1)
     cases = []
     for number, row in enumerate(rows):
