@@ -2,7 +2,10 @@
 a follow-up first, then the rest, each group in the order the search has without it."""
 from __future__ import annotations
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 from knowledge.accounts.users import issue_token
 from knowledge.search import SearchRequest, search_cases
@@ -81,3 +84,13 @@ def test_the_sort_menu_offers_measured_results_first(client, auth, walks):
     fallback = client.get("/cases?sort=matt")
     assert fallback.status_code == 200
     assert '<option value="relevance" selected>Mest relevant</option>' in fallback.text
+
+
+@pytest.mark.parametrize("sort, named", [("reused", "mest återanvända"),
+                                          ("measured", "mätta resultat först"),
+                                          ("newest", "senast publicerade")])
+def test_a_search_export_names_its_sort(client, auth, walks, sort, named):
+    auth.login("coordinator")
+    book = load_workbook(io.BytesIO(client.get(f"/cases/export.xlsx?sort={sort}").data))
+    about = dict(row[:2] for row in book["Om uttaget"].iter_rows(values_only=True))
+    assert about["Sortering"] == named
