@@ -4,13 +4,16 @@ under 300 ms at 10 000 cases). Prints medians, p95 and the slowest district; ass
 Cases are synthetic (bench/corpus.py) and inserted straight into the tables as published
 cases (the page reads the database, not the search index, so no index is built); one case in
 ten gets an adoption report from another district, and every district chooses two or three
-local priorities.
+local priorities. Before timing, the objects held so far are frozen out of the garbage
+collector's reach, as deploy/gunicorn.conf.py does once a worker has loaded the app
+(--no-gc-freeze times without, as the figures before that change were taken).
 
     .venv/bin/python bench/district_pages.py --sizes 1000 10000 --repeats 5
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import sys
@@ -45,9 +48,9 @@ def fill(session, rows: list[dict], seed: int) -> None:
     districts = {d.name: d for d in session.scalars(select(District))}
     areas = {a.slug: a for a in session.scalars(select(PriorityArea))}
     editor = create_user(session, email="redaktor@bench.invalid", role="editor",
-                         password=PASSWORD, commit=False)
+                         password=PASSWORD)
     create_user(session, email="samordnare@bench.invalid", role="coordinator",
-                password=PASSWORD, commit=False)
+                password=PASSWORD)
     start = datetime(2021, 1, 1)
     cases = []
     for number, row in enumerate(rows):
@@ -77,6 +80,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false")
     args = parser.parse_args()
     generator = CaseGenerator(SWEDISH_STOP_WORDS, args.seed)
     for size in args.sizes:
@@ -96,6 +100,9 @@ def main() -> int:
             client = app.test_client()
             client.post("/login", data={"email": "samordnare@bench.invalid",
                                         "password": PASSWORD})
+            if args.gc_freeze:
+                gc.collect()
+                gc.freeze()
             timings: dict[str, list[float]] = {slug: [] for slug in slugs}
             for _ in range(args.repeats):
                 for slug in slugs:
@@ -109,8 +116,10 @@ def main() -> int:
             print(f"  GET /stadsdelar/<slug>: median {statistics.median(every):.0f} ms, "
                   f"p95 {p95:.0f} ms, slowest district {slowest} "
                   f"(median {statistics.median(timings[slowest]):.0f} ms), "
-                  f"{len(every)} requests after one warm-up each")
+                  f"{len(every)} requests after one warm-up each"
+                  f"{'' if args.gc_freeze else ', garbage collector not frozen'}")
             app.extensions["db_engine"].dispose()
+            gc.unfreeze()
     return 0
 
 

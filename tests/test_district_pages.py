@@ -3,9 +3,10 @@ may change the local agreement (and who is refused), its history and audit trail
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from knowledge.cases import lifecycle as cases
 from knowledge.audit.log import list_events
@@ -16,6 +17,7 @@ from knowledge.taxonomy.models import District
 from knowledge.accounts.models import User
 from knowledge.accounts.permissions import PermissionDenied
 from knowledge.taxonomy.changes import merge_districts
+from knowledge.taxonomy.reference import current_taxonomy
 from knowledge.cases.validation import ValidationError
 from tests.conftest import case_data, fresh
 
@@ -126,6 +128,60 @@ def test_suggestions_follow_the_domain_and_disappear_once_tried(db, users, farst
         s.case.title for s in page.others_have_tried[0].suggestions]
     assert [r.case.title for r in page.adopted_from_others] == [
         "Platssamverkan i Tensta centrum", "Kameror vid Medborgarplatsen"]
+
+
+def test_suggestions_fill_the_limit_best_level_first_then_newest_within_a_level(
+        db, users, farsta_world):
+    """The suggestions are read one evidence level at a time (knowledge.districts.pages):
+    the limit may end inside a level, and within a level the newest comes first."""
+    newer = publish(db, users, "Trygghetsvandring i Vårby gård", "Skärholmen",
+                    ["otrygga-platser"], "uppfoljd")
+    older = farsta_world["uppfoljd"]                              # Belysning i Axelsberg
+    newer.published_at = older.published_at + timedelta(days=1)
+    db.commit()
+    farsta = district(db, "farsta")
+    areas = [a.id for a in current_taxonomy(db).areas if a.slug == "otrygga-platser"]
+    levels = current_taxonomy(db).evidence_levels
+
+    def titles(limit):
+        return [s.case.title for s in pages.others_have_tried(db, farsta, areas, levels,
+                                                              limit=limit)]
+
+    assert titles(2) == ["Platssamverkan i Tensta centrum", "Trygghetsvandring i Vårby gård"]
+    assert titles(10) == ["Platssamverkan i Tensta centrum", "Trygghetsvandring i Vårby gård",
+                          "Belysning i Axelsberg", "Nattvandring i Åkeshov",
+                          "Trygghetsvärdar i Skärholmen"]            # no level: last
+
+
+def test_the_district_pages_lists_are_read_in_index_order(db, users, farsta_world):
+    """At 10 000 cases sorting every published case made the page slow (README,
+    Measurements): each list drawn from all published cases or all adoption reports is read
+    from an index in the order shown and stops at its limit, so SQLite plans no sort for it.
+    The one sort left is "others tried this district's cases", which sorts only the reports
+    on the district's own cases."""
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    statements = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if "ORDER BY" in statement and "LIMIT" in statement:
+            statements.append((statement, parameters))
+
+    engine = db.get_bind().engine
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        pages.district_page(db, users["coordinator"], district(db, "farsta"))
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    sorted_in_full = []
+    for statement, parameters in statements:
+        plan = " ".join(row[-1] for row in db.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters))
+        if "TEMP B-TREE" in plan:
+            sorted_in_full.append(statement)
+    # own cases in 5 areas, suggestions in 2 areas by level, adoptions both ways
+    assert len(statements) >= 9
+    assert len(sorted_in_full) == 1 and "adoption_reports.district_id !=" in sorted_in_full[0]
 
 
 def test_a_district_without_priorities_says_so_and_suggests_nothing(client, auth, farsta_world):

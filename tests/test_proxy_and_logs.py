@@ -81,3 +81,25 @@ def test_the_sample_gunicorn_access_log_keeps_feed_tokens_out(database_url, tmp_
     text = log.read_text()
     assert '"GET /feeds/search HTTP/1.1"' in text
     assert secret not in text and "token=" not in text
+
+
+def test_the_sample_gunicorn_freezes_what_a_worker_loaded_before_serving():
+    """deploy/gunicorn.conf.py moves a worker's start-up objects out of the collector's
+    reach, so full collections in a request stay short (README, Measurements)."""
+    import gc
+    import runpy
+
+    class Log:
+        lines: list[str] = []
+
+        def info(self, message, *args):
+            self.lines.append(message % args)
+
+    worker = type("Worker", (), {"log": Log()})()
+    hooks = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    try:
+        hooks["post_worker_init"](worker)
+        assert gc.get_freeze_count() > 1000
+        assert Log.lines == [f"Froze {gc.get_freeze_count()} objects loaded at start"]
+    finally:
+        gc.unfreeze()

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -31,6 +32,13 @@ case_areas = Table(
 
 class Case(Base):
     __tablename__ = "cases"
+    # Both serve the district page (knowledge.districts.pages) at 10 000 cases: a district's
+    # newest published cases, and other districts' published cases per evidence level newest
+    # first, each read in index order and stopped at the limit instead of sorted in full.
+    __table_args__ = (
+        Index("ix_cases_district_status_published", "district_id", "status", "published_at"),
+        Index("ix_cases_status_evidence_published", "status", "evidence_level", "published_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(String(200))

@@ -5,6 +5,7 @@ evidence first. Everything here is published data, readable by everyone logged i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import and_, exists, func, select
@@ -123,7 +124,8 @@ def district_page(session: Session, user: Optional[User], district: District) ->
                                  cases=newest, total=count))
 
     suggestions = [AreaSuggestions(area=chosen.area, suggestions=others_have_tried(
-        session, district, ids_under[chosen.area.slug])) for chosen in priorities]
+        session, district, ids_under[chosen.area.slug], taxonomy.evidence_levels))
+        for chosen in priorities]
     counts = adoption_counts(session, [s.case.id for group in suggestions
                                        for s in group.suggestions])
     for group in suggestions:
@@ -139,20 +141,58 @@ def district_page(session: Session, user: Optional[User], district: District) ->
         may_edit=may_edit_agreement(session, user, district))
 
 
-def others_have_tried(session: Session, district: District, area_ids: list[int], *,
+def others_have_tried(session: Session, district: District, area_ids: list[int],
+                      evidence_levels: list[EvidenceLevel], *,
                       limit: int = SUGGESTIONS_PER_AREA) -> list[Suggestion]:
     """Published cases of other districts in these areas that `district` has not reported
-    trying: the best evidence first (externally evaluated before followed up before not
-    evaluated, a case without level last), then the newest."""
+    trying: the best evidence first (the highest position of `evidence_levels`: externally
+    evaluated before followed up before not evaluated, a case without level last), then the
+    newest."""
     tried = exists().where(AdoptionReport.case_id == Case.id,
                            AdoptionReport.district_id == district.id)
-    query = (_published_in_area(area_ids)
-             .where(Case.district_id.is_not(None), Case.district_id != district.id, ~tried)
-             .outerjoin(EvidenceLevel, EvidenceLevel.slug == Case.evidence_level)
-             .order_by(func.coalesce(EvidenceLevel.position, -1).desc(),
-                       Case.published_at.desc(), Case.id.desc())
-             .limit(limit))
-    return [Suggestion(case=case, adopted_elsewhere=0) for case in session.scalars(query)]
+    candidates = (_published_in_area(area_ids)
+                  .where(Case.district_id.is_not(None), Case.district_id != district.id,
+                         ~tried))
+    # One query per evidence level, best first, each newest first, until the list is full:
+    # ordered by the level's position, one query would sort every candidate case of other
+    # districts (thousands at 10 000 cases); per level the index on (status, evidence_level,
+    # published_at) hands them over newest first and the scan stops at the limit.
+    found: list[Case] = []
+    for rank in _evidence_ranks(evidence_levels):
+        wanted = limit - len(found)
+        if wanted <= 0:
+            break
+        at_rank: list[Case] = []
+        for slug in rank:  # one query per level, even within a rank: an OR would sort again
+            at_level = (Case.evidence_level.is_(None) if slug is None
+                        else Case.evidence_level == slug)
+            at_rank.extend(session.scalars(
+                candidates.where(at_level)
+                .order_by(Case.published_at.desc(), Case.id.desc()).limit(wanted)))
+        if len(rank) > 1:  # levels sharing a position: newest first across them
+            at_rank.sort(key=_newest_first_key, reverse=True)
+        found.extend(at_rank[:wanted])
+    return [Suggestion(case=case, adopted_elsewhere=0) for case in found]
+
+
+# A case without a level ranks as position -1, below every level of the reference data
+# (positions 0 and up), as the page has always ordered them.
+RANK_WITHOUT_LEVEL = -1
+
+
+def _evidence_ranks(levels: list[EvidenceLevel]) -> list[list[Optional[str]]]:
+    """The evidence level slugs grouped by position, best (highest) first; None stands for
+    "no level". Levels sharing a position share a rank, as in one ORDER BY position."""
+    ranks: dict[int, list[Optional[str]]] = {RANK_WITHOUT_LEVEL: []}
+    for level in levels:
+        ranks.setdefault(level.position, []).append(level.slug)
+    ranks[RANK_WITHOUT_LEVEL].append(None)
+    return [ranks[position] for position in sorted(ranks, reverse=True)]
+
+
+def _newest_first_key(case: Case) -> tuple:
+    # As ORDER BY published_at DESC, id DESC on SQLite, where a missing time sorts last.
+    return (case.published_at is not None, case.published_at or datetime.min, case.id)
 
 
 # The page shows a case's title, district and evidence level, never its areas or indicators:

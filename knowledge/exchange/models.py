@@ -55,6 +55,8 @@ class AdoptionReport(Base):
     """"Vi har provat detta": a district adopted or adapted a case."""
 
     __tablename__ = "adoption_reports"
+    # A district's page lists what the district tried, newest first (knowledge.districts.pages).
+    __table_args__ = (Index("ix_adoption_reports_district_created", "district_id", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

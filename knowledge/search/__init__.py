@@ -20,14 +20,14 @@ from .documents import BODY_FIELDS, FACET_FIELDS, URL_FACETS, plain_text
 from .index import (
     IndexUnavailable, ReuseCounts, SearchIndex, no_reuse, take_transaction_id_before_outbox_ids,
 )
-from .query import SearchRequest, run_search, snippet
+from .query import SORTS, SearchRequest, run_search, snippet
 from .similar import similar_case_ids
 
 log = logging.getLogger(__name__)
 
 __all__ = ["SearchIndex", "SearchRequest", "SearchResult", "IndexUnavailable", "search_cases",
            "search_case_ids", "similar_cases", "sync_after_commit", "FACET_FIELDS",
-           "URL_FACETS", "parse_filters", "ReuseCounts", "no_reuse"]
+           "URL_FACETS", "parse_filters", "ReuseCounts", "no_reuse", "SORTS"]
 
 
 @dataclass

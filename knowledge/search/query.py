@@ -26,14 +26,19 @@ PARTIAL_SCORED = 60       # partial matches scored for ranking; the rest follow 
 SPELLED_CONCEPTS = 6      # a longer query (a pasted text) is not spell-checked word by word
 
 __all__ = ["SearchRequest", "EngineResult", "SearcherCache", "run_search", "snippet",
-           "compounds_of"]
+           "compounds_of", "SORTS"]
+
+# The orders a search can have, as the URL and the API name them: relevance (newest first
+# without a query), newest, most reused, and measured results first (cases with an
+# indicator that has a follow-up, then the rest, each group in the relevance order).
+SORTS = ("relevance", "newest", "reused", "measured")
 
 
 @dataclass
 class SearchRequest:
     text: str = ""
     filters: dict[str, list[str]] = field(default_factory=dict)  # facet name → values
-    sort: str = "relevance"        # or "newest", "reused"
+    sort: str = "relevance"        # one of SORTS
     page: int = 1
     per_page: int = 20
     exact: bool = False            # only the typed words: no vocabulary, compounds, spelling
@@ -190,15 +195,19 @@ def _rank(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
     full = full if allowed is None else full & allowed
     partial = coverage if allowed is None else {d: c for d, c in coverage.items() if d in allowed}
     ranked: list[tuple[Optional[float], int]] = []
+    measured_first = request.sort == "measured"
+    # Measured results first: the whole matching set is put in order, then split, so that
+    # each group keeps the order it has without the split, whichever page is asked for.
+    wanted = len(full) + len(partial) if measured_first else page_end
     if request.sort in ("newest", "reused") or not concepts:
         # Orders by stored columns need no scoring at all: sort the matching set.
         reuse = reader.column_reader("reuse")
         key = (lambda d: (-reuse[d], -published[d])) if request.sort == "reused" \
             else (lambda d: -published[d])
-        ranked = [(None, docnum) for docnum in sorted(full | set(partial), key=key)[:page_end]]
+        ranked = [(None, docnum) for docnum in sorted(full | set(partial), key=key)[:wanted]]
     else:
         if not partial:
-            ranked = _scored(cache, concepts, full, page_end, published)
+            ranked = _scored(cache, concepts, full, wanted, published)
         else:
             # Few cases match everything: those and the partial matches that cover most of
             # the query's meaning are scored together, each score scaled by the share of the
@@ -213,8 +222,12 @@ def _rank(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
                       for score, d in scored]
             scaled.sort(key=lambda item: (-item[0], -published[item[1]]))
             ranked = list(scaled)
-            if page_end > len(ranked):
-                ranked += [(None, d) for d in ordered[PARTIAL_SCORED:page_end]]
+            if wanted > len(ranked):
+                ranked += [(None, d) for d in ordered[PARTIAL_SCORED:wanted]]
+    if measured_first:
+        measured = cache.facet_sets(FACET_FIELDS["measured"]).get("ja", frozenset())
+        ranked = [hit for hit in ranked if hit[1] in measured] + \
+            [hit for hit in ranked if hit[1] not in measured]
     return [EngineHit(case_id=int(searcher.stored_fields(docnum)["id"]), score=score)
             for score, docnum in ranked[start:page_end]]
 

@@ -65,8 +65,9 @@ def list_cases():
                                                        per_page=per_page)
     if unknown:
         field, value = unknown[0]
-        valid = [a.slug for a in taxonomy.areas] if field == "area" else \
-            [d.slug for d in taxonomy.districts]
+        valid = {"area": [a.slug for a in taxonomy.areas],
+                 "district": [d.slug for d in taxonomy.districts],
+                 "sort": list(search.SORTS)}[field]
         raise ApiError(400, f"{field}: okänt värde \"{value}\". Giltiga värden: "
                             f"{', '.join(valid)}.", field)
     result = search.search_cases(search_index(), db, search_request)

@@ -37,6 +37,7 @@ def list_cases():
         result = search.search_cases(search_index(), db, search_request)
     return render_page("cases/list.html", "cases/_results.html", result=result,
                        facets=searching.facet_groups(result, taxonomy),
+                       sort_labels=searching.SORT_LABELS,
                        notices=searching.search_notices(url_for("cases.list_cases"),
                                                         request.args, result),
                        follow_target=searching.query_string_without_page(request.args))

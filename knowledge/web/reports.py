@@ -169,7 +169,7 @@ def _search_export(file_format: str):
     ids, total = report_files.search_for_export(search_index(), db, user, search_request)
     names = reports.evidence_names(taxonomy)
     stamp = today_in_stockholm().isoformat()
-    sort = "senast publicerade" if search_request.sort == "newest" else "mest relevant"
+    sort = searching.SORT_LABELS[search_request.sort].lower()
     search_url = url_with_query("cases.list_cases", request.args, external=True)
     description = [f"Sökord: {search_request.text or '(inga)'}",
                    *(f"{searching.LEGENDS[facet]}: {', '.join(values)}"

@@ -8,19 +8,27 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from ..search import URL_FACETS, SearchRequest, SearchResult, parse_filters
+from ..search import SORTS, URL_FACETS, SearchRequest, SearchResult, parse_filters
 from ..taxonomy.reference import Taxonomy
 from ..cases.validation import strip_control
 
 FACET_PARAMS = {facet: param for param, facet in URL_FACETS.items()}
-SORTS = ("relevance", "newest", "reused")
+# The sort menu's labels, in its order; also how a search export names its order.
+SORT_LABELS = {
+    "relevance": "Mest relevant",
+    "newest": "Senast publicerade",
+    "reused": "Mest återanvända",
+    "measured": "Mätta resultat först",
+}
 
 
 def search_request(args: MultiDict, taxonomy: Taxonomy, *, page: int, per_page: int
                    ) -> tuple[SearchRequest, list[tuple[str, str]]]:
     raw = {facet: args.getlist(param) for param, facet in URL_FACETS.items()}
     filters, unknown = parse_filters(taxonomy, raw)
-    sort = args.get("sort", "relevance")
+    sort = args.get("sort", "") or "relevance"
+    if sort not in SORTS:
+        unknown.append(("sort", strip_control(sort)))  # the API refuses it, a page ignores it
     request = SearchRequest(text=strip_control(args.get("q", ""))[:500], filters=filters,
                             sort=sort if sort in SORTS else "relevance",
                             page=page, per_page=per_page,

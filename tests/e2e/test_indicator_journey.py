@@ -229,6 +229,14 @@ def test_a_coordinator_measures_a_case_finds_it_and_sees_it_counted(
     editor.get_by_role("button", name="Publicera").click()
     expect(editor.get_by_role("status")).to_contain_text("publicerat")
 
+    # The sort menu's "Mätta resultat först" reaches the URL and the results (by htmx); hers,
+    # the newest measured case, leads (the order itself: tests/test_search_measured_sort.py).
+    open_search(page, viewport)
+    htmx_search(page, lambda: page.get_by_label("Sortera").select_option(
+        label="Mätta resultat först"))
+    expect(page).to_have_url(re.compile(r"[?&]sort=measured"))
+    expect(page.locator("#search-results .result-list h3 a").first).to_have_text(title)
+
     # Found with the facet: one more case behind it, and hers the newest published.
     open_search(page, viewport)
     htmx_search(page, page.get_by_role("group", name="Har mätta resultat")
