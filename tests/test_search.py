@@ -223,3 +223,20 @@ def test_similar_cases_rank_as_whoosh_scores_the_same_terms(corpus, db):
         assert len(found) == min(5, len(expected))
         compared += 1
     assert compared > 20
+
+
+def test_words_in_many_cases_are_not_key_terms_of_a_big_bank(corpus, db, monkeypatch):
+    # In a big bank a word found in more than a percent of the cases (and more than
+    # COMMON_FLOOR of them) says little, and scoring its postings made each case page slow.
+    from knowledge.search import similar
+    searcher, _cache = corpus.searcher_and_cache()
+    reader = searcher.reader()
+    case = db.scalar(select(Case).where(Case.title.like("Förebyggande arbete mot ungdomsrån%")))
+
+    def df(stem):
+        return reader.doc_frequency("body", stem) + reader.doc_frequency("title", stem)
+
+    assert any(df(stem) > 2 for stem, _w in similar.key_terms(searcher, case))
+    monkeypatch.setattr(similar, "COMMON_FLOOR", 2)
+    kept = similar.key_terms(searcher, case)
+    assert kept and all(df(stem) <= 2 for stem, _w in kept)
