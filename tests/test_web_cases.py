@@ -239,3 +239,36 @@ def test_the_audit_log_names_cases_by_title(client, auth, db, users):
     auth.login("admin")
     html = unescape(client.get("/admin/audit").text)
     assert f'”Belysta gångstråk” <span class="meta">(exempel {case.id})</span>' in html
+
+
+def test_the_start_page_reads_its_lists_in_index_order(client, auth, db, users, published_case):
+    # At 50 000 cases the start page read and sorted every published case twice per request
+    # (the newest and the featured ones): both lists now come from an index in the order shown.
+    from sqlalchemy import event
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    featured = published_case(title="Trygghetsvandring i Husby")
+    cases.feature_case(db, users["editor"], featured, "Bra exempel")
+    cases.archive_case(db, users["editor"], published_case(title="Nattvandring i Kista"))
+    db.commit()
+    statements = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM cases" in statement \
+                and "ORDER BY" in statement:
+            statements.append((statement, parameters))
+
+    engine = db.get_bind().engine
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        auth.login("coordinator")
+        page = client.get("/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert "Trygghetsvandring i Husby" in page and "Nattvandring i Kista" not in page
+    plans = {statement: " ".join(row[-1] for row in db.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, parameters)) for statement, parameters in statements
+        if "ORDER BY cases." in statement               # lists of cases, not their areas
+        and "cases.author_id = ?" not in statement}   # one's own drafts are few
+    assert len(plans) >= 2
+    assert not [s for s, plan in plans.items() if "TEMP B-TREE" in plan], plans

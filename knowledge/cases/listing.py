@@ -16,8 +16,12 @@ def _published():
 
 
 def featured_cases(session: Session) -> list[Case]:
-    return list(session.scalars(_published().where(Case.featured_position.is_not(None))
-                                .order_by(Case.featured_position)))
+    # Read by the featured position's own index and filtered afterwards: with the status in
+    # the WHERE, SQLite read every published case and sorted them (100 ms at 50 000 cases).
+    # Only published cases are featured (archiving takes the mark away); the filter is a guard.
+    featured = session.scalars(select(Case).where(Case.featured_position.is_not(None))
+                               .order_by(Case.featured_position))
+    return [case for case in featured if case.status == "published"]
 
 
 def latest_published(session: Session, limit: int = 6) -> list[Case]:

@@ -38,6 +38,10 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_district_status_published", "district_id", "status", "published_at"),
         Index("ix_cases_status_evidence_published", "status", "evidence_level", "published_at"),
+        # The start page: the newest published cases (read in index order, limit 6), and the
+        # featured ones in their order.
+        Index("ix_cases_status_published_id", "status", "published_at", "id"),
+        Index("ix_cases_featured_position", "featured_position"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
