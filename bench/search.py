@@ -527,7 +527,11 @@ class Gunicorn:
         gunicorn = Path(sys.executable).parent / "gunicorn"
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                [str(gunicorn), "-w", str(self.workers), "-b", f"127.0.0.1:{port}",
+                # Production's settings (deploy/gunicorn.conf.py: its timeout and the
+                # post_worker_init hook that freezes what a worker loads at start), with this
+                # bench's port and number of workers.
+                [str(gunicorn), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+                 "-w", str(self.workers), "-b", f"127.0.0.1:{port}",
                  "app:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
