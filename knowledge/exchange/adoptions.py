@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ..cases.lifecycle import InvalidTransition, NotFound, enqueue_for_search, is_case_id
@@ -157,14 +157,16 @@ def adoption_chain(session: Session, user: Optional[User], case: Case) -> Adopti
     return AdoptionChain(came_from=came_from, reports=reports)
 
 
-def adoption_counts(session: Session, case_ids: Iterable[int]) -> dict[int, int]:
+def adoption_counts(session: Session, case_ids: Iterable[int] | Select) -> dict[int, int]:
     """Per case: how many districts other than the case's own have reported trying it.
 
-    Every status counts (planned, ongoing, done); one district reporting twice counts once.
-    Cases without reports are absent from the answer (read it with .get(id, 0)).
+    `case_ids` is a list or a subquery of ids (every published case, say: one grouped query
+    instead of thousands of ids sent back and forth). Every status counts (planned, ongoing,
+    done); one district reporting twice counts once. Cases without reports are absent from
+    the answer (read it with .get(id, 0)).
     """
-    ids = list(set(case_ids))
-    if not ids:
+    ids: Select | list[int] = case_ids if isinstance(case_ids, Select) else list(set(case_ids))
+    if isinstance(ids, list) and not ids:
         return {}
     original = aliased(Case)
     rows = session.execute(

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from sqlalchemy import (BigInteger, ColumnElement, any_, cast, event, false, func, or_, select,
+from sqlalchemy import (BigInteger, ColumnElement, Select, any_, cast, event, false, func, or_, select,
                         text)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -194,10 +194,11 @@ def take_transaction_id_before_outbox_ids(sessions: sessionmaker[Session]) -> No
 # The search index stores it for the "adopted elsewhere" facet and the "most reused" sort,
 # but the numbers belong to knowledge.exchange: the app factory passes exchange's function
 # in, so that search never imports exchange (exchange reads saved searches through search).
-ReuseCounts = Callable[[Session, list[int]], dict[int, int]]
+# The ids are a list, or a subquery of them (the statistics ask about every published case).
+ReuseCounts = Callable[[Session, "list[int] | Select"], dict[int, int]]
 
 
-def no_reuse(_session: Session, _case_ids: list[int]) -> dict[int, int]:
+def no_reuse(_session: Session, _case_ids: "list[int] | Select") -> dict[int, int]:
     """The reuse counts when nothing has registered any: every case adopted nowhere."""
     return {}
 
