@@ -55,7 +55,7 @@ from knowledge.accounts.users import system_user  # noqa: E402
 
 KINDS = ("inflection", "compound_query", "compound_part", "synonym", "abbreviation", "place",
          "english", "typo", "question", "long", "no_answer")
-PARTS = ("tune", "holdout")
+PARTS = ("tune", "holdout", "fresh")
 BODY = ("organisation", "partners", "target_group", "situation", "cause_analysis", "measures",
         "goals", "results", "lessons", "gender_analysis", "child_rights_analysis")
 TOP = 10
@@ -242,7 +242,7 @@ def show_failures(queries: list[dict], scores: dict, runs: dict, count: int) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=("tune", "holdout", "all"), default="all")
+    parser.add_argument("--part", choices=("tune", "holdout", "fresh", "all"), default="all")
     parser.add_argument("--kind", choices=KINDS, help="only the queries of this kind")
     parser.add_argument("--show", type=int, default=0, metavar="N",
                         help="print the app's top 10 for the N worst queries")
