@@ -13,8 +13,10 @@ from .core.base import Base
 from .districts import models as district_models
 from .exchange import models as exchange_models
 from .indicators import models as indicator_models
+from .reports import models as report_models
 from .search import models as search_models
 from .taxonomy import models as taxonomy_models
 
 __all__ = ["Base", "account_models", "audit_models", "case_models", "district_models",
-           "exchange_models", "indicator_models", "search_models", "taxonomy_models"]
+           "exchange_models", "indicator_models", "report_models", "search_models",
+           "taxonomy_models"]

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from app import create_app
+from knowledge.accounts.models import User
 from knowledge.cases import lifecycle as cases
 from knowledge.reports import followup as reports
-from tests.conftest import case_data
+from knowledge.reports.cache import ReportCache, _caches
+from tests.conftest import _app_config, case_data
+
+
+def cache_for_engine(app) -> ReportCache:
+    return _caches[app.extensions["db_engine"]]
 
 
 def published(db, users, **fields):
@@ -63,3 +72,42 @@ def test_an_unchanged_database_answers_from_the_kept_result(db, users):
     published(db, users, title="Andra exemplet")
     again = reports.case_statistics(db, users["staff"])
     assert again is not once and again.total == 2
+
+
+@pytest.mark.own_database  # two "workers": two apps, each with its engine, on one database
+def test_a_second_worker_shows_what_the_first_computed_and_never_a_stale_result(
+        app, db, users, database_url, tmp_path, monkeypatch):
+    computed = []
+    compute = reports._statistics
+    monkeypatch.setattr(reports, "_statistics",
+                        lambda *args: computed.append(1) or compute(*args))
+    published(db, users, title="Första exemplet")
+    db.commit()
+    other = create_app(_app_config(database_url, tmp_path / "other"))
+    try:
+        worker_a, worker_b = app.extensions["db_sessionmaker"], other.extensions["db_sessionmaker"]
+
+        def total(sessions) -> int:
+            with sessions() as session:
+                return reports.case_statistics(session, session.get(User, users["staff"].id)).total
+
+        assert total(worker_a) == 1 and len(computed) == 1
+        assert total(worker_b) == 1 and len(computed) == 1   # read, not computed again
+
+        published(db, users, title="Andra exemplet")
+        db.commit()
+        assert total(worker_b) == 2 and len(computed) == 2
+        assert total(worker_a) == 2 and len(computed) == 2   # what B computed, not its own 1
+
+        # Counted inside a publish that is then rolled back: never shared with the others.
+        with worker_a() as writing:
+            case = cases.create_case(writing, writing.get(User, users["staff"].id),
+                                     case_data(title="Tredje exemplet"), submit=True)
+            cases.publish_case(writing, writing.get(User, users["editor"].id), case)
+            assert reports.case_statistics(
+                writing, writing.get(User, users["staff"].id)).total == 3
+            writing.rollback()
+        cache_for_engine(other).clear()   # B starts afresh: only the shared copy is left
+        assert total(worker_b) == 2
+    finally:
+        other.extensions["db_engine"].dispose()
