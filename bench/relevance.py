@@ -7,7 +7,10 @@
 The corpus (bench/relevance/cases.jsonl) is 170 fictional Swedish cases; the queries
 (queries_tune.jsonl and queries_holdout.jsonl, never tune on the second) were written and graded
 by hand against the whole corpus: grade 2 = exactly what was asked for, 1 = partly useful,
-unlisted = 0. Each query has a kind: inflection, compound_query, compound_part, synonym,
+unlisted = 0. A third part, queries_fresh.jsonl (59 queries, no English ones), was written
+later by someone who had seen neither the vocabulary nor the other parts, to measure the search
+on queries nobody had tuned on; its first figures are in the README, and after them it was
+used for tuning like the first part. (check_queries.py checks a query file's form.) Each query has a kind: inflection, compound_query, compound_part, synonym,
 abbreviation, place, english, typo, question, long, no_answer.
 
 In a temporary directory it migrates a real SQLite database, loads the reference data as
