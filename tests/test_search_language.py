@@ -59,6 +59,20 @@ def test_stems_that_drop_an_e_meet(forms):
     assert len({swedish_stem(form) for form in forms}) == 1, forms
 
 
+@pytest.mark.parametrize("forms", [
+    ("mörker", "mörkret", "mörkrets"),
+    ("våld", "våldet", "våldets"),
+    ("tunnelbana", "tunnelbanan", "tunnelbanans"),
+    ("fönster", "fönstret", "fönstrets"),
+    ("skolgård", "skolgården", "skolgårdens"),
+    ("centrum", "centrumet", "centrumets"),
+])
+def test_the_genitive_of_a_definite_form_meets_the_word(forms):
+    # "mörkrets" (the darkness's) is "mörkret" with a genitive -s, and means "mörker".
+    assert len({swedish_stem(form) for form in forms}) == 1, \
+        {form: swedish_stem(form) for form in forms}
+
+
 def test_a_word_finds_its_forms_with_a_dropped_e_and_in_compounds(index, db, users, publish):
     publish("Krossade fönstren lagades samma dag",
             "Fastighetsägaren bytte fönstren i trapphusen inom ett dygn.")
