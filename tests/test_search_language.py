@@ -95,6 +95,18 @@ def test_a_synonym_from_the_vocabulary_finds_the_case_and_says_so(index, db, use
     assert search(index, db, "snatteri", exact=True).total == 0
 
 
+def test_a_word_with_a_letter_and_a_hyphen_finds_its_synonyms(index, db, users, publish):
+    # "t-bana" is "bana" to the index, so it is looked up whole in the vocabulary instead.
+    add_term(db, "synonym", "tunnelbana", ["t-bana", "tunnelbanestation"])
+    publish("Trygghetsvärdar vid tunnelbanestationen", "Värdar på perrongen kvällstid.")
+    publish("Ny bana för motocross", "En bana utanför bostadsområdet.")
+    for typed in ("t-banan", "T-bana", "vid t-banorna"):
+        result = search(index, db, typed)
+        assert titles(result) == ["Trygghetsvärdar vid tunnelbanestationen"], typed
+        assert "tunnelbana" in result.expansions[0]["added"], typed
+        assert result.expansions[0]["term"].lower().startswith("t-ban"), typed
+
+
 def test_the_typed_word_ranks_above_its_synonym(index, db, users, publish):
     add_term(db, "synonym", "mobbning", ["kränkande behandling"])
     publish("Arbete mot kränkande behandling i skolan",

@@ -180,6 +180,9 @@ def query_stem(typed: str) -> str:
 class QueryWord:
     typed: str
     stem: str
+    # "t-banan" when the word was typed after a letter and a hyphen ("banan" is what the
+    # index sees): the vocabulary looks the whole up (t-bana → tunnelbana).
+    hyphened: str = ""
 
     @property
     def word(self) -> str:
@@ -218,9 +221,40 @@ def parse_query(text: str) -> ParsedQuery:
     seen = {t.stem for t in parsed.tokens}
     typed = query_tokens(rest)
     parsed.typed_words = len(typed)
+    hyphened = {match.group(2).lower(): match.group(0)
+                for match in _LETTER_HYPHENED.finditer(rest)}
     for word in typed[:MAX_QUERY_TOKENS]:
         stem = query_stem(word)
         if stem and stem not in seen:
             seen.add(stem)
-            parsed.tokens.append(QueryWord(word, stem))
+            parsed.tokens.append(QueryWord(word, stem, hyphened.get(word.lower(), "")))
     return parsed
+
+
+# A word after a single letter and a hyphen: t-bana, e-handel, T-centralen.
+_LETTER_HYPHENED = re.compile(r"(?<![\w-])(\w)-(\w+)", re.UNICODE)
+
+
+def hyphen_key(text: str) -> str:
+    """How a letter-and-hyphen word is kept in the vocabulary: the letter, a hyphen and the
+    stem of the rest (t-bana → "t-ban"); "" for any other text."""
+    match = _LETTER_HYPHENED.fullmatch(text.strip())
+    if match is None:
+        return ""
+    return f"{match.group(1).lower()}-{swedish_stem(match.group(2).lower())}"
+
+
+def hyphen_keys(typed: str) -> list[str]:
+    """The keys a typed letter-and-hyphen word may have: its own, and those of the word
+    without a definite ending, which short words keep through stemming (t-banan is t-bana
+    with -n, as "banan" alone is another word)."""
+    key = hyphen_key(typed)
+    if not key:
+        return []
+    keys = [key]
+    for ending in ("n", "en", "et", "t"):
+        if typed.lower().endswith(ending) and len(typed) > len(ending) + 3:
+            shorter = hyphen_key(typed[:-len(ending)])
+            if shorter and shorter not in keys:
+                keys.append(shorter)
+    return keys

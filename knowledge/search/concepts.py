@@ -99,6 +99,8 @@ def _vocabulary_match(vocabulary: Vocabulary, tokens: list[QueryWord], position:
         typed = tokens[position].typed
         if length == 1 and is_acronym(typed) and vocabulary.lookup_capitals(typed):
             return 1, vocabulary.lookup_capitals(typed)   # STAD, not "staden"
+        if length == 1 and vocabulary.lookup_hyphened(tokens[position].hyphened):
+            return 1, vocabulary.lookup_hyphened(tokens[position].hyphened)  # t-bana
         key = tuple(t.stem for t in tokens[position:position + length])
         found = vocabulary.lookup(key)
         if found:
@@ -108,8 +110,11 @@ def _vocabulary_match(vocabulary: Vocabulary, tokens: list[QueryWord], position:
 
 def _vocabulary_concept(cache, span: list[QueryWord], expansions,
                         vocabulary: Vocabulary) -> Concept:
-    label = " ".join(t.typed for t in span)
-    if len(span) == 1:
+    label = " ".join(t.hyphened or t.typed for t in span)
+    if len(span) == 1 and vocabulary.lookup_hyphened(span[0].hyphened):
+        # "t-bana" is not "bana": only what the vocabulary gives for the whole.
+        alternatives, added = [], []
+    elif len(span) == 1:
         concept = _word_concept(cache, span[0], exact=False, vocabulary=vocabulary)
         alternatives, added = concept.alternatives, concept.added
     else:

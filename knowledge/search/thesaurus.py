@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..taxonomy.models import District
 from .models import SearchTerm
-from .analysis import KNOWN_SWEDISH, is_acronym, stems, swedish_stem, zipf_swedish
+from .analysis import KNOWN_SWEDISH, hyphen_key, hyphen_keys, is_acronym, stems, swedish_stem, zipf_swedish
 
 _LETTER_HYPHEN = re.compile(r"(?:^|\W)\w-\w", re.UNICODE)
 # Endings of a noun's or a verb's common forms: enough to tell whether an acronym's letters,
@@ -50,14 +50,27 @@ class Vocabulary:
     entries: dict[tuple[str, ...], list[Expansion]] = field(default_factory=dict)
     # Acronyms that are ordinary words in lower case, as typed in capitals: "STAD".
     capitals: dict[str, list[Expansion]] = field(default_factory=dict)
+    # Words of a letter and a hyphen, by analysis.hyphen_key: "t-ban" (t-bana, t-banan).
+    hyphened: dict[str, list[Expansion]] = field(default_factory=dict)
     longest: int = 1
     # One-word terms as written (lower-cased): spelling corrections may lead to them.
     words: set[str] = field(default_factory=set)
     _spelling: tuple[str, ...] = ()
 
     def add(self, key_text: str, text: str, kind: str, district: Optional[str] = None) -> None:
-        if _LETTER_HYPHEN.search(key_text) or (district is None and _LETTER_HYPHEN.search(text)):
+        if district is None and _LETTER_HYPHEN.search(text):
             return  # "t-bana" is "t" + "bana" to the index: it would find every "bana"
+        if _LETTER_HYPHEN.search(key_text):
+            # Never a key by its stems (that would be "bana"), but looked up whole when typed.
+            whole = hyphen_key(key_text)
+            expansion_stems = tuple(stems(text))
+            if whole and (expansion_stems or district is not None):
+                found = self.hyphened.setdefault(whole, [])
+                added = Expansion(text, kind, expansion_stems if district is None else (),
+                                  district)
+                if added not in found:
+                    found.append(added)
+            return
         if is_acronym(text) and is_ordinary_word(text):
             return  # "STAD" would find every "staden"
         key = tuple(stems(key_text))
@@ -90,6 +103,12 @@ class Vocabulary:
 
     def lookup_capitals(self, typed: str) -> list[Expansion]:
         return self.capitals.get(typed, [])
+
+    def lookup_hyphened(self, typed: str) -> list[Expansion]:
+        for key in hyphen_keys(typed):
+            if key in self.hyphened:
+                return self.hyphened[key]
+        return []
 
     def knows(self, stem: str) -> bool:
         """Is this stem a one-word term with expansions other than places?"""
