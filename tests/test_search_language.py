@@ -73,6 +73,17 @@ def test_the_genitive_of_a_definite_form_meets_the_word(forms):
         {form: swedish_stem(form) for form in forms}
 
 
+@pytest.mark.parametrize("forms", [
+    ("kriminalitet", "kriminaliteten", "kriminalitetens"),
+    ("aktivitet", "aktiviteten", "aktiviteter", "aktiviteterna"),
+    ("identitet", "identiteten", "identiteter"),
+])
+def test_the_forms_of_an_itet_noun_meet(forms):
+    # Snowball cuts "-et" from the bare noun, but "-en" or "-er" from its other forms.
+    assert len({swedish_stem(form) for form in forms}) == 1, \
+        {form: swedish_stem(form) for form in forms}
+
+
 def test_a_word_finds_its_forms_with_a_dropped_e_and_in_compounds(index, db, users, publish):
     publish("Krossade fönstren lagades samma dag",
             "Fastighetsägaren bytte fönstren i trapphusen inom ett dygn.")
