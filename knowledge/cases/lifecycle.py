@@ -10,6 +10,7 @@ where it acts as the caller), so that several steps are saved together or not at
 """
 from __future__ import annotations
 
+import weakref
 from datetime import date
 from typing import Any, Optional
 
@@ -166,15 +167,28 @@ def create_case(session: Session, user: Optional[User], data: dict[str, Any], *,
     clean = clean_case_input(data, current_taxonomy(session),
                              draft=allow_incomplete and not submit)
     _check_external_id_free(session, clean["external_id"], None)
-    case = Case(author_id=user.id, status="draft", partners=[])
+    # indicators=[]: a new case has none until _apply sets them; given, the collection
+    # counts as loaded after the flush, and file_case_status's check does not SELECT it.
+    case = Case(author_id=user.id, status="draft", partners=[], indicators=[])
     _apply(case, clean)
     session.add(case)
-    session.flush()
+    # The first revision is added before the case is inserted (record_revision links it
+    # through the relationship), so that one flush writes the case, its areas and the
+    # revision, with the version in the INSERT: flushing first cost a second flush and an
+    # UPDATE of the version per case. Every field was set by _apply, so case_fields reads
+    # the same before the flush as after it.
     changes = {k: [None, v] for k, v in case_fields(case).items() if v not in (None, "", [])}
     record_revision(session, case, user, action, changes)
+    session.flush()
+    # Linking the revision filled case.revisions with it alone; later revisions are added
+    # by case_id and would be missing from it, so it is read afresh when someone asks.
+    session.expire(case, ["revisions"])
+    # Nobody else can see, let alone change, a row this transaction inserted: lock_case
+    # need not re-read it (file_case_status after an import's create_case did, per row).
+    case._inserted_in = weakref.ref(session.get_transaction())
     if submit:
         _submit(session, user, case)
-    session.flush()
+        session.flush()
     return case
 
 
@@ -343,6 +357,9 @@ def lock_case(session: Session, case: Case) -> None:
     """
     if case.id is None or case not in session:
         return
+    inserted_in = getattr(case, "_inserted_in", None)  # set by create_case
+    if inserted_in is not None and inserted_in() is session.get_transaction() is not None:
+        return  # inserted by this very transaction: invisible to the others until it ends
     seen = case.version
     session.refresh(case, ["version"], with_for_update=True)
     if case.version != seen:
@@ -412,9 +429,14 @@ def record_revision(session: Session, case: Case, user: Optional[User], action: 
     # Every change is a new version, which is what edit forms and import rows are checked
     # against (knowledge.cases.edit_conflicts).
     case.version = (case.version or 0) + 1
-    session.add(CaseRevision(case_id=case.id, user_id=user.id if user else None,
-                             action=action, changes=_jsonable(changes), comment=comment,
-                             case_version=case.version))
+    revision = CaseRevision(user_id=user.id if user else None, action=action,
+                            changes=_jsonable(changes), comment=comment,
+                            case_version=case.version)
+    if case.id is None:
+        revision.case = case  # not inserted yet (create_case): the flush fills in case_id
+    else:
+        revision.case_id = case.id
+    session.add(revision)
 
 
 def enqueue_for_search(session: Session, case: Case) -> None:

@@ -122,7 +122,12 @@ class Taxonomy:
 @contextmanager
 def taxonomy_fixed(session: Session) -> Iterator[None]:
     """Within this block the session reads the taxonomy once (an import of 100 000 rows
-    would otherwise read it 100 000 times). Only for work that does not change it."""
+    would otherwise read it 100 000 times). Only for work that does not change it.
+    Nested blocks share the outer one's snapshot (import_file wraps import_rows, which wraps
+    itself for the callers that call it directly): the inner one must not end the outer."""
+    if "fixed_taxonomy" in session.info:
+        yield
+        return
     session.info["fixed_taxonomy"] = None
     try:
         yield
