@@ -19,6 +19,11 @@ def post_worker_init(worker):
     Measurements); after the freeze such a pass took 4–8 ms."""
     import gc
 
+    from knowledge.web import warm_up
+
+    # Compile the templates and open the index first, so that they are frozen with the
+    # rest and no user's first request to this worker pays for them.
+    worker.log.info("Warmed up: %d templates compiled", warm_up(worker.wsgi, worker.notify))
     gc.collect()
     gc.freeze()
     worker.log.info("Froze %d objects loaded at start", gc.get_freeze_count())

@@ -15,7 +15,8 @@ from pathlib import Path
 KINDS = {"inflection", "compound_query", "compound_part", "synonym", "abbreviation", "place",
          "english", "typo", "question", "long", "no_answer"}
 here = Path(__file__).resolve().parent
-cases = {json.loads(l)["external_id"] for l in (here / "cases.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()}
+cases = {json.loads(line)["external_id"]
+         for line in (here / "cases.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
 args = sys.argv[1:]
 others = args[args.index("--against") + 1:] if "--against" in args else []
 args = args[:args.index("--against")] if "--against" in args else args

@@ -185,7 +185,8 @@ def create_case(session: Session, user: Optional[User], data: dict[str, Any], *,
     session.expire(case, ["revisions"])
     # Nobody else can see, let alone change, a row this transaction inserted: lock_case
     # need not re-read it (file_case_status after an import's create_case did, per row).
-    case._inserted_in = weakref.ref(session.get_transaction())
+    setattr(case, "_inserted_in",  # noqa: B010 - not a column, so unknown to the type checker
+            weakref.ref(session.get_transaction()))
     if submit:
         _submit(session, user, case)
         session.flush()

@@ -193,7 +193,7 @@ def _cases_by_external_id(session: Session, rows: list[Any]) -> dict[str, Case]:
     wanted.discard("")
     if not wanted:
         return {}
-    return {case.external_id: case for case in
+    return {case.external_id or "": case for case in
             session.scalars(select(Case).where(Case.external_id.in_(wanted)))}
 
 
