@@ -260,6 +260,53 @@ def test_counts_leave_out_replaced_and_removed_documents(tmp_path):
     searcher.close()
 
 
+@pytest.mark.parametrize("limitmb", [128, 0])   # 0: the pool spills to disk at every term
+def test_the_index_writer_writes_what_whoosh_writes(tmp_path, limitmb):
+    # knowledge.search.index.IndexWriter groups postings by term and reads field lengths
+    # once; the segment must be the one Whoosh's own writer makes, including after merging
+    # in an older segment with a deletion, and when its pool spills sorted runs to disk.
+    from whoosh import index as whoosh_index
+    from knowledge.search.documents import make_schema
+    from knowledge.search.index import IndexWriter
+
+    texts = ["Gatufest i Farsta med fest och gata", "Trygga gator: fest, fotboll och gatufest",
+             "Fotboll på kvällen", "Grannsamverkan i Årsta och Farsta"]
+
+    def build(name, make_writer):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / name), make_schema())
+        writer = make_writer(ix)
+        for n, text in enumerate(texts[:2]):
+            writer.add_document(id=str(n), title=text, body=text * 3, words=text.lower().split(),
+                                district="farsta")
+        writer.commit()
+        writer = make_writer(ix)
+        writer.delete_by_term("id", "0")
+        for n, text in enumerate(texts[2:], start=2):
+            writer.add_document(id=str(n), title=text, summary=text, body=text,
+                                district="arsta")
+        writer.commit(optimize=True)
+        reader = ix.reader()
+        postings = {(field, term): list(_postings(reader.postings(field, term)))
+                    for field, term in reader.all_terms()}
+        lengths = {(field, doc): reader.doc_field_length(doc, field)
+                   for field in ("title", "summary", "body", "words")
+                   for doc in range(reader.doc_count_all())}
+        stored = list(reader.all_stored_fields())
+        reader.close()
+        return postings, lengths, stored
+
+    ours = build("ours", lambda ix: IndexWriter(ix, limitmb=limitmb))
+    assert ours == build("whoosh", lambda ix: ix.writer())
+    assert ("body", b"fotboll") in ours[0] and len(ours[2]) == 3
+
+
+def _postings(matcher):
+    while matcher.is_active():
+        yield matcher.id(), matcher.weight(), matcher.value()
+        matcher.next()
+
+
 only_postgres = pytest.mark.skipif(not SERVER_URL.startswith("postgresql"),
                                    reason="outbox ids in flight exist only on PostgreSQL")
 

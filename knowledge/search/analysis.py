@@ -151,6 +151,26 @@ def word_analyzer():
 
 _ANALYZER = swedish_analyzer()
 _WORDS = word_analyzer()
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def reversed_stems_and_words(text: str) -> tuple[list[str], list[str]]:
+    """The terms `reversed_stem_analyzer` and `word_analyzer` give for `text`, from one pass.
+
+    Indexing feeds them to the rev and words fields as ready lists (Whoosh then skips the
+    analyser), instead of tokenising and stemming the whole case twice more. Same tokens
+    (the tokenizer's expression), same filters and caches; only positions are left out,
+    which rev and words do not keep (phrase=False). tests/test_search_language.py checks
+    the two stay equal."""
+    reversed_stems: list[str] = []
+    lowered: list[str] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        lowered.append(token.lower())
+        kept = _kept_lower(token)
+        if kept is not None:
+            reversed_stems.append(swedish_stem(kept)[::-1])
+    return reversed_stems, lowered
 _QUOTED = re.compile(r'"([^"]*)"')
 
 

@@ -10,7 +10,8 @@ from ..cases.fields import BODY_TEXT_FIELDS, LIST, search_body_fields
 from ..cases.models import Case
 from ..taxonomy.reference import current_area_slugs
 from ..core.timezones import local_date, today_in_stockholm
-from .analysis import reversed_stem_analyzer, swedish_analyzer, word_analyzer
+from .analysis import (reversed_stem_analyzer, reversed_stems_and_words, swedish_analyzer,
+                       word_analyzer)
 
 # The text fields a word is looked for in, with their weights (BM25F boosts in queries).
 TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("body", 1.0))
@@ -99,15 +100,17 @@ def case_document(case: Case, adoptions: int = 0) -> dict:
     body = " \n".join(" ".join(getattr(case, field.name) or []) if field.kind == LIST
                       else getattr(case, field.name) or ""
                       for field in search_body_fields())
-    everything = " \n".join([case.title, case.summary, body])
+    # rev and words hold the terms of all three texts; analysed once here, as the lists
+    # their analysers would give (a list bypasses a field's analyser).
+    rev, words = reversed_stems_and_words(" \n".join([case.title, case.summary, body]))
     published = case.published_at or case.updated_at
     return {
         "id": str(case.id),
         "title": case.title,
         "summary": case.summary,
         "body": body,
-        "rev": everything,
-        "words": everything,
+        "rev": rev,
+        "words": words,
         "area": " ".join(current_area_slugs(case.areas)),
         "district": case.home_district.slug,
         "evidence": case.evidence_level or "ej-angivet",
