@@ -366,6 +366,21 @@ def test_a_query_typed_without_swedish_letters_gets_them_back_and_says_so(index,
     assert search(index, db, "vald i nara relationer", exact=True).corrected_from is None
 
 
+def test_words_of_a_case_published_since_the_last_search_are_restored_and_corrected(
+        index, db, users, publish):
+    # The spelling words are kept per index segment; a publish adds a segment, whose words
+    # must count at once, summed with the older ones.
+    publish("Grannar mot våld", "Huskurage i hyreshusen.")
+    publish("Våld på fritidsgården", "Fritidsledare ingriper mot våld.")
+    assert titles(search(index, db, "vald")) == ["Våld på fritidsgården", "Grannar mot våld"]
+    publish("Väktarronder i gallerian", "Väktarronderna gick även till garaget.")
+    publish("Väktarronder vid stationen", "Fler väktarronder på kvällen.")
+    result = search(index, db, "vaktarronder")
+    assert result.corrected_from == "vaktarronder"
+    assert set(titles(result)) == {"Väktarronder i gallerian", "Väktarronder vid stationen"}
+    assert search(index, db, "vaktarroder").suggestion == "väktarronder"
+
+
 def test_the_parts_of_a_typed_compound_bring_their_own_synonyms(index, db, users, publish):
     # "skolmobbning" is in no case and no vocabulary entry: it is split into skol + mobbning,
     # and the case says "kränkande behandling" in school. The part's synonym, near the other

@@ -5,7 +5,9 @@ Everything here works on docnums and index terms, for one searcher at a time.
 """
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left
+from collections import OrderedDict
 from typing import Optional
 
 from whoosh.query import Query, Term
@@ -104,16 +106,50 @@ class SearcherCache:
         return built[1]
 
     def vocabulary(self) -> tuple[list[str], list[int]]:
+        """The written words of the index and their document frequencies (spelling).
+
+        Summed segment by segment, each segment's words read once for as long as it lives
+        (_segment_words): after a publish only its new small segment is read. Reading the
+        merged lexicon instead took 0.4 s in the first search after every publish at
+        1 000 cases, and grew with the index."""
         if self._vocabulary is None:
-            reader = self.searcher.reader()
-            words, freqs = [], []
-            for raw, info in reader.iter_field("words"):
-                term = term_text(raw)
-                if len(term) > 2 and not term.isdigit():
-                    words.append(term)
-                    freqs.append(info.doc_frequency())
-            self._vocabulary = (words, freqs)
+            counts: dict[str, int] = {}
+            for subsearcher, _offset in self.searcher.leaf_searchers():
+                for term, frequency in _segment_words(subsearcher.reader()).items():
+                    counts[term] = counts.get(term, 0) + frequency
+            words = sorted(counts)   # the lexicon's order, as before: ties go the same way
+            self._vocabulary = (words, [counts[word] for word in words])
         return self._vocabulary
+
+
+# Segment id → its written words (longer than two letters, not numbers) and their document
+# frequencies. A segment never changes once written (deletions do not change its lexicon or
+# the frequencies Whoosh reports), so its words are read once; the oldest are let go.
+_SEGMENT_WORDS: "OrderedDict[str, dict[str, int]]" = OrderedDict()
+_SEGMENT_WORDS_KEPT = 64
+_segment_words_lock = threading.Lock()
+
+
+def _segment_words(reader) -> dict[str, int]:
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    key = segment.segment_id() if segment is not None else None   # None: an empty index
+    if key is not None:
+        with _segment_words_lock:
+            found = _SEGMENT_WORDS.get(key)
+            if found is not None:
+                _SEGMENT_WORDS.move_to_end(key)
+                return found
+    words: dict[str, int] = {}
+    for raw, info in reader.iter_field("words"):
+        term = term_text(raw)
+        if len(term) > 2 and not term.isdigit():
+            words[term] = info.doc_frequency()
+    if key is not None:
+        with _segment_words_lock:
+            _SEGMENT_WORDS[key] = words
+            while len(_SEGMENT_WORDS) > _SEGMENT_WORDS_KEPT:
+                _SEGMENT_WORDS.popitem(last=False)
+    return words
 
 
 def skip_through(matcher, ordered: list[int], offset: int, doc_count: int):
