@@ -104,6 +104,23 @@ def test_a_synonym_added_changed_and_deleted_takes_effect_in_the_next_search(
     assert "Vaktmästare som trygghetsvärdar" not in html and "Sökte även på:" not in html
 
 
+def test_a_long_list_of_added_words_shows_the_first_and_folds_the_rest(client, auth, db,
+                                                                       users, published_case):
+    # "narkotika" as a broader term adds dozens of drug names: a wall of words hides the
+    # results. The first few are shown; the rest are one click away, in the page itself.
+    narrower = ["cannabis", "hasch", "marijuana", "kokain", "amfetamin", "heroin", "ecstasy",
+                "tramadol", "spice", "lustgas"]
+    db.add(SearchTerm(kind="broader", term="narkotika", expansions=narrower, note=""))
+    db.commit()
+    auth.login("editor")
+    html = search_page(client, auth, "narkotika")
+    shown = html.split('class="hint search-expansions"', 1)[1].split("</div>", 1)[0]
+    first, folded = shown.split("<details", 1)
+    assert "cannabis, hasch, marijuana, kokain, amfetamin, heroin" in first
+    assert "och 4 till" in folded and "ecstasy, tramadol, spice, lustgas" in folded
+    assert "Sök bara på det du skrev" in shown
+
+
 def test_a_place_finds_the_cases_of_its_district(client, auth, db, users, published_case):
     published_case(title="Sommarjobb för unga i Skärholmen", district="Skärholmen")
     auth.login("editor")
