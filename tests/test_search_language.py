@@ -131,6 +131,27 @@ def test_a_word_with_a_letter_and_a_hyphen_finds_its_synonyms(index, db, users, 
         assert result.expansions[0]["term"].lower().startswith("t-ban"), typed
 
 
+def test_a_narrower_word_no_case_uses_finds_its_broader_topic_and_says_so(index, db, users,
+                                                                          publish):
+    # The cases speak of extremism in general; someone types a kind of it. Finding nothing
+    # would help no one: the search goes up to the broader term, weighs it little, shows
+    # it, and says that it broadened.
+    add_term(db, "broader", "extremism", ["högerextremism", "vänsterextremism"])
+    add_term(db, "synonym", "högerextremism", ["nazism", "nazister"])
+    publish("Förebyggande arbete mot extremism", "Utbildning för skolpersonal.")
+    publish("Nattvandring i centrum", "Vuxna ute på kvällarna.")
+    result = search(index, db, "nazism")
+    assert titles(result) == ["Förebyggande arbete mot extremism"]
+    assert result.broadened
+    shown = result.expansions[0]
+    assert "extremism" in shown["added"] and "överordnat begrepp" in shown["reasons"]
+    # When a case does use the word, nothing broader is added.
+    publish("Nazistisk propaganda på skolan", "Nazister delade ut flygblad; vi samtalade om nazism.")
+    result = search(index, db, "nazism")
+    assert titles(result) == ["Nazistisk propaganda på skolan"]
+    assert not result.broadened
+
+
 def test_the_typed_word_ranks_above_its_synonym(index, db, users, publish):
     add_term(db, "synonym", "mobbning", ["kränkande behandling"])
     publish("Arbete mot kränkande behandling i skolan",

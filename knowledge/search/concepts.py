@@ -32,6 +32,8 @@ EXPANSION_WEIGHTS = {"synonym": 0.7, "abbreviation": 0.7, "english": 0.7, "broad
 DISTRICT_WEIGHT = 0.4     # a place: any case of its district
 DERIVED_WEIGHT = 0.7      # the verb of a noun in -ning, and back
 HEAD_WEIGHT = 0.35        # the last part of a typed compound, alone
+UPWARD_WEIGHT = 0.4       # the broader term of a word that matched nothing
+UPWARD_SHARE = 0.25       # ... unless it is in more than this share of the cases
 PART_EXPANSIONS = 4       # a part's vocabulary expansions used in a split: the first few
 PART_EXPANSION_WORDS = 3  # longer expansions hardly stand within a few words of a part
 MAX_CONCEPTS = 10         # the rarest ten of a long pasted text carry its meaning
@@ -84,7 +86,33 @@ def build_concepts(cache, parsed: ParsedQuery, vocabulary: Vocabulary,
                 cache, [a for a in concept.alternatives if a.loose])
         else:
             concept.strict_docs = concept.docs
+    if not exact:
+        for concept in concepts:
+            if not concept.docs:
+                _go_up(cache, vocabulary, concept)
     return concepts
+
+
+def _go_up(cache, vocabulary: Vocabulary, concept: Concept) -> None:
+    """A word no case uses, nor any of its expansions, but a narrower term of the
+    vocabulary ("nazism" through "högerextremism"): its broader terms, weighing little and
+    loose, so that the answer says it broadened. A broader term that most cases have would
+    only list everything, and is left out."""
+    limit = max(5, UPWARD_SHARE * len(cache.live_docs()))   # a share means little in a few
+    for alternative in list(concept.alternatives):
+        if alternative.phrase or alternative.district or alternative.loose \
+                or alternative.compound or not alternative.stems:
+            continue
+        for expansion in vocabulary.lookup_upward(alternative.stems):
+            if expansion.text.lower() in {text.lower() for text, _kind in concept.added}:
+                continue
+            up = _with_variants(cache, Alternative(expansion.stems, weight=UPWARD_WEIGHT,
+                                                   loose=True))
+            docs = docs_of(cache, [up])
+            if docs and len(docs) <= limit:
+                concept.alternatives.append(up)
+                concept.added.append((expansion.text, "upward"))
+                concept.docs = concept.docs | docs
 
 
 def _with_variants(cache, alternative: Alternative) -> Alternative:

@@ -61,6 +61,9 @@ class Vocabulary:
     capitals: dict[str, list[Expansion]] = field(default_factory=dict)
     # Words of a letter and a hyphen, by analysis.hyphen_key: "t-ban" (t-bana, t-banan).
     hyphened: dict[str, list[Expansion]] = field(default_factory=dict)
+    # A narrower term → its broader terms (the broader rows read backwards), for a word no
+    # case uses: "högerextremism" → "extremism".
+    upward: dict[tuple[str, ...], list[Expansion]] = field(default_factory=dict)
     longest: int = 1
     # One-word terms as written (lower-cased): spelling corrections may lead to them.
     words: set[str] = field(default_factory=set)
@@ -113,6 +116,19 @@ class Vocabulary:
     def lookup_capitals(self, typed: str) -> list[Expansion]:
         return self.capitals.get(typed, [])
 
+    def add_upward(self, narrower: str, broader: str) -> None:
+        if _LETTER_HYPHEN.search(narrower) or _LETTER_HYPHEN.search(broader):
+            return
+        key, broader_stems = _stems_of(narrower), _stems_of(broader)
+        if key and broader_stems and key != broader_stems:
+            found = self.upward.setdefault(key, [])
+            expansion = Expansion(broader, "upward", broader_stems)
+            if expansion not in found:
+                found.append(expansion)
+
+    def lookup_upward(self, key: tuple[str, ...]) -> list[Expansion]:
+        return self.upward.get(key, [])
+
     def lookup_hyphened(self, typed: str) -> list[Expansion]:
         for key in hyphen_keys(typed):
             if key in self.hyphened:
@@ -141,6 +157,8 @@ def compile_vocabulary(rows: Iterable[SearchTerm], districts: dict[str, str],
         elif row.kind in ("broader", "english"):
             for other in row.expansions or []:  # one way: the term finds the narrower words
                 vocabulary.add(row.term, other, row.kind)
+                if row.kind == "broader":
+                    vocabulary.add_upward(other, row.term)
         elif row.kind == "place" and row.district_slug:
             slug = merged.get(row.district_slug, row.district_slug)
             if slug not in districts:
