@@ -145,6 +145,14 @@ def test_a_narrower_word_no_case_uses_finds_its_broader_topic_and_says_so(index,
     assert result.broadened
     shown = result.expansions[0]
     assert "extremism" in shown["added"] and "överordnat begrepp" in shown["reasons"]
+    # A one-way row (everyday words to the words of the cases) is no hierarchy: the search
+    # never goes up from "misshandel" to "slå".
+    db.query(SearchTerm).filter_by(kind="broader", term="slå").delete()
+    db.add(SearchTerm(kind="broader", term="slå", expansions=["misshandel"], district_slug=None,
+                      note="vardagligt verb: en väg bara åt ena hållet"))
+    db.commit()
+    publish("Slå larm i tid", "Personalen lär sig slå larm.")
+    assert search(index, db, "misshandel").total == 0
     # When a case does use the word, nothing broader is added.
     publish("Nazistisk propaganda på skolan", "Nazister delade ut flygblad; vi samtalade om nazism.")
     result = search(index, db, "nazism")

@@ -140,6 +140,16 @@ class Vocabulary:
         return any(not e.district for e in self.entries.get((stem,), ()))
 
 
+# A broader row whose note says "en väg" (bara åt ena hållet) maps everyday words or an
+# abbreviation to the words cases use ("slå" → misshandel, "LSS" → personlig assistans): it
+# is read one way only, never as "misshandel is a kind of slå" by a search going up.
+ONE_WAY_NOTE = "en väg"
+
+
+def is_one_way(note: Optional[str]) -> bool:
+    return ONE_WAY_NOTE in (note or "").lower()
+
+
 def compile_vocabulary(rows: Iterable[SearchTerm], districts: dict[str, str],
                        merged: Optional[dict[str, str]] = None) -> Vocabulary:
     """districts: slug → name of the active districts, so that district names themselves
@@ -157,7 +167,7 @@ def compile_vocabulary(rows: Iterable[SearchTerm], districts: dict[str, str],
         elif row.kind in ("broader", "english"):
             for other in row.expansions or []:  # one way: the term finds the narrower words
                 vocabulary.add(row.term, other, row.kind)
-                if row.kind == "broader":
+                if row.kind == "broader" and not is_one_way(row.note):
                     vocabulary.add_upward(other, row.term)
         elif row.kind == "place" and row.district_slug:
             slug = merged.get(row.district_slug, row.district_slug)
