@@ -262,12 +262,12 @@ def test_counts_leave_out_replaced_and_removed_documents(tmp_path):
 
 @pytest.mark.parametrize("limitmb", [128, 0])   # 0: the pool spills to disk at every term
 def test_the_index_writer_writes_what_whoosh_writes(tmp_path, limitmb):
-    # knowledge.search.index.IndexWriter groups postings by term and reads field lengths
+    # knowledge.search.writer.IndexWriter groups postings by term and reads field lengths
     # once; the segment must be the one Whoosh's own writer makes, including after merging
     # in an older segment with a deletion, and when its pool spills sorted runs to disk.
     from whoosh import index as whoosh_index
     from knowledge.search.documents import make_schema
-    from knowledge.search.index import IndexWriter
+    from knowledge.search.writer import IndexWriter
 
     texts = ["Gatufest i Farsta med fest och gata", "Trygga gator: fest, fotboll och gatufest",
              "Fotboll på kvällen", "Grannsamverkan i Årsta och Farsta"]
