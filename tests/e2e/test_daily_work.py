@@ -381,6 +381,9 @@ def test_a_theme_offers_a_ready_feed_address_to_copy(new_page, live_server):
     page.locator("#floden").get_by_role("button", name=re.compile("flödesnyckel")).click()
     address = page.get_by_label("Tema: Kvällsljus")
     expect(address).to_have_value(re.compile(r"/feeds/teman/kvallsljus\?token=ef_"))
+    # The clipboard only takes text from the focused page, and the editor's page was opened
+    # in the same browser: a person copies from the page in front of her.
+    page.bring_to_front()
     page.get_by_role("button", name="Kopiera adressen för Tema: Kvällsljus").click()
     expect(page.locator(".copy-done").first).to_have_text("Kopierad")
     copied = page.evaluate("navigator.clipboard.readText()")
