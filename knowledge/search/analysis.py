@@ -125,10 +125,9 @@ class SwedishStemFilter(Filter):
 
 
 class ReverseFilter(Filter):
-    """Reverses each token, so that compounds ending in a word can be found by prefix.
-
-    A class at module level (not a lambda), because Whoosh pickles the schema.
-    """
+    """Reversed each token. No longer in the schema (compounds are found through the
+    reversed text terms, see matching.py), but kept: Whoosh pickles the schema, and an
+    index built before still names this class until `reindex` rebuilds it."""
 
     def __call__(self, tokens):
         for token in tokens:
@@ -138,10 +137,6 @@ class ReverseFilter(Filter):
 
 def swedish_analyzer():
     return RegexTokenizer(TOKEN_PATTERN) | SwedishStopFilter() | SwedishStemFilter()
-
-
-def reversed_stem_analyzer():
-    return swedish_analyzer() | ReverseFilter()
 
 
 def word_analyzer():
@@ -154,23 +149,14 @@ _WORDS = word_analyzer()
 _TOKEN = re.compile(TOKEN_PATTERN)
 
 
-def reversed_stems_and_words(text: str) -> tuple[list[str], list[str]]:
-    """The terms `reversed_stem_analyzer` and `word_analyzer` give for `text`, from one pass.
+def written_words(text: str) -> list[str]:
+    """The terms `word_analyzer` gives for `text`, without its token objects: indexing
+    feeds the words field this list (Whoosh then skips the analyser). Same tokens (the
+    tokenizer's expression), lower-cased; positions are left out, which the field does not
+    keep (phrase=False). tests/test_search_language.py checks the two stay equal."""
+    return [match.group(0).lower() for match in _TOKEN.finditer(text)]
 
-    Indexing feeds them to the rev and words fields as ready lists (Whoosh then skips the
-    analyser), instead of tokenising and stemming the whole case twice more. Same tokens
-    (the tokenizer's expression), same filters and caches; only positions are left out,
-    which rev and words do not keep (phrase=False). tests/test_search_language.py checks
-    the two stay equal."""
-    reversed_stems: list[str] = []
-    lowered: list[str] = []
-    for match in _TOKEN.finditer(text):
-        token = match.group(0)
-        lowered.append(token.lower())
-        kept = _kept_lower(token)
-        if kept is not None:
-            reversed_stems.append(swedish_stem(kept)[::-1])
-    return reversed_stems, lowered
+
 _QUOTED = re.compile(r'"([^"]*)"')
 
 

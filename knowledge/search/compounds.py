@@ -34,7 +34,7 @@ def compounds_of(cache, stem: str) -> list[str]:
     """Indexed compounds, in live documents, that have `stem` as their last or first part,
     judged by the index's own vocabulary.
 
-    "stöld" finds "butiksstöld" (through the reversed-stem field) and "trygghet" finds
+    "stöld" finds "butiksstöld" (through the reversed terms, see matching.py) and "trygghet" finds
     "trygghetsvandring", but only when the rest of the compound is itself a word in the
     index (allowing a linking -s- or -e-), so "ring" does not find "vandring" unless "vand"
     were a word.
@@ -47,8 +47,7 @@ def compounds_of(cache, stem: str) -> list[str]:
     # "vakt" and "brott" stay, "ordningsvakt" and "våldsbrott" become "…vak" and "…brot".
     endings = [stem] + ([stem[:-1]] if stem[-2:] in SNOWBALL_PAIRS else [])
     for ending in endings:
-        for reversed_term in reader.expand_prefix("rev", ending[::-1]):
-            compound = term_text(reversed_term)[::-1]
+        for compound in cache.terms_ending_in(ending):
             head = compound[:-len(ending)]
             # A word of five letters or more at the end of a longer word is nearly always
             # its last part (butiks|stöld, källar|fönster); shorter ones need a head that is

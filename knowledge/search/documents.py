@@ -10,8 +10,7 @@ from ..cases.fields import BODY_TEXT_FIELDS, LIST, search_body_fields
 from ..cases.models import Case
 from ..taxonomy.reference import current_area_slugs
 from ..core.timezones import local_date, today_in_stockholm
-from .analysis import (reversed_stem_analyzer, reversed_stems_and_words, swedish_analyzer,
-                       word_analyzer)
+from .analysis import swedish_analyzer, word_analyzer, written_words
 
 # The text fields a word is looked for in, with their weights (BM25F boosts in queries).
 TEXT_FIELDS = (("title", 3.0), ("summary", 2.0), ("body", 1.0))
@@ -51,8 +50,6 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=analyzer, field_boost=3.0),
         summary=TEXT(analyzer=analyzer, field_boost=2.0),
         body=TEXT(analyzer=analyzer),
-        # Reversed stems: compounds that end in a word are found by prefix on this field.
-        rev=TEXT(analyzer=reversed_stem_analyzer(), phrase=False),
         # Unstemmed words: the vocabulary that "Menade du …?" draws from.
         words=TEXT(analyzer=word_analyzer(), phrase=False),
         area=KEYWORD(lowercase=False, scorable=True),
@@ -100,16 +97,15 @@ def case_document(case: Case, adoptions: int = 0) -> dict:
     body = " \n".join(" ".join(getattr(case, field.name) or []) if field.kind == LIST
                       else getattr(case, field.name) or ""
                       for field in search_body_fields())
-    # rev and words hold the terms of all three texts; analysed once here, as the lists
-    # their analysers would give (a list bypasses a field's analyser).
-    rev, words = reversed_stems_and_words(" \n".join([case.title, case.summary, body]))
+    # words holds the written words of all three texts, as the list its analyser would
+    # give (a list bypasses a field's analyser, which would make a token object a word).
+    words = written_words(" \n".join([case.title, case.summary, body]))
     published = case.published_at or case.updated_at
     return {
         "id": str(case.id),
         "title": case.title,
         "summary": case.summary,
         "body": body,
-        "rev": rev,
         "words": words,
         "area": " ".join(current_area_slugs(case.areas)),
         "district": case.home_district.slug,

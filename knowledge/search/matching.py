@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from typing import Optional
+from typing import Callable, Optional
 
 from whoosh.query import Query, Term
 from whoosh.query.spans import SpanNear2
@@ -74,6 +74,24 @@ class SearcherCache:
         return bool(reader.doc_frequency("words", text) or reader.doc_frequency("body", text)
                     or reader.doc_frequency("title", text))
 
+    def reversed_terms(self) -> list[list[str]]:
+        """Per segment, its text terms reversed and sorted (read once per segment)."""
+        return [_segment_reversed_terms(subsearcher.reader())
+                for subsearcher, _offset in self.searcher.leaf_searchers()]
+
+    def terms_ending_in(self, ending: str) -> list[str]:
+        """Text terms (stems) of the index that end in `ending`, the ending itself included,
+        in the order of their reversed text (as a lexicon of reversed terms would list them);
+        terms of deleted documents too (callers count live documents)."""
+        reversed_ending = ending[::-1]
+        found: set[str] = set()
+        for terms in self.reversed_terms():
+            at = bisect_left(terms, reversed_ending)
+            while at < len(terms) and terms[at].startswith(reversed_ending):
+                found.add(terms[at])
+                at += 1
+        return [term[::-1] for term in sorted(found)]
+
     def is_written_word(self, text: str) -> bool:
         return bool(self.searcher.reader().doc_frequency("words", text))
 
@@ -122,34 +140,55 @@ class SearcherCache:
         return self._vocabulary
 
 
-# Segment id → its written words (longer than two letters, not numbers) and their document
-# frequencies. A segment never changes once written (deletions do not change its lexicon or
-# the frequencies Whoosh reports), so its words are read once; the oldest are let go.
-_SEGMENT_WORDS: "OrderedDict[str, dict[str, int]]" = OrderedDict()
-_SEGMENT_WORDS_KEPT = 64
-_segment_words_lock = threading.Lock()
+# (segment id, what) → something read from that segment's lexicon: its written words with
+# their document frequencies (spelling), its text terms reversed and sorted (compounds). A
+# segment never changes once written (deletions do not change its lexicon or the
+# frequencies Whoosh reports), so each is read once; the oldest are let go.
+_PER_SEGMENT: "OrderedDict[tuple[str, str], object]" = OrderedDict()
+_PER_SEGMENT_KEPT = 128
+_per_segment_lock = threading.Lock()
+
+
+def _per_segment(reader, what: str, build: Callable):
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    key = (segment.segment_id(), what) if segment is not None else None   # None: empty index
+    if key is not None:
+        with _per_segment_lock:
+            found = _PER_SEGMENT.get(key)
+            if found is not None:
+                _PER_SEGMENT.move_to_end(key)
+                return found
+    built = build(reader)
+    if key is not None:
+        with _per_segment_lock:
+            _PER_SEGMENT[key] = built
+            while len(_PER_SEGMENT) > _PER_SEGMENT_KEPT:
+                _PER_SEGMENT.popitem(last=False)
+    return built
 
 
 def _segment_words(reader) -> dict[str, int]:
-    segment = reader.segment() if hasattr(reader, "segment") else None
-    key = segment.segment_id() if segment is not None else None   # None: an empty index
-    if key is not None:
-        with _segment_words_lock:
-            found = _SEGMENT_WORDS.get(key)
-            if found is not None:
-                _SEGMENT_WORDS.move_to_end(key)
-                return found
-    words: dict[str, int] = {}
-    for raw, info in reader.iter_field("words"):
-        term = term_text(raw)
-        if len(term) > 2 and not term.isdigit():
-            words[term] = info.doc_frequency()
-    if key is not None:
-        with _segment_words_lock:
-            _SEGMENT_WORDS[key] = words
-            while len(_SEGMENT_WORDS) > _SEGMENT_WORDS_KEPT:
-                _SEGMENT_WORDS.popitem(last=False)
-    return words
+    def build(reader) -> dict[str, int]:
+        words: dict[str, int] = {}
+        for raw, info in reader.iter_field("words"):
+            term = term_text(raw)
+            if len(term) > 2 and not term.isdigit():
+                words[term] = info.doc_frequency()
+        return words
+    return _per_segment(reader, "words", build)
+
+
+def _segment_reversed_terms(reader) -> list[str]:
+    """The segment's title, summary and body terms, each reversed, sorted: the terms that
+    end in a stem are then one range of the list. (The index once kept them as a field of
+    their own, which cost a third of all postings to write and read only its lexicon.)"""
+    def build(reader) -> list[str]:
+        terms: set[str] = set()
+        for fieldname, _boost in TEXT_FIELDS:
+            if fieldname in reader.schema:
+                terms.update(term_text(raw)[::-1] for raw in reader.lexicon(fieldname))
+        return sorted(terms)
+    return _per_segment(reader, "reversed", build)
 
 
 def skip_through(matcher, ordered: list[int], offset: int, doc_count: int):
