@@ -6,6 +6,7 @@ queries consistent when someone edits them.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -33,8 +34,9 @@ def kinds() -> tuple[str, ...]:
 
 
 CASES = load("cases.jsonl")
-QUERIES = {part: load(f"queries_{part}.jsonl") for part in ("tune", "holdout", "fresh")}
-ALL_QUERIES = QUERIES["tune"] + QUERIES["holdout"] + QUERIES["fresh"]
+PARTS = ("tune", "holdout", "fresh", "blind")
+QUERIES = {part: load(f"queries_{part}.jsonl") for part in PARTS}
+ALL_QUERIES = [query for part in PARTS for query in QUERIES[part]]
 
 
 def test_corpus_covers_every_district_and_area():
@@ -56,7 +58,7 @@ def test_queries_are_graded_against_the_corpus(kinds):
     ids = [q["id"] for q in ALL_QUERIES]
     assert len(ids) == len(set(ids)), "a query id is used twice"
     texts = {part: {q["query"].lower() for q in queries} for part, queries in QUERIES.items()}
-    for first, second in (("tune", "holdout"), ("tune", "fresh"), ("holdout", "fresh")):
+    for first, second in itertools.combinations(PARTS, 2):
         assert not texts[first] & texts[second], f"a query is in both {first} and {second}"
     for q in ALL_QUERIES:
         assert set(q) - {"added"} == {"id", "kind", "query", "relevant"}, q["id"]  # "added": when written
