@@ -33,7 +33,7 @@ def zipf_swedish(word: str) -> float:
 
 # Stored with every index generation; when the analysis below changes, `init-db` (run at every
 # deploy) rebuilds the index, since old stems would no longer meet the new query stems.
-ANALYSIS_VERSION = "3"  # the genitive of definite forms (mörkrets), -itet nouns
+ANALYSIS_VERSION = "4"  # short definite forms (huset, nätet, gatan) and their genitives
 
 _VOWELS = set("aeiouyåäö")
 
@@ -50,11 +50,14 @@ def swedish_stem(word: str) -> str:
     and on queries, so it only has to be consistent, not perfect Swedish morphology.
     """
     stem = _snowball(word)
-    if len(word) >= 7 and word.endswith(("ets", "ans", "ens")) and stem == word[:-1]:
+    if len(word) >= 6 and word.endswith(("ets", "ans", "ens")) and stem == word[:-1]:
         # The genitive of a definite form (mörkrets, tunnelbanans): Snowball takes the -s
         # and leaves the -et or -an, so treat it as the definite form itself.
         word = stem
-    if stem == word and len(word) >= 6:
+    # Five letters is enough (huset, nätet, rånet, gatan): the stem left has three, the
+    # shortest a word of the cases has. A word that only ends like a definite form
+    # (handlingsplan, polisman, KOMET, internet) keeps its ending.
+    if stem == word and len(word) >= 5 and not _not_definite(word):
         if word.endswith("an"):
             stem = _snowball(word[:-1])
         elif word.endswith("et"):
@@ -65,6 +68,19 @@ def swedish_stem(word: str) -> str:
         # Snowball cuts -et from "aktivitet" but -er from "aktiviteter": one stem for both.
         stem = stem[:-2]
     return _drop_e(stem)
+
+
+# Words in -an or -et that are no definite form, and compounds ending in them: cut as a
+# definite form, "handlingsplan" would not meet "handlingsplanen" (Snowball's
+# "handlingsplan"), and "internet" would be "intern".
+_NOT_DEFINITE = ("plan", "organ", "orkan", "altan", "ocean", "vulkan", "roman", "sultan",
+                 "tulpan", "komet", "paket", "raket", "staket", "budget", "planet", "magnet",
+                 "internet", "konkret", "diskret", "sekret", "dekret")
+
+
+def _not_definite(word: str) -> bool:
+    # -man (polisman, talesman, ordningsman), but not a definite -mman (mamman).
+    return word.endswith(_NOT_DEFINITE) or word.endswith("man") and not word.endswith("mman")
 
 
 def _drop_e(stem: str) -> str:
