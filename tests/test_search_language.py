@@ -213,6 +213,29 @@ def test_a_short_word_finds_the_compounds_it_ends_in(index, db, users, publish):
                                                        "Cykelstölderna minskade"}
 
 
+def test_a_word_finds_the_compounds_it_begins_as_typed_where_snowball_cuts_it_short(
+        index, db, users, publish):
+    # Snowball cuts "heder" to "hed"; the cases write "hedersrelaterat" and "hedersförtryck",
+    # whose rest after "hed" ("ersrelaterat") is no word.
+    publish("Stöd mot hedersrelaterat våld", "Skolan och socialtjänsten samverkar.")
+    publish("Hedersförtryck i familjen", "Samtal med föräldrar.")
+    publish("Hedvig börjar i skolan", "Hedersam lärare och hedervärda elever.")
+    assert set(titles(search(index, db, "heder"))) == {"Stöd mot hedersrelaterat våld",
+                                                        "Hedersförtryck i familjen"}
+
+
+def test_a_compound_typed_without_its_linking_s_is_corrected_to_the_cases_word(
+        index, db, users, publish):
+    publish("Fritidsgården öppen på fredagar", "Fritidsgården i Rinkeby har kvällsöppet.")
+    publish("Ny fritidsgård i Husby", "Fritidsgårdens personal möter unga.")
+    publish("Grönare gård", "Fritid för alla på gården.")
+    result = search(index, db, "fritidgård")
+    assert result.corrected_from == "fritidgård"
+    assert set(titles(result)) == {"Fritidsgården öppen på fredagar", "Ny fritidsgård i Husby"}
+    # A compound found through its parts, with no slip that near, stays as typed.
+    assert search(index, db, "fritidgrön").corrected_from is None
+
+
 def test_an_acronym_in_capitals_is_never_a_stop_word(index, db, users, publish):
     publish("Programmet VAR för föräldrar", "Föräldrar träffades varje vecka.")
     publish("Var finns de otrygga platserna?", "En kartläggning med boende.")

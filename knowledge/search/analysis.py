@@ -35,7 +35,7 @@ def zipf_swedish(word: str) -> float:
 # deploy) rebuilds the index, since old stems would no longer meet the new query stems.
 ANALYSIS_VERSION = "4"  # short definite forms (huset, nätet, gatan) and their genitives
 
-_VOWELS = set("aeiouyåäö")
+VOWELS = frozenset("aeiouyåäö")
 
 
 @lru_cache(maxsize=200_000)
@@ -86,12 +86,12 @@ def _not_definite(word: str) -> bool:
 def _drop_e(stem: str) -> str:
     # cykel → cykl, exempel → exempl: the unstressed -e- before a final l/r/n goes, as it
     # does in cyklar and exemplet (only after a consonant, so "ren" and "hel" stay).
-    if len(stem) >= 5 and stem[-1] in "lrn" and stem[-2] == "e" and stem[-3] not in _VOWELS:
+    if len(stem) >= 5 and stem[-1] in "lrn" and stem[-2] == "e" and stem[-3] not in VOWELS:
         stem = stem[:-2] + stem[-1]
     # fönstr → fönst, vintr → vint, systr → syst: after two consonants a final l/r/n is
     # what is left of the -e- syllable, which Snowball already cut from fönster and vinter.
-    if len(stem) >= 4 and stem[-1] in "lrn" and stem[-2] not in _VOWELS \
-            and stem[-3] not in _VOWELS and stem[-2] not in "lrn":
+    if len(stem) >= 4 and stem[-1] in "lrn" and stem[-2] not in VOWELS \
+            and stem[-3] not in VOWELS and stem[-2] not in "lrn":
         stem = stem[:-1]
     return stem
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Optional
 
-from .analysis import KNOWN_SWEDISH, SWEDISH_STOP_WORDS, swedish_stem, zipf_swedish
+from .analysis import KNOWN_SWEDISH, SWEDISH_STOP_WORDS, VOWELS, swedish_stem, zipf_swedish
 from .documents import TEXT_FIELDS
 
 MAX_COMPOUNDS = 8         # the most common compounds of a word; more add cost, little recall
@@ -30,12 +30,12 @@ SNOWBALL_PAIRS = ("dd", "gd", "nn", "dt", "gt", "kt", "tt")
 INFLECTIONS = frozenset("a ar arna arnas en ens er erna ernas et ets n na or orna s".split())
 
 
-def compounds_of(cache, stem: str) -> list[str]:
+def compounds_of(cache, stem: str, word: str = "") -> list[str]:
     """Indexed compounds, in live documents, that have `stem` as their last or first part,
     judged by the index's own vocabulary.
 
-    "stöld" finds "butiksstöld" (through the reversed terms, see matching.py) and "trygghet" finds
-    "trygghetsvandring", but only when the rest of the compound is itself a word in the
+    "stöld" finds "butiksstöld" (through the reversed terms, see matching.py) and
+    "trygghet" finds "trygghetsvandring", but only when the rest of the compound is itself a word in the
     index (allowing a linking -s- or -e-), so "ring" does not find "vandring" unless "vand"
     were a word.
     """
@@ -57,16 +57,42 @@ def compounds_of(cache, stem: str) -> list[str]:
                     and (len(ending) >= 5 or _is_linked_head(head)
                          or _is_word(cache, head)):
                 found[compound] = 0
-    for fieldname, _boost in TEXT_FIELDS:
-        for term in reader.expand_prefix(fieldname, stem):
-            compound = term_text(term)
-            if compound != stem and compound not in found \
-                    and _is_word(cache, compound[len(stem):], leading=True, stem=stem):
-                found[compound] = 0
+    for prefix in _first_part_forms(stem, word):
+        for fieldname, _boost in TEXT_FIELDS:
+            for term in reader.expand_prefix(fieldname, prefix):
+                compound = term_text(term)
+                rest = compound[len(prefix):]
+                # As its stem, the word begins any compound whose rest is a word; as typed
+                # or with its -e- back only one with a linking -s- (heder|s|våld), which
+                # keeps "tunnel" away from "tunnelbana", a kind of bana.
+                if compound != stem and compound not in found \
+                        and (_is_linked_tail(prefix, rest) if prefix != stem
+                             else _is_word(cache, rest, leading=True, stem=prefix)):
+                    found[compound] = 0
     for compound in found:
         found[compound] = cache.stem_frequency(compound)  # live documents only
     ranked = sorted((c for c in found if found[c]), key=lambda c: -found[c])
     return ranked[:MAX_COMPOUNDS]
+
+
+def _first_part_forms(stem: str, word: str = "") -> list[str]:
+    """How a word begins the compounds it is the first part of: as its stem, as typed
+    (`word`: Snowball cuts "heder" to "hed", but the cases write hedersvåld), and with the
+    -e- that the stem dropped put back (handel → "handl", but handelsområde), since the
+    index keeps a compound's first part as written."""
+    forms = [stem]
+    if len(word) > len(stem) and word.isalpha():
+        forms.append(word)
+    if len(stem) >= 4 and stem[-1] in "lrn" and stem[-2] not in VOWELS:
+        forms.append(stem[:-1] + "e" + stem[-1])
+    return list(dict.fromkeys(forms))
+
+
+def _is_linked_tail(word: str, rest: str) -> bool:
+    """A word of five letters or more, then a linking -s- and a part of three letters or
+    more: the word is the compound's first part (heder|s|relaterat, whose "relaterat" is no
+    word of the index on its own)."""
+    return len(word) >= 5 and rest[:1] == "s" and rest[1:2] != "s" and len(rest) > MIN_PART
 
 
 def _is_linked_head(head: str) -> bool:

@@ -185,7 +185,7 @@ def _word_concept(cache, token: QueryWord, exact: bool,
         if cache.stem_frequency(token.stem) or zipf_swedish(token.word) > 1.5:
             # Only a word (in the cases or in Swedish) has compounds: "vlåd" is a slip for
             # "våld", not the end of "brevlåda".
-            alternatives += _compound_alternatives(cache, token.stem)
+            alternatives += _compound_alternatives(cache, token.stem, token.word)
         alternatives += [Alternative((stem,), weight=DERIVED_WEIGHT)
                          for stem in derived_stems(cache, token.word, token.stem)]
         if cache.stem_frequency(token.stem) < 2 and len(token.word) <= MAX_WORD:
@@ -311,6 +311,6 @@ def expansions_shown(concepts: list[Concept]) -> list[dict]:
     return shown
 
 
-def _compound_alternatives(cache, stem: str) -> list[Alternative]:
+def _compound_alternatives(cache, stem: str, word: str = "") -> list[Alternative]:
     return [Alternative((compound,), weight=COMPOUND_WEIGHT, compound=True)
-            for compound in cache.compounds(stem)]
+            for compound in cache.compounds(stem, word)]

@@ -32,7 +32,7 @@ class SearcherCache:
         self._vocabulary: Optional[tuple[list[str], list[int]]] = None
         self._diacritics: Optional[tuple[tuple[str, ...], dict[str, tuple[str, int]]]] = None
         self._term_docs: dict[tuple[str, str], frozenset[int]] = {}
-        self._compounds: dict[str, list[str]] = {}
+        self._compounds: dict[tuple[str, str], list[str]] = {}
         self._live: Optional[frozenset[int]] = None
         self.term_scores = TermScores(searcher)   # for ranking: see scoring.py
 
@@ -95,13 +95,15 @@ class SearcherCache:
     def is_written_word(self, text: str) -> bool:
         return bool(self.searcher.reader().doc_frequency("words", text))
 
-    def compounds(self, stem: str) -> list[str]:
-        found = self._compounds.get(stem)   # a local: another thread may clear the cache
+    def compounds(self, stem: str, word: str = "") -> list[str]:
+        """See compounds_of; `word` is the word as typed, when there is one."""
+        key = (stem, word)
+        found = self._compounds.get(key)   # a local: another thread may clear the cache
         if found is None:
             if len(self._compounds) > 20_000:
                 self._compounds.clear()
-            found = compounds_of(self, stem)
-            self._compounds[stem] = found
+            found = compounds_of(self, stem, word)
+            self._compounds[key] = found
         return found
 
     def facet_sets(self, index_field: str) -> dict[str, frozenset[int]]:

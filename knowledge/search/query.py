@@ -12,13 +12,13 @@ from whoosh import highlight
 from whoosh.query import Phrase
 from whoosh.searching import Searcher
 
-from .analysis import parse_query, swedish_analyzer
+from .analysis import parse_query, swedish_analyzer, swedish_stem
 from .concepts import Alternative, Concept, build_concepts, expansions_shown, weigh
 from .compounds import compounds_of
 from .documents import FACET_FIELDS, TEXT_FIELDS
 from .matching import SearcherCache, docs_within
 from .scoring import score_documents, top_documents
-from .spelling import correct_word, restore_diacritics
+from .spelling import adds_a_linking_s, correct_word, restore_diacritics
 from .thesaurus import Vocabulary
 
 MIN_AND_HITS = 3          # fewer cases with every concept: add those that miss one (reported)
@@ -103,10 +103,19 @@ def _spelling(cache: SearcherCache, parsed, concepts: list[Concept],
     for position, concept in enumerate(concepts):
         # Found through the typed word, its vocabulary or its parts: not misspelt. Found
         # only through the last part of a "compound" may well be a misspelling.
-        if concept.strict_docs or concept.label.startswith('"') or " " in concept.label:
+        if concept.label.startswith('"') or " " in concept.label:
             continue
-        correction = correct_word(cache, concept.label.lower(), vocabulary.spelling_words)
+        word = concept.label.lower()
+        if concept.strict_docs and cache.stem_frequency(swedish_stem(word)):
+            continue
+        correction = correct_word(cache, word, vocabulary.spelling_words)
         if correction is None:
+            continue
+        if concept.strict_docs and not (correction.confident
+                                        and adds_a_linking_s(word, correction.replacement)):
+            # Found through its parts ("skolbråk": skol + bråk) and not a slip we are sure
+            # of: as typed. A missing linking -s- ("fritidgård" for the cases'
+            # "fritidsgård") is a slip, and the word the cases write is what was meant.
             continue
         replacements[concept.label] = correction.replacement
         if correction.confident:

@@ -118,3 +118,10 @@ def correct_word(cache, word: str, known: tuple[str, ...] = ()) -> Optional[Corr
         (distance == 1 and (-negative_live >= common or (len(word) >= 7 and alone)))
         or (distance == 2 and len(word) >= 8 and alone and -negative_live >= common))
     return Correction(word, text, confident)
+
+
+def adds_a_linking_s(word: str, correction: str) -> bool:
+    """Is `correction` the typed compound with its linking -s- put in (fritid|s|gård)?"""
+    return len(correction) == len(word) + 1 and any(
+        correction[at] == "s" and correction[:at] + correction[at + 1:] == word
+        for at in range(3, len(correction) - 3))
