@@ -135,7 +135,8 @@ def warm_search(index: SearchIndex, session: Session,
     """What a worker's first search would otherwise build while someone waits (about 2 s
     at 10 000 cases): the searcher and its facet sets, the compiled vocabulary, the
     spelling vocabulary, the reversed terms that compounds are found by, the words that
-    lost their Swedish letters, and Swedish word frequencies. Raises IndexUnavailable as a search would."""
+    lost their Swedish letters, and Swedish word frequencies. Raises IndexUnavailable as a
+    search would."""
     _searcher, cache = index.searcher_and_cache()
     for index_field in FACET_FIELDS.values():
         cache.facet_sets(index_field)

@@ -98,7 +98,7 @@ def case_document(case: Case, adoptions: int = 0) -> dict:
                       else getattr(case, field.name) or ""
                       for field in search_body_fields())
     # words holds the written words of all three texts, as the list its analyser would
-    # give (a list bypasses a field's analyser, which would make a token object a word).
+    # give (Whoosh indexes a list as it is: no analyser, no token objects).
     words = written_words(" \n".join([case.title, case.summary, body]))
     published = case.published_at or case.updated_at
     return {
