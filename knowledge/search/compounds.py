@@ -36,8 +36,8 @@ def compounds_of(cache, stem: str, word: str = "") -> list[str]:
 
     "stöld" finds "butiksstöld" (through the reversed terms, see matching.py) and
     "trygghet" finds "trygghetsvandring", but only when the rest of the compound is itself
-    a word in the index (allowing a linking -s- or -e-), so "ring" does not find "vandring" unless "vand"
-    were a word.
+    a word in the index (allowing a linking -s- or -e-), so "ring" does not find
+    "vandring" unless "vand" were a word.
     """
     if len(stem) < MIN_PART or stem in SWEDISH_STOP_WORDS:
         return []
