@@ -236,6 +236,21 @@ def test_a_compound_typed_without_its_linking_s_is_corrected_to_the_cases_word(
     assert search(index, db, "fritidgrön").corrected_from is None
 
 
+def test_a_typed_compound_whose_parts_no_case_has_together_ranks_its_rarer_part_first(
+        index, db, users, publish):
+    # No case has skolgård and våld: the one on the school yard says more of
+    # "skolgårdsvåld" than those on any kind of violence.
+    publish("Våld i nära relationer", "Stöd till den som utsätts för våld i hemmet.")
+    publish("Våld mot äldre", "Hemtjänsten lär sig se tecken på våld.")
+    publish("Vuxna på skolgården", "Rastvakter och lekar på skolgården i Bandhagen.")
+    publish("Skolan och fritidsgården", "Läxhjälp i skolan.")
+    result = search(index, db, "skolgårdsvåld")
+    assert titles(result)[0] == "Vuxna på skolgården"
+    assert result.broadened   # no case has both: an approximation, and it says so
+    added = [a for e in result.expansions for a in e["added"]]
+    assert "skolgårds" in added and "första ordledet" in result.expansions[0]["reasons"]
+
+
 def test_an_acronym_in_capitals_is_never_a_stop_word(index, db, users, publish):
     publish("Programmet VAR för föräldrar", "Föräldrar träffades varje vecka.")
     publish("Var finns de otrygga platserna?", "En kartläggning med boende.")

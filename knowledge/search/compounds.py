@@ -153,7 +153,8 @@ def split_compound(cache, word: str, depth: int = 0,
         if cache.stem_frequency(stem):
             return cache.stem_frequency(stem)
         return 0.5 if in_vocabulary is not None and in_vocabulary(stem) else 0
-    best, best_score = None, 0.0
+    best: Optional[list[tuple[str, str]]] = None
+    best_score: tuple[int, float] = (0, 0.0)
     for cut in range(MIN_PART, len(word) - MIN_PART + 1):
         head, tail = word[:cut], word[cut:]
         if tail in SUFFIXES or _is_prefix(head):
@@ -182,8 +183,10 @@ def split_compound(cache, word: str, depth: int = 0,
                     and zipf_swedish(head_form) >= KNOWN_SWEDISH - 0.5:
                 head_df = 0.5   # a Swedish word the cases only use inside compounds (gäng)
             if head_df:
-                score = math.sqrt(head_df * tail_df)
-                if score > best_score:
+                # Fewer parts first (skolgård + våld, not skol + gård + våld: the more
+                # common short parts would otherwise always win), then the commoner parts.
+                score = (-len(tail_parts), math.sqrt(head_df * tail_df))
+                if best is None or score > best_score:
                     best, best_score = [(head_form, head_stem)] + tail_parts, score
     return best
 

@@ -205,6 +205,13 @@ def _word_concept(cache, token: QueryWord, exact: bool,
                 alternatives.append(Alternative((parts[-1][1],), weight=HEAD_WEIGHT,
                                                 loose=True))
                 added.append((parts[-1][0], "head"))
+                # So is the first part, if it is the rarer: where no case has both, a case
+                # on skolgård says more of "skolgårdsvåld" than one on any våld.
+                if len(parts) == 2 and 0 < cache.stem_frequency(parts[0][1]) \
+                        < cache.stem_frequency(parts[-1][1]):
+                    alternatives.append(Alternative((parts[0][1],), weight=HEAD_WEIGHT,
+                                                    loose=True))
+                    added.append((parts[0][0], "first"))
     return Concept(label=token.typed, alternatives=alternatives, added=added)
 
 

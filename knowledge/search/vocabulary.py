@@ -47,6 +47,7 @@ KIND_REASONS = {
     "place": "plats i stadsdelsområdet",
     "split": "delar av ordet",
     "head": "sista ordledet",
+    "first": "första ordledet",
     "upward": "överordnat begrepp",
 }
 TERM_MAX = 200
