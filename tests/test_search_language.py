@@ -251,6 +251,16 @@ def test_a_typed_compound_whose_parts_no_case_has_together_ranks_its_rarer_part_
     assert "skolgårds" in added and "första ordledet" in result.expansions[0]["reasons"]
 
 
+def test_a_function_word_in_a_short_query_ranks_but_is_not_required(index, db, users,
+                                                                     publish):
+    # "bland" and "bättre" are no stop words, but no case needs them to be about the subject.
+    publish("Unga som bär kniv", "Samtal med elever efter knivincidenter i skolan.")
+    publish("Ljus i parkerna", "Ny belysning längs gångstråken i parken.")
+    publish("Bättre samverkan bland föreningar", "Föreningarna träffas varje månad.")
+    assert titles(search(index, db, "kniv bland unga")) == ["Unga som bär kniv"]
+    assert titles(search(index, db, "bättre belysning i parken")) == ["Ljus i parkerna"]
+
+
 def test_an_acronym_in_capitals_is_never_a_stop_word(index, db, users, publish):
     publish("Programmet VAR för föräldrar", "Föräldrar träffades varje vecka.")
     publish("Var finns de otrygga platserna?", "En kartläggning med boende.")

@@ -55,6 +55,17 @@ QUESTION_WORDS = frozenset(swedish_stem(w) for w in (
 
 
 
+# Prepositions, quantifiers and vague adjectives that the stop word list lacks: in a query
+# they say little of the subject ("knivvåld bland unga", "bättre parkbelysning"), so they
+# rank but are never required, whatever the length of the query.
+FUNCTION_WORDS = frozenset(swedish_stem(w) for w in (
+    "bland", "kring", "runt", "hos", "inför", "genom", "via", "per", "enligt", "trots",
+    "samt", "också", "även", "bättre", "sämre", "fler", "flera", "mer", "mera", "olika",
+    "ny", "nya", "nytt", "bra", "många", "vissa", "hela", "helt", "stor", "stora", "större",
+    "mindre", "mycket", "lite", "ofta", "alltid", "kanske", "redan", "bara", "just",
+    "vanlig", "vanliga", "typ", "slags", "sorts"))
+
+
 def build_concepts(cache, parsed: ParsedQuery, vocabulary: Vocabulary,
                    exact: bool = False) -> list[Concept]:
     """Concepts for the typed words and phrases; each knows its matching documents."""
@@ -288,21 +299,31 @@ def docs_of(cache, alternatives: list[Alternative]) -> frozenset[int]:
 
 
 def weigh(concepts: list[Concept], live: int, exact: bool = False) -> None:
-    """Idf weights; words in a large share of cases are not required (they still rank),
-    unless the person asked for exactly what she typed."""
+    """Idf weights; function words (FUNCTION_WORDS) and words in a large share of cases are
+    not required (they still rank), unless the person asked for exactly what she typed."""
     for concept in concepts:
         df = len(concept.docs)
         concept.weight = math.log(1 + live / (1 + df)) if live else 1.0
     if exact:
         return
+    content = [c for c in concepts if not _is_function_word(c)]
+    if content and len(content) < len(concepts):
+        for concept in concepts:
+            concept.optional = concept not in content
     if live >= 30:
-        specific = [c for c in concepts if 0 < len(c.docs) <= 0.35 * live]
+        specific = [c for c in content if 0 < len(c.docs) <= 0.35 * live]
         if specific:
             for concept in concepts:
                 concept.optional = concept not in specific
     required = sorted((c for c in concepts if not c.optional), key=lambda c: len(c.docs))
     for concept in required[MAX_CONCEPTS:]:
         concept.optional = True
+
+
+def _is_function_word(concept: Concept) -> bool:
+    label = concept.label.lower()
+    return " " not in label and not label.startswith('"') \
+        and swedish_stem(label) in FUNCTION_WORDS
 
 
 def expansions_shown(concepts: list[Concept]) -> list[dict]:
