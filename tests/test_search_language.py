@@ -261,6 +261,18 @@ def test_a_function_word_in_a_short_query_ranks_but_is_not_required(index, db, u
     assert titles(search(index, db, "bättre belysning i parken")) == ["Ljus i parkerna"]
 
 
+def test_a_compound_on_generic_work_finds_what_its_first_part_is_about(index, db, users,
+                                                                        publish):
+    # "-arbete", "-insatser": the work is what the first part says, and that part may be
+    # a vocabulary term that no case writes (kvinnofrid).
+    add_term(db, "synonym", "kvinnofrid", ["våld mot kvinnor"])
+    publish("Skyddat boende", "Stöd till kvinnor som utsätts för våld mot kvinnor.")
+    publish("Trygghet vid busstorget", "Fler vakter och bättre ljus gav mer trygghet.")
+    publish("Arbete med föreningar", "Insatser för föreningslivet.")
+    assert titles(search(index, db, "kvinnofridsarbete")) == ["Skyddat boende"]
+    assert titles(search(index, db, "trygghetsinsatser")) == ["Trygghet vid busstorget"]
+
+
 def test_an_acronym_in_capitals_is_never_a_stop_word(index, db, users, publish):
     publish("Programmet VAR för föräldrar", "Föräldrar träffades varje vecka.")
     publish("Var finns de otrygga platserna?", "En kartläggning med boende.")

@@ -172,8 +172,11 @@ def split_compound(cache, word: str, depth: int = 0,
                 and not _is_inflected_form(cache, tail, tail_stem):
             continue
         for head_form in _head_forms(head):
-            if not _is_word_part(cache, head_form) and not _is_linking_form(cache, head,
-                                                                            head_form):
+            if not _is_word_part(cache, head_form) \
+                    and not _is_linking_form(cache, head, head_form) \
+                    and not (in_vocabulary is not None and len(head_form) >= LINKING_FORM
+                             and in_vocabulary(swedish_stem(head_form))):
+                # (A long first part may be a vocabulary term no case writes: kvinnofrid.)
                 continue
             head_stem = head_form if cache.stem_frequency(head_form) else swedish_stem(head_form)
             if len(head_stem) < MIN_PART or head_form in SWEDISH_STOP_WORDS:

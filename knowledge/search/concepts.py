@@ -55,6 +55,13 @@ QUESTION_WORDS = frozenset(swedish_stem(w) for w in (
 
 
 
+# Last parts of a compound that only say "work on" the first part (kvinnofrids|arbete,
+# trygghets|insatser, våldsförebyggande|program): the first part is what it is about.
+GENERIC_HEADS = frozenset(swedish_stem(w) for w in (
+    "arbete", "arbetet", "insats", "insatser", "verksamhet", "verksamheten", "projekt",
+    "projektet", "program", "programmet", "satsning", "satsningar", "åtgärder", "åtgärd",
+    "initiativ", "frågor", "frågan", "metod", "metoder", "modell", "modellen"))
+
 # Prepositions, quantifiers and vague adjectives that the stop word list lacks: in a query
 # they say little of the subject ("knivvåld bland unga", "bättre parkbelysning"), so they
 # rank but are never required, whatever the length of the query.
@@ -210,6 +217,17 @@ def _word_concept(cache, token: QueryWord, exact: bool,
                     alternatives.append(alternative)
                     if shown:
                         added.append((shown, "split"))
+                if len(parts) == 2 and parts[-1][1] in GENERIC_HEADS:
+                    # "kvinnofridsarbete", "trygghetsinsatser": the work is what the first
+                    # part says; a case on it is a match without the generic word.
+                    first = parts[:1]
+                    alternatives.append(Alternative((first[0][1],), weight=SPLIT_WEIGHT))
+                    added.append((first[0][0], "split"))
+                    for alternative, shown in _part_expansions(cache, vocabulary, first):
+                        alternatives.append(alternative)
+                        if shown:
+                            added.append((shown, "split"))
+                    return Concept(label=token.typed, alternatives=alternatives, added=added)
                 # The last part says what the thing is (barnrekrytering is a rekrytering):
                 # alone it is a weak, loose alternative, reported as a broadening if it is
                 # all that matched.
