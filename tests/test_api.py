@@ -55,7 +55,7 @@ def test_list_shape_and_filters(client, db, users, published):
     body = client.get("/api/v1/cases?area=unga-i-riskzon&district=farsta",
                       headers=headers).json
     assert set(body) == {"total", "page", "results", "facets", "suggestion", "corrected_from",
-                         "broadened", "expansions"}
+                         "broadened", "complete", "expansions"}
     assert body["total"] == 1 and body["page"] == 1
     result = body["results"][0]
     assert set(result) == {"id", "external_id", "title", "url", "summary", "snippet",

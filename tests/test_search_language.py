@@ -316,6 +316,30 @@ def test_the_api_says_what_the_search_did(client, db, users, index, publish):
     assert "bostadslöshet" in body["expansions"][0]["added"]
 
 
+def test_a_page_filled_with_partial_matches_says_how_many_match_the_whole_search(
+        client, auth, db, users, index, publish):
+    from html import unescape
+    from knowledge.accounts.users import issue_token
+    for n in range(2):
+        publish(f"Klotter på skolan {n}", "Klotter sanerades på skolan inom ett dygn.")
+    for n in range(3):
+        publish(f"Klotter i tunneln {n}", "Klotter på väggarna i gångtunneln.")
+    publish("Läxhjälp", "Biblioteket hjälper elever med läxor.")
+    token = issue_token(db, users["coordinator"])
+    db.commit()
+    body = client.get("/api/v1/cases?q=klotter skolan",
+                      headers={"Authorization": f"Bearer {token}"}).json
+    # Fewer than ten cases have both words: those with one follow, and the answer says so.
+    assert body["total"] == 5 and body["complete"] == 2 and body["broadened"] is True
+    assert [r["title"] for r in body["results"]][:2] == ["Klotter på skolan 1",
+                                                         "Klotter på skolan 0"]
+    auth.login("coordinator")
+    html = unescape(client.get("/cases", query_string={"q": "klotter skolan"}).text)
+    assert "5 exempel hittades för ”klotter skolan” (2 med alla orden)." in html
+    assert "2 exempel matchar hela sökningen; efter dem visas exempel som matchar en del" in html
+    assert "Inga exempel matchar hela sökningen" not in html
+
+
 def test_a_long_pasted_text_is_bounded(index, db, users, publish):
     publish("Nattvandring i Farsta", "Vuxna vandrade på fredagskvällar.")
     text = " ".join(f"ord{n}x" for n in range(200))[:500]
@@ -393,7 +417,7 @@ def test_pages_with_partial_matches_neither_repeat_nor_skip_and_keep_their_total
     for n in range(8):
         publish(f"Rasism i föreningen {n}", "Samtal om rasism.")
     seen, totals = [], set()
-    for page in (1, 2, 3, 4):
+    for page in (1, 2, 3, 4, 5, 6):
         result = search_cases(index, db, SearchRequest(text="klotter mobbning rasism",
                                                        page=page, per_page=5))
         totals.add((result.total, result.broadened))

@@ -50,6 +50,7 @@ class SearchResult:
     lagging: bool = False
     expansions: list[dict] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
+    complete: int = 0   # of `total`, the cases that match the whole search
 
     @property
     def pages(self) -> int:
@@ -107,7 +108,7 @@ def search_cases(index: SearchIndex, session: Session, request: SearchRequest) -
                         facets=engine.facets, suggestion=engine.suggestion,
                         corrected_from=engine.corrected_from, broadened=engine.broadened,
                         lagging=lagging, expansions=engine.expansions,
-                        unmatched=engine.unmatched)
+                        unmatched=engine.unmatched, complete=engine.complete)
 
 
 def search_case_ids(index: SearchIndex, session: Session, request: SearchRequest

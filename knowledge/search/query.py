@@ -21,7 +21,7 @@ from .scoring import score_documents, top_documents
 from .spelling import adds_a_linking_s, correct_word, restore_diacritics
 from .thesaurus import Vocabulary
 
-MIN_AND_HITS = 3          # fewer cases with every concept: add those that miss one (reported)
+MIN_AND_HITS = 10         # fewer cases with every concept: add those that miss one (reported)
 PARTIAL_SCORED = 60       # partial matches scored for ranking; the rest follow by coverage
 SPELLED_CONCEPTS = 6      # a longer query (a pasted text) is not spell-checked word by word
 
@@ -61,6 +61,7 @@ class EngineResult:
     broadened: bool = False        # not every typed word matched: partial matches shown
     expansions: list[dict] = field(default_factory=list)  # what the vocabulary etc. added
     unmatched: list[str] = field(default_factory=list)     # typed words found nowhere
+    complete: int = 0              # of `total`, the cases that match the whole search
 
 
 # --- the search ---------------------------------------------------------------------------
@@ -72,7 +73,8 @@ def run_search(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
     What the search did beyond the typed words is part of the result: `expansions` (the
     vocabulary, compound parts), `corrected_from` (a spelling correction was applied),
     `suggestion` (a correction only offered), `broadened` (some typed words matched nothing,
-    or too few cases matched them all, and cases matching fewer of them are shown).
+    or too few cases matched them all, and cases matching fewer of them are shown), and
+    `complete` (how many of the cases found match the whole search).
     """
     vocabulary = vocabulary or Vocabulary()
     text = request.text
@@ -153,6 +155,7 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
     # is an approximation, and the answer says so.
     broadened = bool(known) and (bool(unmatched) or any(not c.strict_docs for c in required))
     coverage: dict[int, float] = {}      # partial matches: the idf of what they match
+    complete = 0
     if not concepts:
         full = set(live)
     elif not known:
@@ -165,8 +168,10 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
         strict = _intersect(c.strict_docs for c in required) or set()
         if _count(full - strict, allowed):
             broadened = True
-        # Too few cases with every concept, or a question of three or more: also the cases
-        # that have some, to fill the page (they rank below, scaled by what they cover).
+        complete = 0 if unmatched else _count(full & strict, allowed)
+        # Fewer than a page of cases with every concept: also the cases that have some, to
+        # fill it (they rank below, scaled by what they cover, and the page says how many
+        # match the whole search). Measured with make relevance: 3 → 10 raised every part.
         wanted = MIN_AND_HITS if len(required) < 3 else max(MIN_AND_HITS, request.per_page)
         if len(required) > 1 and _count(full, allowed) < wanted:
             # Too few cases have every word: add those that have some, ordered by how much
@@ -191,7 +196,8 @@ def _run(searcher: Searcher, cache: SearcherCache, request: SearchRequest,
     total = _count(matching, allowed)
     hits = _rank(searcher, cache, request, concepts, full, coverage, allowed) if total else []
     return EngineResult(total=total, hits=hits, facets=facets, terms=frozenset(terms),
-                        broadened=broadened, unmatched=unmatched)
+                        broadened=broadened, unmatched=unmatched,
+                        complete=complete if broadened else total)
 
 
 def _rank(searcher: Searcher, cache: SearcherCache, request: SearchRequest,

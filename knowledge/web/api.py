@@ -90,6 +90,7 @@ def list_cases():
         suggestion=result.suggestion,
         corrected_from=result.corrected_from,
         broadened=result.broadened,
+        complete=result.complete,
         expansions=result.expansions,
     )
 
