@@ -164,3 +164,50 @@ def test_a_vocabulary_entry_refuses_expansions_given_as_one_string():
         SearchTerm(kind="synonym", term="snatteri", expansions="butiksstöld")
     assert SearchTerm(kind="synonym", term="snatteri",
                       expansions=["butiksstöld"]).expansions == ["butiksstöld"]
+
+
+def test_postings_read_a_block_at_a_time_are_whooshs_own(tmp_path):
+    # Hundreds of postings span several blocks; deleted documents must stay left out.
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.writing import CLEAR
+    from knowledge.search.postings import posting_blocks, posting_ids
+
+    ix = whoosh_index.create_in(str(tmp_path), Schema(id=ID(stored=True, unique=True),
+                                                       body=TEXT))
+    for first in (0, 400):   # two segments
+        with ix.writer() as writer:
+            for n in range(first, first + 400):
+                writer.add_document(id=str(n), body="klotter " * (1 + n % 5)
+                                    + ("skola" if n % 3 == 0 else "park"))
+    with ix.writer() as writer:
+        for n in range(0, 800, 7):
+            writer.delete_by_term("id", str(n))
+    with ix.searcher() as searcher:
+        leaves = searcher.leaf_searchers()
+        assert len(leaves) == 2 and searcher.reader().has_deletions()
+        for term in ("klotter", "skola", "park", "saknas"):
+            for subsearcher, _offset in leaves:
+                reader = subsearcher.reader()
+                if ("body", term) not in reader:
+                    assert posting_ids(reader, "body", term) == []
+                    continue
+                matcher = reader.postings("body", term)
+                expected = []
+                while matcher.is_active():
+                    expected.append((matcher.id(), matcher.weight()))
+                    matcher.next()
+                got = [(docnum, weight) for ids, weights in posting_blocks(reader, "body", term)
+                       for docnum, weight in zip(ids, weights)]
+                assert got == expected and len(expected) > 100
+                assert posting_ids(reader, "body", term) == [d for d, _w in expected]
+    # Without deletions the fast path (whoosh3's block reader) is the one taken.
+    writer = ix.writer()
+    writer.add_document(id="x", body="klotter")
+    writer.commit(mergetype=CLEAR)   # one segment, the deleted documents gone
+    with ix.searcher() as searcher:
+        reader = searcher.leaf_searchers()[0][0].reader()
+        assert not reader.has_deletions()
+        assert type(reader.postings("body", "klotter")).__name__ == "W3LeafMatcher"
+        assert len(posting_ids(reader, "body", "klotter")) == reader.doc_frequency("body",
+                                                                                   "klotter")

@@ -5,18 +5,18 @@ Everything here works on docnums and index terms, for one searcher at a time.
 """
 from __future__ import annotations
 
-import threading
 from bisect import bisect_left
-from collections import OrderedDict
-from typing import Callable, Optional
+from typing import Optional
 
 from whoosh.query import Query, Term
 from whoosh.query.spans import SpanNear2
 from whoosh.searching import Searcher
 
-from .compounds import NEAR_SLOP, compounds_of, term_text
+from .compounds import NEAR_SLOP, compounds_of
 from .documents import TEXT_FIELDS
+from .postings import posting_ids
 from .scoring import TermScores
+from .segments import segment_reversed_terms, segment_words
 from .spelling import diacritic_words
 
 
@@ -43,9 +43,9 @@ class SearcherCache:
         key = (fieldname, term)
         docs = self._term_docs.get(key)
         if docs is None:
-            reader = self.searcher.reader()
-            docs = frozenset(reader.postings(fieldname, term).all_ids()) \
-                if (fieldname, term) in reader else frozenset()
+            docs = frozenset(offset + docnum
+                             for subsearcher, offset in self.searcher.leaf_searchers()
+                             for docnum in posting_ids(subsearcher.reader(), fieldname, term))
             if len(self._term_docs) > 20_000:
                 self._term_docs.clear()  # a crude bound; the common terms come back quickly
             self._term_docs[key] = docs
@@ -76,7 +76,7 @@ class SearcherCache:
 
     def reversed_terms(self) -> list[list[str]]:
         """Per segment, its text terms reversed and sorted (read once per segment)."""
-        return [_segment_reversed_terms(subsearcher.reader())
+        return [segment_reversed_terms(subsearcher.reader())
                 for subsearcher, _offset in self.searcher.leaf_searchers()]
 
     def terms_ending_in(self, ending: str) -> list[str]:
@@ -135,62 +135,11 @@ class SearcherCache:
         if self._vocabulary is None:
             counts: dict[str, int] = {}
             for subsearcher, _offset in self.searcher.leaf_searchers():
-                for term, frequency in _segment_words(subsearcher.reader()).items():
+                for term, frequency in segment_words(subsearcher.reader()).items():
                     counts[term] = counts.get(term, 0) + frequency
             words = sorted(counts)   # the lexicon's order, as before: ties go the same way
             self._vocabulary = (words, [counts[word] for word in words])
         return self._vocabulary
-
-
-# (segment id, what) → something read from that segment's lexicon: its written words with
-# their document frequencies (spelling), its text terms reversed and sorted (compounds). A
-# segment never changes once written (deletions do not change its lexicon or the
-# frequencies Whoosh reports), so each is read once; the oldest are let go.
-_PER_SEGMENT: "OrderedDict[tuple[str, str], object]" = OrderedDict()
-_PER_SEGMENT_KEPT = 128
-_per_segment_lock = threading.Lock()
-
-
-def _per_segment(reader, what: str, build: Callable):
-    segment = reader.segment() if hasattr(reader, "segment") else None
-    key = (segment.segment_id(), what) if segment is not None else None   # None: empty index
-    if key is not None:
-        with _per_segment_lock:
-            found = _PER_SEGMENT.get(key)
-            if found is not None:
-                _PER_SEGMENT.move_to_end(key)
-                return found
-    built = build(reader)
-    if key is not None:
-        with _per_segment_lock:
-            _PER_SEGMENT[key] = built
-            while len(_PER_SEGMENT) > _PER_SEGMENT_KEPT:
-                _PER_SEGMENT.popitem(last=False)
-    return built
-
-
-def _segment_words(reader) -> dict[str, int]:
-    def build(reader) -> dict[str, int]:
-        words: dict[str, int] = {}
-        for raw, info in reader.iter_field("words"):
-            term = term_text(raw)
-            if len(term) > 2 and not term.isdigit():
-                words[term] = info.doc_frequency()
-        return words
-    return _per_segment(reader, "words", build)
-
-
-def _segment_reversed_terms(reader) -> list[str]:
-    """The segment's title, summary and body terms, each reversed, sorted: the terms that
-    end in a stem are then one range of the list. (The index once kept them as a field of
-    their own, which cost a third of all postings to write and read only its lexicon.)"""
-    def build(reader) -> list[str]:
-        terms: set[str] = set()
-        for fieldname, _boost in TEXT_FIELDS:
-            if fieldname in reader.schema:
-                terms.update(term_text(raw)[::-1] for raw in reader.lexicon(fieldname))
-        return sorted(terms)
-    return _per_segment(reader, "reversed", build)
 
 
 def skip_through(matcher, ordered: list[int], offset: int, doc_count: int):

@@ -24,6 +24,8 @@ from whoosh.searching import Searcher
 
 from .concept_model import COMPOUND_WEIGHT, Alternative, Concept
 from .documents import TEXT_FIELDS
+from .postings import posting_blocks
+from .segments import field_lengths
 
 # Whoosh's BM25F defaults (the index is searched with them everywhere else too).
 B, K1 = 0.75, 1.2
@@ -64,13 +66,11 @@ class TermScores:
             reader = subsearcher.reader()
             if (fieldname, term) not in reader:
                 continue
-            postings = reader.postings(fieldname, term)   # leaves out deleted documents
-            while postings.is_active():
-                docnum = postings.id()
-                length = reader.doc_field_length(docnum, fieldname, 1)
-                scores[offset + docnum] = bm25(idf, postings.weight(), length,
-                                               average_length, B, K1)
-                postings.next()
+            lengths = field_lengths(reader, fieldname)
+            for ids, weights in posting_blocks(reader, fieldname, term):   # live documents
+                for docnum, weight in zip(ids, weights):
+                    scores[offset + docnum] = bm25(idf, weight, lengths[docnum],
+                                                   average_length, B, K1)
         return scores
 
 
