@@ -211,3 +211,36 @@ def test_postings_read_a_block_at_a_time_are_whooshs_own(tmp_path):
         assert type(reader.postings("body", "klotter")).__name__ == "W3LeafMatcher"
         assert len(posting_ids(reader, "body", "klotter")) == reader.doc_frequency("body",
                                                                                    "klotter")
+
+
+def test_phrases_found_from_positions_are_whooshs_own(tmp_path):
+    # A quoted phrase is checked from the postings' positions; Whoosh's Phrase query is the
+    # reference, over texts with repeats, stop words between and phrases across blocks.
+    import random
+    from whoosh import index as whoosh_index
+    from whoosh.query import Phrase
+    from knowledge.search.documents import make_schema
+    from knowledge.search.postings import docs_with_phrase
+
+    rng = random.Random(7)
+    words = ["vuxna", "på", "stan", "och", "ungdomar", "i", "centrum", "vuxna", "stan"]
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    with ix.writer() as writer:
+        for n in range(700):
+            writer.add_document(id=str(n), title="x",
+                                body=" ".join(rng.choice(words) for _ in range(12)))
+    with ix.writer() as writer:
+        for n in range(0, 700, 9):
+            writer.delete_by_term("id", str(n))
+    phrases = [["vuxn", "stan"], ["stan", "vuxn"], ["ungdom", "centrum"],
+               ["vuxn", "vuxn"], ["vuxn", "stan", "ungdom"], ["centrum", "saknas"]]
+    with ix.searcher() as searcher:
+        reader = searcher.leaf_searchers()[0][0].reader()
+        every = sorted(reader.all_doc_ids())
+        for stems in phrases:
+            expected = sorted(searcher.docs_for_query(Phrase("body", stems)))
+            assert bool(expected) == ("saknas" not in stems), stems
+            assert docs_with_phrase(reader, "body", stems, every) == expected, stems
+            some = every[::3]
+            assert docs_with_phrase(reader, "body", stems, some) == \
+                [d for d in expected if d in set(some)], stems

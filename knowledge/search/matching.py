@@ -14,7 +14,7 @@ from whoosh.searching import Searcher
 
 from .compounds import NEAR_SLOP, compounds_of
 from .documents import TEXT_FIELDS
-from .postings import posting_ids
+from .postings import docs_with_phrase, posting_ids
 from .scoring import TermScores
 from .segments import segment_reversed_terms, segment_words
 from .spelling import diacritic_words
@@ -165,6 +165,22 @@ def docs_within(searcher: Searcher, query: Query, candidates: set[int]) -> list[
     return [offset + local for subsearcher, offset in searcher.leaf_searchers()
             for local in skip_through(query.matcher(subsearcher), ordered, offset,
                                       subsearcher.doc_count_all())]
+
+
+def phrase_docs_within(searcher: Searcher, fieldname: str, stems: list[str],
+                       candidates: set[int]) -> list[int]:
+    """The candidates with the stems one after the other in the field (a quoted phrase),
+    segment by segment (postings.docs_with_phrase)."""
+    ordered = sorted(candidates)
+    found: list[int] = []
+    for subsearcher, offset in searcher.leaf_searchers():
+        first = bisect_left(ordered, offset)
+        last = bisect_left(ordered, offset + subsearcher.doc_count_all())
+        local = [docnum - offset for docnum in ordered[first:last]]
+        if local:
+            found += [offset + docnum for docnum in
+                      docs_with_phrase(subsearcher.reader(), fieldname, stems, local)]
+    return found
 
 
 def near_docs(cache, stems: tuple[str, ...], candidates: set[int]) -> set[int]:

@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from whoosh import highlight
-from whoosh.query import Phrase
 from whoosh.searching import Searcher
 
 from .analysis import parse_query, swedish_analyzer, swedish_stem
 from .concepts import Alternative, Concept, build_concepts, expansions_shown, weigh
 from .compounds import compounds_of
 from .documents import FACET_FIELDS, TEXT_FIELDS
-from .matching import SearcherCache, docs_within
+from .matching import SearcherCache, phrase_docs_within
 from .scoring import score_documents, top_documents
 from .spelling import adds_a_linking_s, correct_word, restore_diacritics
 from .thesaurus import Vocabulary
@@ -271,7 +270,7 @@ def _phrase_docs(searcher: Searcher, cache: SearcherCache, alternative: Alternat
         if domain is not None:
             candidates &= domain
         if candidates:
-            found = docs_within(searcher, Phrase(fieldname, phrase), candidates)
+            found = phrase_docs_within(searcher, fieldname, phrase, candidates)
             if found:
                 matched[fieldname] = frozenset(found)
     return matched
