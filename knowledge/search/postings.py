@@ -1,4 +1,4 @@
-"""A term's postings read a block at a time.
+"""A term's postings read a block at a time, and quoted phrases checked from them.
 
 Whoosh hands out postings one by one (`id()`, `weight()`, `next()`: four Python calls a
 posting), which was a fifth of the work of a pasted paragraph at 10 000 cases. Its own
@@ -6,7 +6,8 @@ block reader (whoosh3's W3LeafMatcher) already holds each block's document numbe
 weights as arrays; here they are taken a block at a time. That reads attributes Whoosh
 keeps private, so only for that class as pinned (whoosh-reloaded 2.7.5); any other matcher
 (short postings kept inline, or a segment with deleted documents, whose matcher filters
-them out) goes the ordinary way. tests/test_search_scoring.py compares the two.
+them out) goes the ordinary way. tests/test_search_scoring.py compares the two, and the
+phrase check with Whoosh's Phrase query.
 """
 from __future__ import annotations
 
