@@ -14,7 +14,9 @@ used for tuning like the first part. A fourth, queries_blind.jsonl (55 queries),
 same way on 2 December 2026 (afternoon) and measured once before anything was changed for it;
 its queries that another part already had were dropped unread. A fifth, queries_final.jsonl
 (75), and a sixth, queries_check.jsonl, the same way later that evening; the sixth is read as
-the holdout is (its totals only). (check_queries.py checks a
+the holdout is (its totals only). A seventh, queries_late.jsonl (53 of 82 queries left once
+those another part had were dropped unread), late on 2 December 2026; after its one unseen measure
+it is tuned on like the first. (check_queries.py checks a
 query file's form.) Each query has a kind: inflection, compound_query, compound_part, synonym,
 abbreviation, place, english, typo, question, long, no_answer.
 
@@ -63,7 +65,7 @@ from knowledge.accounts.users import system_user  # noqa: E402
 
 KINDS = ("inflection", "compound_query", "compound_part", "synonym", "abbreviation", "place",
          "english", "typo", "question", "long", "no_answer")
-PARTS = ("tune", "holdout", "fresh", "blind", "final", "check")
+PARTS = ("tune", "holdout", "fresh", "blind", "final", "check", "late")
 BODY = ("organisation", "partners", "target_group", "situation", "cause_analysis", "measures",
         "goals", "results", "lessons", "gender_analysis", "child_rights_analysis")
 TOP = 10
@@ -250,7 +252,7 @@ def show_failures(queries: list[dict], scores: dict, runs: dict, count: int) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=("tune", "holdout", "fresh", "blind", "final", "check", "all"), default="all")
+    parser.add_argument("--part", choices=("tune", "holdout", "fresh", "blind", "final", "check", "late", "all"), default="all")
     parser.add_argument("--kind", choices=KINDS, help="only the queries of this kind")
     parser.add_argument("--show", type=int, default=0, metavar="N",
                         help="print the app's top 10 for the N worst queries")

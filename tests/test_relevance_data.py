@@ -34,7 +34,7 @@ def kinds() -> tuple[str, ...]:
 
 
 CASES = load("cases.jsonl")
-PARTS = ("tune", "holdout", "fresh", "blind", "final", "check")
+PARTS = ("tune", "holdout", "fresh", "blind", "final", "check", "late")
 QUERIES = {part: load(f"queries_{part}.jsonl") for part in PARTS}
 ALL_QUERIES = [query for part in PARTS for query in QUERIES[part]]
 
