@@ -236,6 +236,19 @@ def test_a_compound_typed_without_its_linking_s_is_corrected_to_the_cases_word(
     assert search(index, db, "fritidgrön").corrected_from is None
 
 
+def test_a_compound_typed_with_its_first_part_in_the_plural_is_corrected_to_the_cases_word(
+        index, db, users, publish):
+    # "föräldrarstöd": the first part as its plural, the cases write "föräldrastöd". Split
+    # into föräldrar + stöd, it found every case with parents and any support.
+    publish("Föräldrastöd på nätet", "Föräldrastöd för föräldrar till tonåringar.")
+    publish("ABC föräldrastöd", "Föräldrastödet ABC i Hässelby.")
+    publish("Stöd till ledare", "Föräldrar och ledare i föreningen får stöd.")
+    publish("Föräldrar vandrar", "Föräldrar ger varandra stöd på kvällarna.")
+    result = search(index, db, "föräldrarstöd")
+    assert result.corrected_from == "föräldrarstöd"
+    assert set(titles(result)) == {"Föräldrastöd på nätet", "ABC föräldrastöd"}
+
+
 def test_a_typed_compound_whose_parts_no_case_has_together_ranks_its_rarer_part_first(
         index, db, users, publish):
     # No case has skolgård and våld: the one on the school yard says more of

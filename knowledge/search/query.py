@@ -17,7 +17,7 @@ from .compounds import compounds_of
 from .documents import FACET_FIELDS, TEXT_FIELDS
 from .matching import SearcherCache, phrase_docs_within
 from .scoring import score_documents, top_documents
-from .spelling import adds_a_linking_s, correct_word, restore_diacritics
+from .spelling import mends_the_joint, correct_word, restore_diacritics
 from .thesaurus import Vocabulary
 
 MIN_AND_HITS = 10         # fewer cases with every concept: add those that miss one (reported)
@@ -113,10 +113,11 @@ def _spelling(cache: SearcherCache, parsed, concepts: list[Concept],
         if correction is None:
             continue
         if concept.strict_docs and not (correction.confident
-                                        and adds_a_linking_s(word, correction.replacement)):
+                                        and mends_the_joint(word, correction.replacement)):
             # Found through its parts ("skolbråk": skol + bråk) and not a slip we are sure
-            # of: as typed. A missing linking -s- ("fritidgård" for the cases'
-            # "fritidsgård") is a slip, and the word the cases write is what was meant.
+            # of: as typed. A missing or extra linking letter ("fritidgård" for the cases'
+            # "fritidsgård", "föräldrarstöd" for "föräldrastöd") is a slip, and the word
+            # the cases write is what was meant.
             continue
         replacements[concept.label] = correction.replacement
         if correction.confident:

@@ -120,8 +120,15 @@ def correct_word(cache, word: str, known: tuple[str, ...] = ()) -> Optional[Corr
     return Correction(word, text, confident)
 
 
-def adds_a_linking_s(word: str, correction: str) -> bool:
-    """Is `correction` the typed compound with its linking -s- put in (fritid|s|gård)?"""
-    return len(correction) == len(word) + 1 and any(
-        correction[at] == "s" and correction[:at] + correction[at + 1:] == word
-        for at in range(3, len(correction) - 3))
+# Letters that join the parts of a compound, or that a first part typed in its plural adds:
+# fritid|s|gård, tunnelban|e|station, föräldra|r|stöd for föräldrastöd.
+JOINT_LETTERS = "ser"
+
+
+def mends_the_joint(word: str, correction: str) -> bool:
+    """Is `correction` the typed compound with one linking letter put in or taken out
+    inside it (fritidgård → fritidsgård, föräldrarstöd → föräldrastöd)?"""
+    longer, shorter = (correction, word) if len(correction) > len(word) else (word, correction)
+    return len(longer) == len(shorter) + 1 and any(
+        longer[at] in JOINT_LETTERS and longer[:at] + longer[at + 1:] == shorter
+        for at in range(3, len(longer) - 3))
