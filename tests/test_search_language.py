@@ -600,3 +600,15 @@ def test_an_acronym_that_is_an_ordinary_word_in_lower_case_counts_only_in_capita
     # tell "öpp" from the stem of "öppet", so the word's case may follow.
     assert titles(search(index, db, "STAD"))[:1] == [alcohol.title]
     assert titles(search(index, db, "ÖPP"))[:1] == [parents.title]
+
+
+def test_an_abbreviation_finds_what_it_stands_for_not_every_case_on_its_wider_field(
+        index, db, users, publish):
+    # The starter vocabulary once led IOP on to "civilsamhället" and from there to its
+    # synonym "föreningar": every case on any association came back for IOP.
+    publish("Nattvandrare i ett idéburet offentligt partnerskap",
+            "Staden och föreningen Nattvandrarna har ett IOP.")
+    publish("Bluffakturor till föreningar", "Föreningar och småföretag får falska fakturor.")
+    publish("Stöd till idrottsföreningar", "Föreningar som utsätts för påtryckningar.")
+    assert titles(search(index, db, "IOP")) == [
+        "Nattvandrare i ett idéburet offentligt partnerskap"]
