@@ -612,3 +612,11 @@ def test_an_abbreviation_finds_what_it_stands_for_not_every_case_on_its_wider_fi
     publish("Stöd till idrottsföreningar", "Föreningar som utsätts för påtryckningar.")
     assert titles(search(index, db, "IOP")) == [
         "Nattvandrare i ett idéburet offentligt partnerskap"]
+
+
+def test_a_word_finds_the_compounds_it_begins_whose_rest_no_case_writes_alone(
+        index, db, users, publish):
+    # "lossning" stands alone in no case, but it is a Swedish word: skott|lossning.
+    publish("Efter skottlossningen i Rinkeby", "Stöd till boende efter skottlossningar.")
+    publish("Skotsk fotboll", "Ett utbyte med skotska klubbar.")
+    assert titles(search(index, db, "skott")) == ["Efter skottlossningen i Rinkeby"]

@@ -12,6 +12,8 @@ MAX_COMPOUNDS = 8         # the most common compounds of a word; more add cost, 
 MIN_PART = 3              # the shortest word part that counts in a compound
 NEAR_SLOP = 4             # the parts of a typed compound: at most this many words apart
 KNOWN_PART = 3.0          # a part not in the cases must be at least this common in Swedish
+KNOWN_REST = 2.0          # ... and the rest after a typed first part, if it is this long:
+SWEDISH_REST = 5
 LINKING_FORM = 6          # a part this long may be known by its stem alone (föräldra)
 # Endings that make a word of a stem (skjut|ningar, nattvandr|ing, hem|lösa, bejak|ande):
 # they are never the last part of a compound, whatever a word list says about them.
@@ -62,12 +64,14 @@ def compounds_of(cache, stem: str, word: str = "") -> list[str]:
             for term in reader.expand_prefix(fieldname, prefix):
                 compound = term_text(term)
                 rest = compound[len(prefix):]
-                # As its stem, the word begins any compound whose rest is a word; as typed
+                # As its stem, the word begins any compound whose rest is a word (of the
+                # index, or a longer one of Swedish: skott|lossning); as typed
                 # or with its -e- back only one with a linking -s- (heder|s|våld), which
                 # keeps "tunnel" away from "tunnelbana", a kind of bana.
                 if compound != stem and compound not in found \
                         and (_is_linked_tail(prefix, rest) if prefix != stem
-                             else _is_word(cache, rest, leading=True, stem=prefix)):
+                             else _is_word(cache, rest, leading=True, stem=prefix)
+                             or _is_swedish_rest(rest)):
                     found[compound] = 0
     for compound in found:
         found[compound] = cache.stem_frequency(compound)  # live documents only
@@ -93,6 +97,14 @@ def _is_linked_tail(word: str, rest: str) -> bool:
     more: the word is the compound's first part (heder|s|relaterat, whose "relaterat" is no
     word of the index on its own)."""
     return len(word) >= 5 and rest[:1] == "s" and rest[1:2] != "s" and len(rest) > MIN_PART
+
+
+def _is_swedish_rest(rest: str) -> bool:
+    """A rest of five letters or more that is a Swedish word, though no case writes it
+    alone: skott|lossning, kniv|skärning. (Shorter rests are too often an ending or a
+    chance word: ung|domar.)"""
+    return len(rest) >= SWEDISH_REST and rest not in SUFFIXES \
+        and zipf_swedish(rest) >= KNOWN_REST
 
 
 def _is_linked_head(head: str) -> bool:
