@@ -620,3 +620,17 @@ def test_a_word_finds_the_compounds_it_begins_whose_rest_no_case_writes_alone(
     publish("Efter skottlossningen i Rinkeby", "Stöd till boende efter skottlossningar.")
     publish("Skotsk fotboll", "Ett utbyte med skotska klubbar.")
     assert titles(search(index, db, "skott")) == ["Efter skottlossningen i Rinkeby"]
+
+
+def test_a_case_that_says_what_was_typed_outranks_one_with_a_longer_expansion(
+        index, db, users, publish):
+    # A three-word expansion used to score as three typed words: the case on honour
+    # violence came before the one that says kvinnofrid.
+    db.query(SearchTerm).delete()   # only these two rows: no other expansion adds a score
+    add_term(db, "synonym", "kvinnofrid", ["våld mot kvinnor"])
+    add_term(db, "broader", "kvinnofrid", ["hedersrelaterat våld och förtryck"])
+    publish("Elevhälsan i Bromma", "Utbildning om hedersrelaterat våld och förtryck.")
+    publish("Stöd i Hägersten", "Kvinnofrid: stöd och skyddat boende.")
+    for n in range(4):
+        publish(f"Fritidsgård {n}", "Öppet på kvällar.")
+    assert titles(search(index, db, "kvinnofrid")) == ["Stöd i Hägersten", "Elevhälsan i Bromma"]

@@ -13,8 +13,8 @@ from knowledge.search.analysis import parse_query
 from knowledge.search.concepts import Alternative, Concept, build_concepts, weigh
 from knowledge.search.documents import TEXT_FIELDS
 from knowledge.search.query import _phrase_docs
-from knowledge.search.scoring import (ALSO_MATCHED, score_documents, top_documents,
-                                      variant_factor)
+from knowledge.search.scoring import (ALSO_MATCHED, score_documents, stand_in_factor,
+                                      top_documents, variant_factor)
 from tests.conftest import case_data
 
 CASES = [
@@ -39,7 +39,7 @@ QUERIES = [
 ]
 
 
-def whoosh_query(alternative: Alternative, weight: float) -> Query:
+def whoosh_query(concept: Concept, alternative: Alternative, weight: float) -> Query:
     """One alternative of a concept as a Whoosh query: the reference its score must equal."""
     if alternative.district:
         return ConstantScoreQuery(Term("district", alternative.district), score=weight)
@@ -48,6 +48,7 @@ def whoosh_query(alternative: Alternative, weight: float) -> Query:
     if len(alternative.stems) == 1:
         return Or([Term(f, alternative.stems[0], boost=b * weight) for f, b in TEXT_FIELDS])
     forms = alternative.variants or [(stem,) for stem in alternative.stems]
+    weight *= stand_in_factor(concept, len(forms))
     counted: set[str] = set()
     groups = []
     for group in forms:
@@ -68,7 +69,7 @@ def expected_scores(searcher, concepts: list[Concept]) -> dict[int, float]:
         scale = 0.5 if concept.optional else 1.0
         per_document: dict[int, list[float]] = {}
         for alternative in concept.alternatives:
-            query = whoosh_query(alternative, alternative.weight * scale)
+            query = whoosh_query(concept, alternative, alternative.weight * scale)
             for hit in searcher.search(query, limit=None):
                 per_document.setdefault(hit.docnum, []).append(hit.score)
         for docnum, found in per_document.items():

@@ -149,7 +149,15 @@ def _alternative_scores(term_scores: TermScores, term_docs, concept: Concept,
         if not group_scores:
             return {}
         per_group.append(group_scores)
-    return _all_of(per_group, docs, 1.0)
+    return _all_of(per_group, docs, stand_in_factor(concept, len(per_group)))
+
+
+def stand_in_factor(concept: Concept, words: int) -> float:
+    """An alternative of more words than were typed stands in for them, and weighs as
+    they would: without this, "kvinnofrid" → "hedersrelaterat våld och förtryck" scored as
+    three words and put the cases on honour violence above those that say kvinnofrid.
+    Its sum of word scores is scaled by words typed / its words."""
+    return min(1.0, len(concept.label.split()) / words)
 
 
 def variant_factor(position: int, form: str, counted: set[str]) -> float:
