@@ -34,6 +34,7 @@ class Concept:
     strict_docs: frozenset[int] = frozenset()   # without loose alternatives
     optional: bool = False          # a very common word: ranks, but is not required
     weight: float = 1.0             # idf, for ranking partial matches
+    acronym: bool = False           # typed in capitals: it stands for its full name's words
     # A quoted phrase: field → the documents where it stands (set once positions are checked).
     phrase_docs: dict[str, frozenset[int]] = field(default_factory=dict)
 

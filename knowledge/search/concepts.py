@@ -175,7 +175,8 @@ def _vocabulary_concept(cache, span: list[QueryWord], expansions,
         else:
             alternatives.append(Alternative(expansion.stems, weight=weight))
         added.append((expansion.text, expansion.kind))
-    return Concept(label=label, alternatives=_unique(alternatives), added=added)
+    return Concept(label=label, alternatives=_unique(alternatives), added=added,
+                   acronym=len(span) == 1 and is_acronym(span[0].typed))
 
 
 def _with_their_expansions(vocabulary: Vocabulary, expansions):

@@ -156,7 +156,10 @@ def stand_in_factor(concept: Concept, words: int) -> float:
     """An alternative of more words than were typed stands in for them, and weighs as
     they would: without this, "kvinnofrid" → "hedersrelaterat våld och förtryck" scored as
     three words and put the cases on honour violence above those that say kvinnofrid.
-    Its sum of word scores is scaled by words typed / its words."""
+    Its sum of word scores is scaled by words typed / its words. An acronym is its full
+    name's words in short (STAD: Stockholm förebygger alkohol- och drogproblem)."""
+    if concept.acronym:
+        return 1.0
     return min(1.0, len(concept.label.split()) / words)
 
 
