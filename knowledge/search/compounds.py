@@ -12,8 +12,8 @@ MAX_COMPOUNDS = 8         # the most common compounds of a word; more add cost, 
 MIN_PART = 3              # the shortest word part that counts in a compound
 NEAR_SLOP = 4             # the parts of a typed compound: at most this many words apart
 KNOWN_PART = 3.0          # a part not in the cases must be at least this common in Swedish
-KNOWN_REST = 2.0          # ... and the rest after a typed first part, if it is this long:
-SWEDISH_REST = 5
+SWEDISH_REST = 5          # a rest after a typed first part this long that no case writes
+KNOWN_REST = 2.0          # ... is a word if it is at least this common in Swedish
 LINKING_FORM = 6          # a part this long may be known by its stem alone (föräldra)
 # Endings that make a word of a stem (skjut|ningar, nattvandr|ing, hem|lösa, bejak|ande):
 # they are never the last part of a compound, whatever a word list says about them.

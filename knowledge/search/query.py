@@ -17,7 +17,7 @@ from .compounds import compounds_of
 from .documents import FACET_FIELDS, TEXT_FIELDS
 from .matching import SearcherCache, phrase_docs_within
 from .scoring import score_documents, top_documents
-from .spelling import mends_the_joint, correct_word, restore_diacritics
+from .spelling import correct_word, mends_the_joint, restore_diacritics
 from .thesaurus import Vocabulary
 
 MIN_AND_HITS = 10         # fewer cases with every concept: add those that miss one (reported)
